@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run the test tiers registered in meson and count TAP results.
+
+Every test program speaks TAP.  Each "ok" line is one passed check, each
+"not ok" one failure; a program that dies or exits non-zero without saying
+"not ok" counts as one failure.  The last line printed is the plain summary
+"N passed, N failed" (", N skipped" when some were skipped).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+TAP_RE = re.compile(r'^(not ok|ok)\b(.*)$')
+
+
+def load_tests(builddir):
+    out = subprocess.run(['meson', 'introspect', builddir, '--tests'],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def suites_of(test):
+    # meson prefixes suites with the project name: "quokka:unit"
+    return {s.split(':', 1)[-1] for s in test.get('suite', [])}
+
+
+def parse_tap(text):
+    passed = failed = skipped = 0
+    failures = []
+    for line in text.splitlines():
+        m = TAP_RE.match(line)
+        if not m:
+            if line.startswith('Bail out!'):
+                failed += 1
+                failures.append(line)
+            continue
+        rest = m.group(2)
+        directive = rest.split('#', 1)[1].strip().upper() if '#' in rest else ''
+        if directive.startswith('SKIP'):
+            skipped += 1
+        elif m.group(1) == 'ok' or directive.startswith('TODO'):
+            passed += 1
+        else:
+            failed += 1
+            failures.append(line)
+    return passed, failed, skipped, failures
+
+
+def run_one(test, args):
+    env = dict(os.environ)
+    env.update(test.get('env') or {})
+    timeout = test.get('timeout') or 30
+    if args.timeout_multiplier:
+        timeout *= args.timeout_multiplier
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(test['cmd'], env=env, cwd=test.get('workdir'),
+                              stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=timeout if timeout > 0 else None)
+        output = proc.stdout.decode('utf-8', 'replace')
+        rc = proc.returncode
+    except subprocess.TimeoutExpired as e:
+        output = (e.stdout or b'').decode('utf-8', 'replace')
+        output += '\n[check.py] timed out after %ds\n' % timeout
+        rc = None
+    elapsed = time.monotonic() - start
+    passed, failed, skipped, failures = parse_tap(output)
+    if rc != 0 and failed == 0:
+        failed = 1
+        failures.append('exit status %s' % rc)
+    if rc == 0 and passed + failed + skipped == 0:
+        passed = 1
+    return test, output, passed, failed, skipped, failures, elapsed
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('--builddir', default='build')
+    ap.add_argument('--suite', action='append', default=[],
+                    help='tier to run (unit, qtest, kvm, nested, compat, ...)')
+    ap.add_argument('-j', '--jobs', type=int, default=os.cpu_count() or 2)
+    ap.add_argument('-v', '--verbose', action='store_true')
+    ap.add_argument('--timeout-multiplier', type=float, default=0)
+    ap.add_argument('--log', default=None, help='write all output here')
+    args = ap.parse_args()
+
+    tests = load_tests(args.builddir)
+    if args.suite:
+        wanted = set(args.suite)
+        tests = [t for t in tests if suites_of(t) & wanted]
+    # Tests marked is_parallel=false (nested, benchmarks) run alone, last.
+    parallel = [t for t in tests if t.get('is_parallel', True)]
+    serial = [t for t in tests if not t.get('is_parallel', True)]
+
+    totals = [0, 0, 0]
+    log = open(args.log, 'w') if args.log else None
+
+    def report(result):
+        test, output, p, f, s, failures, elapsed = result
+        totals[0] += p
+        totals[1] += f
+        totals[2] += s
+        status = 'FAIL' if f else 'ok'
+        print('%-4s %-40s %3d passed %3d failed %3d skipped  %6.1fs'
+              % (status, test['name'], p, f, s, elapsed), flush=True)
+        if log:
+            log.write('==== %s (%s)\n%s\n' % (test['name'], status, output))
+        if f or args.verbose:
+            tail = output.splitlines()[-60:]
+            print('\n'.join('    | ' + l for l in tail), flush=True)
+            for line in failures:
+                print('    failed: ' + line, flush=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for result in pool.map(lambda t: run_one(t, args), parallel):
+            report(result)
+    for t in serial:
+        report(run_one(t, args))
+    if log:
+        log.close()
+
+    summary = '%d passed, %d failed' % (totals[0], totals[1])
+    if totals[2]:
+        summary += ', %d skipped' % totals[2]
+    print(summary, flush=True)
+    return 1 if totals[1] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
