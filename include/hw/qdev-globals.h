@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * -global DRIVER.PROP=VALUE: defaults applied to every device of a type
+ * (and its subtypes) when it is created.
+ */
+#ifndef HW_QDEV_GLOBALS_H
+#define HW_QDEV_GLOBALS_H
+
+#include "hw/qdev.h"
+
+void qdev_global_add(const char *driver, const char *prop, const char *value);
+bool qdev_globals_apply(DeviceState *dev, Error **errp);
+
+#endif

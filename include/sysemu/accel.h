@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Accelerators (-accel): kvm (the host's /dev/kvm or quokka.ko) and qtest.
+ * An accelerator's type name is "<name>-accel".
+ */
+#ifndef SYSEMU_ACCEL_H
+#define SYSEMU_ACCEL_H
+
+#include "qom/object.h"
+#include "hw/boards.h"
+
+#define TYPE_ACCEL "accel"
+#define ACCEL_TYPE_SUFFIX "-accel"
+
+typedef struct AccelState {
+    Object parent_obj;
+} AccelState;
+
+typedef struct AccelClass {
+    ObjectClass parent_class;
+    const char *name;
+    /* Sets up the accelerator for @ms; called before the board is built. */
+    bool (*init_machine)(AccelState *accel, MachineState *ms, Error **errp);
+    /* After the board is built: create and start vCPU threads (paused). */
+    bool (*start_vcpus)(AccelState *accel, MachineState *ms, Error **errp);
+} AccelClass;
+
+static inline AccelState *to_accel(Object *obj)
+{
+    return (AccelState *)object_check_type(obj, TYPE_ACCEL);
+}
+
+static inline AccelClass *accel_get_class(AccelState *a)
+{
+    return (AccelClass *)object_class_check(a->parent_obj.klass, TYPE_ACCEL);
+}
+
+AccelClass *accel_find(const char *name);
+void accel_print_help(void);
+AccelState *current_accel(void);
+void current_accel_set(AccelState *accel);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Entry point of quokka-system-x86_64 and the process-level helpers it
+ * uses (daemonize, pidfile, -D log).
+ */
+#ifndef SYSTEM_VL_H
+#define SYSTEM_VL_H
+
+#include <stdbool.h>
+#include "quokka/error.h"
+
+int quokka_main(int argc, char **argv);
+
+/* -daemonize: fork; the parent waits until the child says it is ready. */
+bool os_daemonize_start(Error **errp);
+void os_daemonize_ready(void);
+/* -pidfile: create, lock and write; removed at exit. */
+bool os_pidfile_create(const char *path, Error **errp);
+void os_pidfile_remove(void);
+/* -D FILE: where -d logs go (stderr otherwise). */
+bool log_open_file(const char *path, Error **errp);
+void log_enable_guest_errors(bool enable);
+
+#endif
