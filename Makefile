@@ -3,9 +3,10 @@
 # set-up on a fresh Debian machine, dependencies included.
 
 BUILD ?= build
+ASAN_BUILD ?= build-asan
 CHECK = python3 scripts/check.py --builddir $(BUILD)
 
-.PHONY: all deps check check-unit check-qtest check-kvm check-compat \
+.PHONY: all asan check-asan deps check check-unit check-qtest check-kvm check-compat \
         check-nested demo bench install clean
 
 all: $(BUILD)/build.ninja
@@ -17,9 +18,20 @@ $(BUILD)/build.ninja:
 deps:
 	scripts/install-deps.sh
 
-check: deps all
+$(ASAN_BUILD)/build.ninja:
+	./configure --builddir=$(ASAN_BUILD) --enable-asan
+
+asan: $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+
+# Every tier, plus the fast tiers again under ASan/UBSan.
+check: deps all asan
 	$(CHECK) --suite unit --suite qtest --suite cli --suite kvm \
-	         --suite compat --suite nested
+	         --suite compat --suite nested --asan-builddir $(ASAN_BUILD)
+
+check-asan: asan
+	python3 scripts/check.py --builddir $(ASAN_BUILD) --suite unit \
+	         --suite cli --suite qtest
 
 check-unit: all
 	$(CHECK) --suite unit
@@ -46,4 +58,4 @@ install: all
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD)

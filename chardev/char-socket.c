@@ -203,7 +203,7 @@ static int socket_listen_unix(const char *path, Error **errp)
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
         unlink(path);
     }
-    old_mask = umask(0077);
+    old_mask = umask(0177);
     ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     umask(old_mask);
     if (ret < 0 || listen(fd, 1) < 0) {

@@ -89,12 +89,28 @@ def main():
     ap.add_argument('-v', '--verbose', action='store_true')
     ap.add_argument('--timeout-multiplier', type=float, default=0)
     ap.add_argument('--log', default=None, help='write all output here')
+    ap.add_argument('--asan-builddir', default=None,
+                    help='a build made with ./configure --enable-asan')
+    ap.add_argument('--asan-suite', action='append',
+                    default=['unit', 'cli', 'qtest'])
     args = ap.parse_args()
 
     tests = load_tests(args.builddir)
     if args.suite:
         wanted = set(args.suite)
         tests = [t for t in tests if suites_of(t) & wanted]
+    # The sanitizer build runs the fast tiers again, under ASan and UBSan.
+    if args.asan_builddir:
+        for t in load_tests(args.asan_builddir):
+            if suites_of(t) & set(args.asan_suite):
+                t = dict(t)
+                t['name'] = 'asan/' + t['name']
+                env = dict(t.get('env') or {})
+                env.setdefault('ASAN_OPTIONS', 'detect_leaks=1')
+                env.setdefault('UBSAN_OPTIONS',
+                               'print_stacktrace=1:halt_on_error=1')
+                t['env'] = env
+                tests.append(t)
     # Tests marked is_parallel=false (nested, benchmarks) run alone, last.
     parallel = [t for t in tests if t.get('is_parallel', True)]
     serial = [t for t in tests if not t.get('is_parallel', True)]

@@ -402,7 +402,11 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
             exit(0);
         }
         error_set_location(NULL);
-        return log_items_parse(arg, errp);
+        if (!log_items_parse(arg, errp)) {
+            error_prepend(errp, "-d %s: ", arg);
+            return false;
+        }
+        return true;
     case OPT_L:
     case OPT_NO_USER_CONFIG:
     case OPT_NO_HPET:
@@ -893,9 +897,13 @@ static bool check_serials(GHashTable *ids, Error **errp)
     }
     for (guint i = 0; i < cfg.serials->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.serials, i);
-        char *label = g_strdup_printf("serial%u", i);
+        char *label;
         bool is_none;
 
+        if (item->kv || !strcmp(item->arg, "none")) {
+            continue;           /* checked already */
+        }
+        label = g_strdup_printf("serial%u", i);
         error_set_location(item->loc);
         item->kv = chardev_parse_compat(label, item->arg, &is_none, errp);
         g_free(label);

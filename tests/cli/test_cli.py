@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Command-line tests of quokka-system-x86_64 (suite 'cli').
+
+Bad command lines exit 1 with a message naming the option, before any
+file, socket or device is opened; help options list what exists; a paused
+-M none VM serves its serial socket and stops in order on a signal.
+"""
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
+from tap import Tap          # noqa: E402
+import quokka                # noqa: E402
+
+PROG = 'quokka-system-x86_64'
+
+# (extra args, text the message must contain).  '-M none' is added unless
+# the case sets the machine itself.
+BAD_LINES = [
+    (['-foo'], '-foo: invalid option'),
+    (['--foo'], '--foo: invalid option'),
+    (['-m'], '-m: requires an argument'),
+    (['-m', 'foo'], "-m foo: Parameter 'size' expects a size"),
+    (['-m', '1G,slots=x'], "-m 1G,slots=x: Parameter 'slots'"),
+    (['-m', '1G,'], '-m 1G,: Expected parameter before end of list'),
+    (['-smp', '0'], '-smp 0: CPU topology parameters must be greater than zero'),
+    (['-smp', 'foo'], "-smp foo: Parameter 'cpus'"),
+    (['-smp', '2,sockets=3'], '-smp 2,sockets=3: Invalid CPU topology'),
+    (['-smp', '4'], "-smp 4: Invalid SMP CPUs 4. The max CPUs supported by "
+                    "machine 'none' is 1"),
+    (['-drive', 'if=virtio'], '-drive if=virtio: Device needs media'),
+    (['-drive', 'file=a.img,id=d0', '-drive', 'file=b.img,id=d0'],
+     "-drive file=b.img,id=d0: Duplicate ID 'd0' for drive"),
+    (['-drive', 'file=a.img,bogus=1'], "-drive file=a.img,bogus=1: Invalid "
+                                       "parameter 'bogus'"),
+    (['-device', 'nosuchdev'],
+     "-device nosuchdev: 'nosuchdev' is not a valid device model name"),
+    (['-device', 'nosuchdev,help'],
+     "-device nosuchdev,help: 'nosuchdev' is not a valid device model name"),
+    (['-chardev', 'socket,id=c0'], '-chardev socket,id=c0: chardev: socket: '
+                                   "no 'path' or 'host'/'port' given"),
+    (['-chardev', 'socket,id=c0,host=127.0.0.1'],
+     "-chardev socket,id=c0,host=127.0.0.1: chardev: socket: 'port' is "
+     "required"),
+    (['-chardev', 'socket,id=c0,path=/tmp/x,port=5'],
+     "-chardev socket,id=c0,path=/tmp/x,port=5: chardev: socket: 'path' "
+     "cannot be combined"),
+    (['-chardev', 'socket,id=c0,host=localhost,port=99999'],
+     "-chardev socket,id=c0,host=localhost,port=99999: chardev: socket: "
+     "'port' expects"),
+    (['-chardev', 'socket'], '-chardev socket: chardev: no id specified'),
+    (['-chardev', 'file,id=f'], '-chardev file,id=f: chardev: file: no '
+                                'filename given'),
+    (['-chardev', 'foo,id=x'], "-chardev foo,id=x: 'foo' is not a valid char "
+                               "driver name"),
+    (['-chardev', 'null,id=a', '-chardev', 'null,id=a'],
+     "-chardev null,id=a: Duplicate ID 'a' for chardev"),
+    (['-chardev', 'null,id=x,=y'], "-chardev null,id=x,=y: Invalid parameter"),
+    (['-chardev', 'null,id=x,wat=1'], "-chardev null,id=x,wat=1: Invalid "
+                                      "parameter 'wat'"),
+    (['-name', 'a,b=c'], "-name a,b=c: Invalid parameter 'b'"),
+    (['-M', 'nosuch'], "-M nosuch: unsupported machine type 'nosuch'"),
+    (['-machine', 'none,nosuch=1'],
+     "-machine none,nosuch=1: Property 'none-machine.nosuch' not found"),
+    (['-machine', 'none,kernel-irqchip=maybe'],
+     "-machine none,kernel-irqchip=maybe: Property 'none-machine."
+     "kernel-irqchip' doesn't take value 'maybe'"),
+    (['-accel', 'nosuch'], '-accel nosuch: invalid accelerator nosuch'),
+    (['-accel', 'tcg'], "-accel tcg: accelerator 'tcg' is not supported"),
+    (['-cpu', 'nosuch'], "-cpu nosuch: unable to find CPU model 'nosuch'"),
+    (['-serial', 'foo'], "-serial foo: 'foo' is not a valid char driver"),
+    (['-serial', 'chardev:nope'], "-serial chardev:nope: chardev 'nope' not "
+                                  "found"),
+    (['-serial', 'tcp:nocolon'], '-serial tcp:nocolon: chardev: tcp: '
+                                 'expected HOST:PORT'),
+    (['-rtc', 'base=foo'], '-rtc base=foo: invalid datetime format'),
+    (['-rtc', 'clock=sundial'], "-rtc clock=sundial: Parameter 'clock'"),
+    (['-boot', 'order=z'], "-boot order=z: Invalid boot device 'z'"),
+    (['-d', 'foo'], "-d foo: unknown log item 'foo'"),
+    (['-display', 'foo'], "-display foo: Parameter 'type' does not accept "
+                          "value 'foo'"),
+    (['-vga', 'foo'], '-vga foo: unknown vga type: foo'),
+    (['-object', 'foo,id=x'], "-object foo,id=x: Parameter 'qom-type' does "
+                              "not accept value 'foo'"),
+    (['-global', 'foo.bar=1'], "-global foo.bar=1: 'foo' is not a valid "
+                               "device model name"),
+    (['-global', 'nodot=1'], '-global nodot=1: Invalid -global format'),
+    (['-netdev', 'foo,id=n'], "-netdev foo,id=n: Parameter 'type' does not "
+                              "accept value 'foo'"),
+    (['-uuid', 'xyz'], '-uuid xyz: Fail to parse UUID string'),
+    (['-initrd', 'x'], '-initrd cannot be used without -kernel'),
+    (['-nographic', '-daemonize'], '-nographic cannot be used with '
+                                   '-daemonize'),
+    (['-vnc', ':0'], "-vnc :0: '-vnc' is not supported yet"),
+    (['-qmp', 'stdio'], "-qmp stdio: '-qmp' is not supported yet"),
+    (['-netdev', 'user,id=n0'], "-netdev user,id=n0: '-netdev' is not "
+                                "supported yet"),
+    (['disk.img'], 'disk.img: a disk image without an option'),
+]
+
+
+def probe_args(tmp):
+    """Options that would create files and sockets if phase 2 ran."""
+    return ['-chardev', 'socket,id=probe,path=%s/probe.sock,server=on,'
+                        'wait=off' % tmp,
+            '-chardev', 'file,id=probefile,path=%s/probe.out' % tmp,
+            '-pidfile', '%s/probe.pid' % tmp,
+            '-D', '%s/probe.log' % tmp]
+
+
+def test_bad_lines(t):
+    for args, expect in BAD_LINES:
+        tmp = quokka.tmpdir()
+        full = probe_args(tmp)
+        if '-M' not in args and '-machine' not in args:
+            full += ['-M', 'none']
+        full += args
+        name = 'bad command line: ' + ' '.join(args)
+        p = quokka.run(full)
+        first = p.stderr.splitlines()[0] if p.stderr else ''
+        created = sorted(os.listdir(tmp))
+        t.check(name,
+                p.returncode == 1 and first.startswith(PROG + ': ') and
+                expect in p.stderr and not created,
+                'rc=%s stderr=%r expected %r created=%r'
+                % (p.returncode, p.stderr, expect, created))
+
+
+def test_help(t):
+    p = quokka.run(['-version'])
+    t.check('-version prints a version',
+            p.returncode == 0 and
+            re.match(r'Quokka emulator version \d+\.\d+\.\d+', p.stdout),
+            p.stdout + p.stderr)
+
+    p = quokka.run(['-help'])
+    opts = re.findall(r'^-(\S+)', p.stdout, re.M)
+    t.check('-help lists the options',
+            p.returncode == 0 and {'machine', 'device', 'chardev', 'serial',
+                                   'S', 'smp', 'm', 'kernel'} <= set(opts),
+            p.stdout)
+
+    docs = open(os.path.join(quokka.SOURCE, 'docs', 'cli.md')).read()
+    missing = [o for o in opts if '`-%s' % o not in docs]
+    t.check('docs/cli.md documents every option of -help', not missing,
+            'missing: %r' % missing)
+
+    p = quokka.run(['-machine', 'help'])
+    t.check('-machine help lists none',
+            p.returncode == 0 and re.search(r'^none\s+empty machine', p.stdout,
+                                            re.M), p.stdout)
+    p = quokka.run(['-M', '?'])
+    t.check('-M ? is -M help', p.returncode == 0 and 'none' in p.stdout)
+
+    p = quokka.run(['-device', 'help'])
+    t.check('-device help exits 0', p.returncode == 0, p.stderr)
+
+    p = quokka.run(['-accel', 'help'])
+    t.check('-accel help exits 0 with a heading',
+            p.returncode == 0 and 'Accelerators supported' in p.stdout)
+
+    p = quokka.run(['-cpu', 'help'])
+    t.check('-cpu help lists host and qemu64',
+            p.returncode == 0 and 'host' in p.stdout and 'qemu64' in p.stdout)
+
+    p = quokka.run(['-d', 'help'])
+    t.check('-d help lists guest_errors',
+            p.returncode == 0 and 'guest_errors' in p.stdout)
+
+
+def wait_for(cond, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def stop(proc, sig=signal.SIGTERM):
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=10)
+    return proc.returncode, err.decode()
+
+
+def test_paused_serial_socket(t):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        tmp = quokka.tmpdir()
+        path = os.path.join(tmp, 'serial.sock')
+        proc = quokka.start(['-M', 'none', '-S', '-serial',
+                             'unix:%s,server=on,wait=off' % path])
+        name = '-M none -S -serial unix server, %s' % signal.Signals(sig).name
+        try:
+            ok = wait_for(lambda: os.path.exists(path))
+            mode = stat.S_IMODE(os.stat(path).st_mode) if ok else None
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(path)
+            time.sleep(0.2)
+            alive = proc.poll() is None
+            rc, err = stop(proc, sig)
+            s.close()
+            expect = 'terminating on signal %d from pid %d' % (sig, os.getpid())
+            t.check(name, ok and mode == 0o600 and alive and rc == 0 and
+                    expect in err and not os.path.exists(path),
+                    'mode=%r alive=%r rc=%r err=%r' % (mode, alive, rc, err))
+        except Exception as e:
+            proc.kill()
+            t.check(name, False, repr(e))
+
+
+def test_socket_wait_on(t):
+    tmp = quokka.tmpdir()
+    path = os.path.join(tmp, 's.sock')
+    proc = quokka.start(['-M', 'none', '-S', '-chardev',
+                         'socket,id=c,path=%s,server=on' % path])
+    ok = wait_for(lambda: os.path.exists(path))
+    time.sleep(0.2)
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    time.sleep(0.2)
+    alive = proc.poll() is None
+    rc, err = stop(proc)
+    t.check('server=on,wait=on waits for a client, then runs',
+            ok and alive and rc == 0 and 'waiting for connection on: '
+            'disconnected:unix:%s,server=on' % path in err, err)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_tcp_and_client(t):
+    port = free_port()
+    proc = quokka.start(['-M', 'none', '-S', '-serial',
+                         'tcp::%d,server=on,wait=off' % port])
+    def try_connect():
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    connected = wait_for(try_connect)
+    rc, err = stop(proc)
+    t.check('tcp server with no host listens on loopback', connected and
+            rc == 0, err)
+
+    tmp = quokka.tmpdir()
+    path = os.path.join(tmp, 'listener.sock')
+    proc = quokka.start(['-M', 'none', '-S', '-chardev',
+                         'socket,id=c,path=%s,reconnect=1' % path])
+    time.sleep(0.5)
+    early = proc.poll() is None
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(5)
+    try:
+        conn, _ = srv.accept()
+        got = True
+        conn.close()
+    except socket.timeout:
+        got = False
+    rc, err = stop(proc)
+    t.check('client with reconnect=1 connects once the server appears',
+            early and got and rc == 0, err)
+
+    p = quokka.run(['-M', 'none', '-S', '-chardev',
+                    'socket,id=c,path=%s/none.sock' % tmp])
+    t.check('client without a server fails at start-up naming the option',
+            p.returncode == 1 and '-chardev socket,id=c,path=%s/none.sock: '
+            "Failed to connect to '%s/none.sock'" % (tmp, tmp) in p.stderr,
+            p.stderr)
+
+
+def test_mux_escapes(t):
+    proc = quokka.start(['-M', 'none', '-serial', 'mon:stdio'],
+                        stdin=subprocess.PIPE)
+    proc.stdin.write(b'\x01h')
+    proc.stdin.flush()
+    time.sleep(0.3)
+    proc.stdin.write(b'\x01x')
+    proc.stdin.flush()
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    out = out.decode()
+    t.check('mon:stdio: C-a h prints help, C-a x exits 0',
+            proc.returncode == 0 and 'C-a x' in out and
+            'Quokka: Terminated' in out, 'rc=%r out=%r' % (proc.returncode, out))
+
+
+def test_pidfile_daemonize(t):
+    tmp = quokka.tmpdir()
+    pidfile = os.path.join(tmp, 'vm.pid')
+    proc = quokka.start(['-M', 'none', '-S', '-pidfile', pidfile])
+    ok = wait_for(lambda: os.path.exists(pidfile) and
+                  open(pidfile).read().strip() == str(proc.pid))
+    second = quokka.run(['-M', 'none', '-S', '-pidfile', pidfile])
+    rc, err = stop(proc)
+    t.check('-pidfile holds the pid and is locked against a second VM',
+            ok and second.returncode == 1 and 'cannot lock PID file' in
+            second.stderr and rc == 0 and not os.path.exists(pidfile),
+            second.stderr + err)
+
+    p = quokka.run(['-M', 'none', '-S', '-daemonize', '-pidfile', pidfile])
+    pid = int(open(pidfile).read()) if os.path.exists(pidfile) else None
+    alive = pid is not None and os.path.exists('/proc/%d' % pid)
+    if alive:
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not os.path.exists('/proc/%d' % pid) or
+                 'Z' in open('/proc/%d/stat' % pid).read().split()[2])
+    t.check('-daemonize returns 0 and leaves the VM running',
+            p.returncode == 0 and alive, p.stderr)
+
+
+def test_other_backends(t):
+    tmp = quokka.tmpdir()
+    out = os.path.join(tmp, 'serial.log')
+    proc = quokka.start(['-M', 'none', '-S', '-serial', 'file:' + out,
+                         '-serial', 'pty', '-serial', 'null',
+                         '-chardev', 'file,id=f2,path=%s/f2.log' % tmp])
+    ok = wait_for(lambda: os.path.exists(out))
+    time.sleep(0.3)
+    rc, err = stop(proc)
+    m = re.search(r'char device redirected to (/dev/pts/\d+) \(label '
+                  r'serial1\)', err)
+    t.check('file, pty and null serial backends start',
+            ok and rc == 0 and m and os.path.exists(os.path.join(tmp,
+                                                                 'f2.log')),
+            err)
+
+    p = quokka.run(['-M', 'none', '-S', '-chardev',
+                    'file,id=f,path=%s/no/such/dir/x' % tmp])
+    t.check('a file chardev in a missing directory fails naming the option',
+            p.returncode == 1 and '-chardev file,id=f,path=' in p.stderr and
+            'No such file or directory' in p.stderr, p.stderr)
+
+
+def main():
+    t = Tap()
+    test_bad_lines(t)
+    test_help(t)
+    test_paused_serial_socket(t)
+    test_socket_wait_on(t)
+    test_tcp_and_client(t)
+    test_mux_escapes(t)
+    test_pidfile_daemonize(t)
+    test_other_backends(t)
+    return t.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
