@@ -15,6 +15,26 @@
 
 #define GUEST_MEMORY_MAX_REGIONS 8
 
+/* Little-endian loads and stores of 1 to 8 bytes at any alignment. */
+static inline uint64_t ldn_le_p(const uint8_t *p, unsigned bytes)
+{
+    uint64_t v = 0;
+
+    while (bytes--) {
+        v = v << 8 | p[bytes];
+    }
+    return v;
+}
+
+static inline void stn_le_p(uint8_t *p, unsigned bytes, uint64_t v)
+{
+    unsigned i;
+
+    for (i = 0; i < bytes; i++) {
+        p[i] = v >> (8 * i);
+    }
+}
+
 typedef struct GuestMemRegion {
     uint64_t gpa;
     uint64_t size;
