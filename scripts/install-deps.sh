@@ -12,7 +12,7 @@ liburing-dev libjson-glib-dev libseccomp-dev"
 # Tests: the peers we check against (Debian's QEMU and qemu-img), the tools
 # that build guest payloads, and clang for the sanitizer and fuzz builds.
 TEST_PKGS="qemu-utils qemu-system-x86 busybox-static cpio kmod
-linux-headers-amd64 clang"
+linux-headers-amd64 clang acpica-tools"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

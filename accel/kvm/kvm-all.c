@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * KVM accelerator: the device, its capabilities, the VM, irqchip, memory
+ * slots and interrupt plumbing (Linux Documentation/virt/kvm/api.rst).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm-internal.h"
+
+#define KVM_API_VERSION_EXPECTED 12
+#define KVM_IOAPIC_PINS 24
+
+typedef struct KVMCapNeed {
+    int cap;
+    const char *name;
+    const char *why;
+} KVMCapNeed;
+
+/* Capabilities without which no VM can run. */
+static const KVMCapNeed kvm_required_caps[] = {
+    { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM slots" },
+    { KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID", "CPUID setup" },
+    { KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR", "real-mode support" },
+    { KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE", "vCPU reset" },
+    { KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT",
+      "kicking vCPUs without polling" },
+};
+
+/* Asks the VM when the device answers per VM, else the device. */
+static int kvm_check_extension(KVMState *s, int cap)
+{
+    int fd = s->vm_fd >= 0 &&
+             ioctl(s->fd, KVM_CHECK_EXTENSION, KVM_CAP_CHECK_EXTENSION_VM) > 0
+             ? s->vm_fd : s->fd;
+    int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+    return ret < 0 ? 0 : ret;
+}
+
+static bool kvm_check_caps(KVMState *s, Error **errp)
+{
+    unsigned i;
+    int version = ioctl(s->fd, KVM_GET_API_VERSION, 0);
+
+    if (version != KVM_API_VERSION_EXPECTED) {
+        error_setg(errp, "%s: KVM API version %d, expected %d", s->device,
+                   version, KVM_API_VERSION_EXPECTED);
+        return false;
+    }
+    for (i = 0; i < G_N_ELEMENTS(kvm_required_caps); i++) {
+        const KVMCapNeed *c = &kvm_required_caps[i];
+
+        if (!kvm_check_extension(s, c->cap)) {
+            error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                      "%s lacks the capability %s (needed for %s)",
+                      s->device, c->name, c->why);
+            return false;
+        }
+    }
+    s->have_ioeventfd = kvm_check_extension(s, KVM_CAP_IOEVENTFD);
+    s->have_irqfd = kvm_check_extension(s, KVM_CAP_IRQFD);
+    s->have_msi = kvm_check_extension(s, KVM_CAP_SIGNAL_MSI);
+    s->max_slots = kvm_check_extension(s, KVM_CAP_NR_MEMSLOTS);
+    if (s->max_slots == 0) {
+        s->max_slots = 32;      /* the documented minimum */
+    }
+    return true;
+}
+
+static bool kvm_irqchip_create(KVMState *s, const KVMConfig *cfg,
+                               Error **errp)
+{
+    struct kvm_enable_cap split = {
+        .cap = KVM_CAP_SPLIT_IRQCHIP,
+        .args = { KVM_IOAPIC_PINS },
+    };
+    struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+    s->irqchip = cfg->irqchip;
+    switch (cfg->irqchip) {
+    case KVM_IRQCHIP_OFF:
+        return true;
+    case KVM_IRQCHIP_SPLIT:
+        if (!kvm_check_extension(s, KVM_CAP_SPLIT_IRQCHIP) ||
+            ioctl(s->vm_fd, KVM_ENABLE_CAP, &split) < 0) {
+            error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                      "kernel-irqchip=split: %s lacks KVM_CAP_SPLIT_IRQCHIP; "
+                      "use kernel-irqchip=on or off", s->device);
+            return false;
+        }
+        return true;
+    case KVM_IRQCHIP_ON:
+        break;
+    }
+    if (!kvm_check_extension(s, KVM_CAP_IRQCHIP) ||
+        ioctl(s->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+        if (!cfg->irqchip_explicit) {
+            s->irqchip = KVM_IRQCHIP_OFF;
+            return true;
+        }
+        error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                  "kernel-irqchip=on: %s offers no in-kernel irqchip "
+                  "(KVM_CAP_IRQCHIP); use kernel-irqchip=off", s->device);
+        return false;
+    }
+    if (kvm_check_extension(s, KVM_CAP_PIT2)) {
+        if (ioctl(s->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+            error_setg_errno(errp, errno, "%s: KVM_CREATE_PIT2 failed",
+                             s->device);
+            return false;
+        }
+        s->have_pit = true;
+    }
+    return true;
+}
+
+/* KVM's private pages for real-mode emulation, reserved in the e820. */
+static bool kvm_vm_setup_x86(KVMState *s, Error **errp)
+{
+    uint64_t identity = PC_KVM_IDENTITY_MAP;
+
+    if (ioctl(s->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)PC_KVM_TSS_ADDR) < 0) {
+        error_setg_errno(errp, errno, "%s: KVM_SET_TSS_ADDR failed",
+                         s->device);
+        return false;
+    }
+    if (kvm_check_extension(s, KVM_CAP_SET_IDENTITY_MAP_ADDR) &&
+        ioctl(s->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0) {
+        error_setg_errno(errp, errno, "%s: KVM_SET_IDENTITY_MAP_ADDR failed",
+                         s->device);
+        return false;
+    }
+    return true;
+}
+
+static bool kvm_check_config(const KVMConfig *cfg, Error **errp)
+{
+    if (cfg->nr_cpus == 0 || cfg->nr_cpus > KVM_MAX_CPUS) {
+        error_setg(errp, "%u vCPUs requested, expected 1 to %d",
+                   cfg->nr_cpus, KVM_MAX_CPUS);
+        return false;
+    }
+    if (cfg->cpu_model && !kvm_cpu_model_valid(cfg->cpu_model)) {
+        error_setg(errp, "unknown CPU model '%s' (expected host or qemu64)",
+                   cfg->cpu_model);
+        return false;
+    }
+    return true;
+}
+
+KVMState *kvm_init(const KVMConfig *cfg, Error **errp)
+{
+    KVMState *s;
+    int mmap_size;
+
+    if (!kvm_check_config(cfg, errp)) {
+        return NULL;
+    }
+    s = g_new0(KVMState, 1);
+    s->fd = s->vm_fd = s->ram_fd = -1;
+    s->device = g_strdup(cfg->device ? cfg->device : "/dev/kvm");
+    s->cpu_model = g_strdup(cfg->cpu_model ? cfg->cpu_model : "qemu64");
+    s->nr_cpus = cfg->nr_cpus;
+    s->handlers = cfg->handlers;
+    s->opaque = cfg->opaque;
+    g_mutex_init(&s->own_lock);
+    g_cond_init(&s->state_cond);
+    s->lock = cfg->big_lock ? cfg->big_lock : &s->own_lock;
+
+    s->fd = open(s->device, O_RDWR | O_CLOEXEC);
+    if (s->fd < 0) {
+        error_setg_errno(errp, errno, "could not open KVM device '%s'",
+                         s->device);
+        goto fail;
+    }
+    s->vm_fd = ioctl(s->fd, KVM_CREATE_VM, 0);
+    if (s->vm_fd < 0) {
+        error_setg_errno(errp, errno, "%s: KVM_CREATE_VM failed", s->device);
+        goto fail;
+    }
+    mmap_size = ioctl(s->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (mmap_size < (int)sizeof(struct kvm_run)) {
+        error_setg(errp, "%s: bad KVM_GET_VCPU_MMAP_SIZE %d", s->device,
+                   mmap_size);
+        goto fail;
+    }
+    s->run_size = mmap_size;
+    if (!kvm_check_caps(s, errp) ||
+        !kvm_vm_setup_x86(s, errp) ||
+        !kvm_irqchip_create(s, cfg, errp) ||
+        !kvm_supported_cpuid_init(s, errp) ||
+        !kvm_msr_list_init(s, errp)) {
+        goto fail;
+    }
+    return s;
+
+fail:
+    kvm_destroy(s);
+    return NULL;
+}
+
+KVMIrqchipMode kvm_irqchip_mode(const KVMState *s)
+{
+    return s->irqchip;
+}
+
+bool kvm_has_pit(const KVMState *s)
+{
+    return s->have_pit;
+}
+
+bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
+                         void *host, bool readonly, Error **errp)
+{
+    struct kvm_userspace_memory_region r = {
+        .slot = s->nr_slots,
+        .flags = readonly ? KVM_MEM_READONLY : 0,
+        .guest_phys_addr = gpa,
+        .memory_size = size,
+        .userspace_addr = (uintptr_t)host,
+    };
+
+    if (s->nr_slots >= s->max_slots) {
+        error_setg(errp, "%s: no free memory slot (%d in use)", s->device,
+                   s->nr_slots);
+        return false;
+    }
+    if (ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+        error_setg_errno(errp, errno, "%s: cannot map guest memory [0x%"
+                         PRIx64 ", 0x%" PRIx64 ")", s->device, gpa,
+                         gpa + size);
+        return false;
+    }
+    s->nr_slots++;
+    return true;
+}
+
+bool kvm_ram_init(KVMState *s, const X86MemLayout *l, GuestMemory *mem,
+                  Error **errp)
+{
+    uint8_t *ram;
+
+    s->ram_fd = memfd_create("quokka-ram", MFD_CLOEXEC);
+    if (s->ram_fd < 0) {
+        error_setg_errno(errp, errno, "cannot create the RAM memfd");
+        return false;
+    }
+    if (ftruncate(s->ram_fd, l->ram_size) < 0) {
+        error_setg_errno(errp, errno, "cannot size guest RAM to %" PRIu64
+                         " bytes", l->ram_size);
+        return false;
+    }
+    ram = mmap(NULL, l->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+               s->ram_fd, 0);
+    if (ram == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map %" PRIu64 " bytes of "
+                         "guest RAM", l->ram_size);
+        return false;
+    }
+    s->ram = ram;
+    s->ram_size = l->ram_size;
+    guest_memory_init(mem);
+    if (!kvm_set_memory_slot(s, 0, l->below_4g, ram, false, errp) ||
+        !guest_memory_add(mem, 0, l->below_4g, ram, errp)) {
+        return false;
+    }
+    if (l->above_4g &&
+        (!kvm_set_memory_slot(s, X86_4G, l->above_4g, ram + l->below_4g,
+                              false, errp) ||
+         !guest_memory_add(mem, X86_4G, l->above_4g, ram + l->below_4g,
+                           errp))) {
+        return false;
+    }
+    return true;
+}
+
+bool kvm_vcpus_create(KVMState *s, Error **errp)
+{
+    unsigned i;
+
+    s->cpus = g_new0(KVMVCPU, s->nr_cpus);
+    for (i = 0; i < s->nr_cpus; i++) {
+        s->cpus[i].fd = -1;
+    }
+    for (i = 0; i < s->nr_cpus; i++) {
+        KVMVCPU *cpu = &s->cpus[i];
+        void *run;
+
+        cpu->s = s;
+        cpu->index = i;
+        cpu->pending_vector = -1;
+        cpu->state = KVM_VCPU_CREATED;
+        cpu->fd = ioctl(s->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+        if (cpu->fd < 0) {
+            error_setg_errno(errp, errno, "%s: cannot create vCPU %u",
+                             s->device, i);
+            return false;
+        }
+        run = mmap(NULL, s->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   cpu->fd, 0);
+        if (run == MAP_FAILED) {
+            error_setg_errno(errp, errno, "cannot map kvm_run of vCPU %u",
+                             i);
+            return false;
+        }
+        cpu->run = run;
+        cpu->run_size = s->run_size;
+        if (!kvm_cpu_setup(cpu, errp) || !kvm_vcpu_reset(cpu, errp) ||
+            !kvm_vcpu_thread_start(cpu, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+unsigned kvm_nr_vcpus(const KVMState *s)
+{
+    return s->nr_cpus;
+}
+
+KVMVCPU *kvm_get_vcpu(KVMState *s, unsigned index)
+{
+    return index < s->nr_cpus && s->cpus ? &s->cpus[index] : NULL;
+}
+
+unsigned kvm_vcpu_index(const KVMVCPU *cpu)
+{
+    return cpu->index;
+}
+
+bool kvm_set_irq(KVMState *s, unsigned gsi, bool level, Error **errp)
+{
+    struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+    if (s->irqchip == KVM_IRQCHIP_OFF) {
+        error_setg(errp, "cannot raise GSI %u: no in-kernel irqchip", gsi);
+        return false;
+    }
+    if (ioctl(s->vm_fd, KVM_IRQ_LINE, &irq) < 0) {
+        error_setg_errno(errp, errno, "KVM_IRQ_LINE %u failed", gsi);
+        return false;
+    }
+    return true;
+}
+
+bool kvm_signal_msi(KVMState *s, uint64_t addr, uint32_t data, Error **errp)
+{
+    struct kvm_msi msi = {
+        .address_lo = addr,
+        .address_hi = addr >> 32,
+        .data = data,
+    };
+    int ret;
+
+    if (!s->have_msi) {
+        error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                  "%s lacks KVM_CAP_SIGNAL_MSI", s->device);
+        return false;
+    }
+    ret = ioctl(s->vm_fd, KVM_SIGNAL_MSI, &msi);
+    if (ret < 0) {
+        error_setg_errno(errp, errno, "KVM_SIGNAL_MSI to 0x%" PRIx64
+                         " failed", addr);
+        return false;
+    }
+    return true;
+}
+
+bool kvm_set_ioeventfd(KVMState *s, int fd, uint64_t addr, unsigned len,
+                       bool pio, bool match_data, uint64_t data, bool assign,
+                       Error **errp)
+{
+    struct kvm_ioeventfd ev = {
+        .datamatch = match_data ? data : 0,
+        .addr = addr,
+        .len = len,
+        .fd = fd,
+        .flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+                 (match_data ? KVM_IOEVENTFD_FLAG_DATAMATCH : 0) |
+                 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+    };
+
+    if (!s->have_ioeventfd) {
+        error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                  "%s lacks KVM_CAP_IOEVENTFD", s->device);
+        return false;
+    }
+    if (ioctl(s->vm_fd, KVM_IOEVENTFD, &ev) < 0) {
+        error_setg_errno(errp, errno, "cannot %s ioeventfd at %s 0x%" PRIx64,
+                         assign ? "add" : "remove", pio ? "port" : "address",
+                         addr);
+        return false;
+    }
+    return true;
+}
+
+bool kvm_set_irqfd(KVMState *s, int fd, unsigned gsi, bool assign,
+                   Error **errp)
+{
+    struct kvm_irqfd irqfd = {
+        .fd = fd,
+        .gsi = gsi,
+        .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+    };
+
+    if (!s->have_irqfd || s->irqchip == KVM_IRQCHIP_OFF) {
+        error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                  "irqfd needs KVM_CAP_IRQFD and an in-kernel irqchip");
+        return false;
+    }
+    if (ioctl(s->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+        error_setg_errno(errp, errno, "cannot %s irqfd for GSI %u",
+                         assign ? "add" : "remove", gsi);
+        return false;
+    }
+    return true;
+}
+
+void kvm_destroy(KVMState *s)
+{
+    unsigned i;
+
+    if (!s) {
+        return;
+    }
+    if (s->cpus) {
+        g_mutex_lock(s->lock);
+        for (i = 0; i < s->nr_cpus; i++) {
+            s->cpus[i].stop_req = true;
+            if (s->cpus[i].thread_started) {
+                kvm_vcpu_kick(&s->cpus[i]);
+            }
+        }
+        g_cond_broadcast(&s->state_cond);
+        g_mutex_unlock(s->lock);
+        for (i = 0; i < s->nr_cpus; i++) {
+            KVMVCPU *cpu = &s->cpus[i];
+
+            if (cpu->thread_started) {
+                pthread_join(cpu->thread, NULL);
+            }
+            if (cpu->run) {
+                munmap(cpu->run, cpu->run_size);
+            }
+            if (cpu->fd >= 0) {
+                close(cpu->fd);
+            }
+        }
+        g_free(s->cpus);
+    }
+    if (s->ram) {
+        munmap(s->ram, s->ram_size);
+    }
+    if (s->ram_fd >= 0) {
+        close(s->ram_fd);
+    }
+    if (s->vm_fd >= 0) {
+        close(s->vm_fd);
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    g_free(s->supported_cpuid);
+    g_free(s->msr_list);
+    g_cond_clear(&s->state_cond);
+    g_mutex_clear(&s->own_lock);
+    g_free(s->cpu_model);
+    g_free(s->device);
+    g_free(s);
+}

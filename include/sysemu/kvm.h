@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The KVM accelerator: a VM on /dev/kvm (or any device speaking the KVM
+ * ioctl ABI, such as /dev/quokka), its RAM slots, in-kernel irqchip, vCPU
+ * threads and interrupt plumbing.  See docs/accel.md for the boot sequence.
+ *
+ * Threads and locking (DESIGN.md section 3): every vCPU runs KVM_RUN in its
+ * own thread.  The machine hands over its global device lock (a GMutex); a
+ * vCPU thread holds it at all times except around KVM_RUN and while paused,
+ * so exit handlers run with the lock held.  Functions marked "Context: big
+ * lock" must be called with that lock held, and never from a vCPU thread
+ * unless they say so.
+ *
+ * Kicks use the signal KVM_KICK_SIGNAL plus kvm_run.immediate_exit: a vCPU
+ * leaves KVM_RUN at once and no thread ever polls.
+ */
+#ifndef SYSEMU_KVM_H
+#define SYSEMU_KVM_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "quokka/error.h"
+#include "hw/i386/e820.h"
+#include "hw/i386/guest-memory.h"
+#include "hw/i386/x86-boot.h"
+
+#define KVM_KICK_SIGNAL SIGUSR1
+#define KVM_MAX_CPUS    255
+
+typedef struct KVMState KVMState;
+typedef struct KVMVCPU KVMVCPU;
+
+/* -machine kernel-irqchip=on|split|off */
+typedef enum KVMIrqchipMode {
+    KVM_IRQCHIP_ON,     /* PIC, IOAPIC, LAPIC and PIT in the kernel */
+    KVM_IRQCHIP_SPLIT,  /* LAPIC in the kernel, PIC and IOAPIC in userspace */
+    KVM_IRQCHIP_OFF,    /* all interrupt controllers in userspace */
+} KVMIrqchipMode;
+
+/* What an exit handler tells the vCPU loop. */
+typedef enum KVMExitAction {
+    KVM_EXIT_ACTION_RESUME,     /* back into KVM_RUN */
+    KVM_EXIT_ACTION_STOP,       /* end this vCPU's thread */
+} KVMExitAction;
+
+/*
+ * The machine's exit handlers, called on the vCPU thread with the big lock
+ * held.  @data is in guest byte order (little-endian), @size 1, 2, 4 or 8.
+ * A read handler fills @data.  A NULL pio/mmio handler reads all ones and
+ * ignores writes; a NULL hlt handler resumes; a NULL shutdown or
+ * system_event handler stops the vCPU.  @error receives (and owns) the
+ * description of an exit nobody can handle: an unknown exit reason, an
+ * entry failure or an internal error; NULL reports it and stops the vCPU.
+ */
+typedef struct KVMExitHandlers {
+    KVMExitAction (*pio_read)(void *opaque, KVMVCPU *cpu, uint16_t port,
+                              uint8_t *data, unsigned size);
+    KVMExitAction (*pio_write)(void *opaque, KVMVCPU *cpu, uint16_t port,
+                               const uint8_t *data, unsigned size);
+    KVMExitAction (*mmio_read)(void *opaque, KVMVCPU *cpu, uint64_t addr,
+                               uint8_t *data, unsigned size);
+    KVMExitAction (*mmio_write)(void *opaque, KVMVCPU *cpu, uint64_t addr,
+                                const uint8_t *data, unsigned size);
+    /* Only with kernel-irqchip=off: the vCPU executed HLT. */
+    KVMExitAction (*hlt)(void *opaque, KVMVCPU *cpu);
+    /* Triple fault (the guest's "reset"). */
+    KVMExitAction (*shutdown)(void *opaque, KVMVCPU *cpu);
+    /* KVM_SYSTEM_EVENT_SHUTDOWN, _RESET, _CRASH... */
+    KVMExitAction (*system_event)(void *opaque, KVMVCPU *cpu, uint32_t type);
+    KVMExitAction (*error)(void *opaque, KVMVCPU *cpu, Error *err);
+} KVMExitHandlers;
+
+typedef struct KVMConfig {
+    const char *device;         /* NULL: /dev/kvm */
+    KVMIrqchipMode irqchip;
+    /* false when the mode is only a default that may be lowered */
+    bool irqchip_explicit;
+    unsigned nr_cpus;
+    const char *cpu_model;      /* "host" or "qemu64"; NULL: "qemu64" */
+    GMutex *big_lock;           /* NULL: the accelerator uses its own */
+    const KVMExitHandlers *handlers;
+    void *opaque;               /* passed to every handler */
+} KVMConfig;
+
+/*
+ * Opens the device, checks the API version and every capability needed
+ * (naming the missing one), creates the VM and its irqchip (and PIT when the
+ * kernel offers one) as @cfg->irqchip asks.  No vCPU yet.
+ */
+KVMState *kvm_init(const KVMConfig *cfg, Error **errp);
+
+/* The irqchip mode in force and a one-line description for logs. */
+KVMIrqchipMode kvm_irqchip_mode(const KVMState *s);
+bool kvm_has_pit(const KVMState *s);
+
+/*
+ * Allocates RAM as one memfd of l->ram_size bytes, maps it into KVM slots
+ * split around the PCI hole ([0, below_4g) and [4 GiB, 4 GiB + above_4g)),
+ * and describes it in @mem for the boot loaders.
+ */
+bool kvm_ram_init(KVMState *s, const X86MemLayout *l, GuestMemory *mem,
+                  Error **errp);
+/* One more slot, e.g. a ROM or device RAM; @host stays the caller's. */
+bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
+                         void *host, bool readonly, Error **errp);
+
+/*
+ * Creates the vCPUs (their threads start paused), each with CPUID from the
+ * configured model, its MSRs and the power-on register state.
+ */
+bool kvm_vcpus_create(KVMState *s, Error **errp);
+unsigned kvm_nr_vcpus(const KVMState *s);
+KVMVCPU *kvm_get_vcpu(KVMState *s, unsigned index);
+unsigned kvm_vcpu_index(const KVMVCPU *cpu);
+
+/*
+ * Architectural power-on state (real mode at 0xffff0), MSRs, LAPIC and,
+ * with an in-kernel LAPIC, mp_state (vCPU 0 runnable, the others waiting
+ * for INIT/SIPI).  Context: vCPUs paused.
+ */
+bool kvm_vcpu_reset(KVMVCPU *cpu, Error **errp);
+/* Loads a direct-boot entry state (after reset).  Context: vCPUs paused. */
+bool kvm_vcpu_set_entry_state(KVMVCPU *cpu, const X86EntryState *entry,
+                              Error **errp);
+
+/* Context: big lock, not on a vCPU thread. */
+void kvm_resume_all(KVMState *s);
+void kvm_pause_all(KVMState *s);
+/* Interrupts KVM_RUN on @cpu so its thread looks at its requests. */
+void kvm_vcpu_kick(KVMVCPU *cpu);
+/*
+ * Waits, releasing the big lock meanwhile, until every vCPU thread has
+ * stopped (a handler returned KVM_EXIT_ACTION_STOP) or the monotonic time
+ * @deadline_us (g_get_monotonic_time(); 0: no limit) has passed.  Returns
+ * false on timeout.  Context: big lock.
+ */
+bool kvm_wait_all_stopped(KVMState *s, gint64 deadline_us);
+
+/* Interrupt plumbing.  Safe from any thread. */
+bool kvm_set_irq(KVMState *s, unsigned gsi, bool level, Error **errp);
+bool kvm_signal_msi(KVMState *s, uint64_t addr, uint32_t data, Error **errp);
+/* @fd becomes readable/written on a guest write to @addr (PIO or MMIO). */
+bool kvm_set_ioeventfd(KVMState *s, int fd, uint64_t addr, unsigned len,
+                       bool pio, bool match_data, uint64_t data, bool assign,
+                       Error **errp);
+/* A write to @fd raises @gsi (needs the in-kernel irqchip). */
+bool kvm_set_irqfd(KVMState *s, int fd, unsigned gsi, bool assign,
+                   Error **errp);
+/*
+ * kernel-irqchip=off: queue @vector for injection when the vCPU can take
+ * it (KVM_INTERRUPT from the vCPU thread).  Context: big lock.
+ */
+void kvm_vcpu_inject_interrupt(KVMVCPU *cpu, uint8_t vector);
+
+/* Joins every vCPU thread and closes everything.  Context: no big lock. */
+void kvm_destroy(KVMState *s);
+
+/* CPU models: "host" and "qemu64". */
+bool kvm_cpu_model_valid(const char *name);
+
+#endif

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A tiny PVH guest for the host /dev/kvm smoke tier.  It checks the
+ * hvm_start_info it was handed (magic, version, memory map, command line),
+ * prints one line on COM1 (port 0x3f8) and leaves through isa-debug-exit
+ * (port 0xf4) with a status that says what it found.  The line names the
+ * CPUID vendor and brand string, so the host can check the CPU model.
+ * Status:
+ *   0x2a  everything as expected
+ *   0x10 | bits   bit 0: bad magic, bit 1: bad version, bit 2: no RAM
+ *                 entry covering 1 MiB in the memory map, bit 3: no cmdline
+ * With "spin" on the command line it then loops forever without exits, so
+ * the host can test pausing a busy vCPU.
+ */
+#include <stdint.h>
+
+#define COM1            0x3f8
+#define DEBUG_EXIT      0xf4
+#define HVM_START_MAGIC 0x336ec578
+#define STATUS_OK       0x2a
+
+struct hvm_start_info {
+    uint32_t magic;
+    uint32_t version;
+    uint32_t flags;
+    uint32_t nr_modules;
+    uint64_t modlist_paddr;
+    uint64_t cmdline_paddr;
+    uint64_t rsdp_paddr;
+    uint64_t memmap_paddr;
+    uint32_t memmap_entries;
+    uint32_t reserved;
+};
+
+struct hvm_memmap_entry {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t reserved;
+};
+
+void pvh_main(const struct hvm_start_info *si);
+
+/* The Xen PVH entry note: name "Xen", type 18, the 32-bit entry point. */
+__asm__(
+    ".pushsection .note.Xen, \"a\", @note\n"
+    ".balign 4\n"
+    ".long 4, 4, 18\n"
+    ".asciz \"Xen\"\n"
+    ".long _start\n"
+    ".popsection\n"
+    ".pushsection .text.entry, \"ax\"\n"
+    ".globl _start\n"
+    "_start:\n"
+    "    movl $stack_top, %esp\n"
+    "    pushl %ebx\n"
+    "    call pvh_main\n"
+    "1:  hlt\n"
+    "    jmp 1b\n"
+    ".popsection\n");
+
+static uint8_t stack[4096] __attribute__((aligned(16), used));
+__asm__(".set stack_top, stack + 4096");
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static void put_str(const char *s)
+{
+    while (*s) {
+        outb(COM1, *s++);
+    }
+}
+
+static void put_dec(uint32_t v)
+{
+    char buf[11];
+    int i = 10;
+
+    buf[i] = '\0';
+    do {
+        buf[--i] = '0' + v % 10;
+        v /= 10;
+    } while (v);
+    put_str(buf + i);
+}
+
+static void cpuid(uint32_t leaf, uint32_t r[4])
+{
+    __asm__ volatile("cpuid"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(0));
+}
+
+/* Vendor (leaf 0) and brand string (leaves 0x80000002-4) from CPUID. */
+static void put_cpu(void)
+{
+    uint32_t r[4], brand[13];
+    char vendor[13];
+    const char *p;
+    int i;
+
+    cpuid(0, r);
+    for (i = 0; i < 12; i++) {
+        /* EBX, EDX, ECX order. */
+        vendor[i] = r[i < 4 ? 1 : i < 8 ? 3 : 2] >> (8 * (i % 4));
+    }
+    vendor[12] = '\0';
+    put_str(" vendor=");
+    put_str(vendor);
+    cpuid(0x80000000, r);
+    if (r[0] < 0x80000004) {
+        return;
+    }
+    for (i = 0; i < 3; i++) {
+        cpuid(0x80000002 + i, &brand[4 * i]);
+    }
+    brand[12] = 0;
+    for (p = (const char *)brand; *p == ' '; p++) {
+    }
+    put_str(" brand=");
+    put_str(p);
+}
+
+static int has_spin(const char *s)
+{
+    for (; *s; s++) {
+        if (s[0] == 's' && s[1] == 'p' && s[2] == 'i' && s[3] == 'n') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void pvh_main(const struct hvm_start_info *si)
+{
+    const struct hvm_memmap_entry *mm;
+    const char *cmdline = "";
+    uint32_t i, bad = 0;
+    int ram_at_1m = 0;
+
+    if (si->magic != HVM_START_MAGIC) {
+        bad |= 1;
+    }
+    if (si->version < 1) {
+        bad |= 2;
+    }
+    mm = (const struct hvm_memmap_entry *)(uintptr_t)si->memmap_paddr;
+    for (i = 0; !bad && i < si->memmap_entries; i++) {
+        if (mm[i].type == 1 && mm[i].addr <= 0x100000 &&
+            mm[i].addr + mm[i].size > 0x100000) {
+            ram_at_1m = 1;
+        }
+    }
+    if (!ram_at_1m) {
+        bad |= 4;
+    }
+    if (!si->cmdline_paddr) {
+        bad |= 8;
+    } else {
+        cmdline = (const char *)(uintptr_t)si->cmdline_paddr;
+    }
+    put_str("quokka-pvh: hello, cmdline='");
+    put_str(cmdline);
+    put_str("' memmap=");
+    put_dec(bad & 1 ? 0 : si->memmap_entries);
+    put_cpu();
+    put_str("\n");
+    if (has_spin(cmdline) && !bad) {
+        for (;;) {
+            __asm__ volatile("pause");
+        }
+    }
+    outb(DEBUG_EXIT, bad ? 0x10 | bad : STATUS_OK);
+}
