@@ -17,21 +17,26 @@
 #include "quokka/timer.h"
 #include "sysemu/runstate.h"
 
-static pthread_mutex_t bql = PTHREAD_MUTEX_INITIALIZER;
+static GMutex bql;
 static __thread bool bql_held;
 static GPollFunc glib_poll;
 static int signal_fd = -1;
 
 void bql_lock(void)
 {
-    pthread_mutex_lock(&bql);
+    g_mutex_lock(&bql);
     bql_held = true;
 }
 
 void bql_unlock(void)
 {
     bql_held = false;
-    pthread_mutex_unlock(&bql);
+    g_mutex_unlock(&bql);
+}
+
+GMutex *bql_mutex(void)
+{
+    return &bql;
 }
 
 bool bql_locked(void)

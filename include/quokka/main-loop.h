@@ -16,7 +16,10 @@
 
 void bql_lock(void);
 void bql_unlock(void);
+/* True when this thread took the lock through bql_lock(). */
 bool bql_locked(void);
+/* The lock itself, for the accelerator's vCPU threads. */
+GMutex *bql_mutex(void);
 
 /* Sets up the context, the timer source and signal handling. */
 void main_loop_init(void);
