@@ -1371,6 +1371,9 @@ static void vl_apply_machine_opts(MachineState *ms)
             object_property_parse(&ms->parent_obj, p->key, p->value,
                                   &error_abort);
         }
+        if (!strcmp(p->key, "kernel-irqchip")) {
+            ms->kernel_irqchip_set = true;
+        }
     }
 }
 
@@ -1386,6 +1389,10 @@ static AccelState *vl_create_accel(MachineState *ms, Error **errp)
         name = ms->accel_name;
     }
     if (!name) {
+        /* A machine without vCPUs (-M none) needs no accelerator. */
+        if (!machine_get_class(ms)->needs_accel) {
+            return NULL;
+        }
         name = "kvm";
     }
     ac = accel_find(name);
