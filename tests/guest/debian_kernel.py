@@ -18,6 +18,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -282,3 +283,75 @@ class Initramfs:
         self._entry('TRAILER!!!', 0)
         self.out.close()
         os.rename(self.tmp, self.path)
+
+
+L2_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'virtio_rng',
+              'virtio_console', 'virtio_input']
+L2_MARKER = 'QUOKKA-L2-READY'
+L2_INIT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       'l2-init.sh')
+
+
+def build_l2_initramfs(out, init_script=None, kernel=None):
+    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh)."""
+    kernel = kernel or fetch_kernel()
+    img = Initramfs(out)
+    img.add_busybox()
+    img.add_file('init', L2_INIT, 0o755)
+    img.add_modules(kernel, L2_MODULES, 'etc/modules-l2')
+    if init_script:
+        img.add_file('etc/l2-script', init_script, 0o755)
+    img.close()
+
+
+def cached_l2_initramfs(init_script=None):
+    """An L2 initramfs in the cache, rebuilt only when an input changes.
+
+    The cache is visible inside L1 (the host's / is shared there), so the
+    image can be built on the host and booted in L1.
+    """
+    import hashlib
+    kernel = fetch_kernel()
+    h = hashlib.sha256(repr(kernel.root).encode())
+    for path in filter(None, (L2_INIT, __file__, init_script)):
+        with open(path, 'rb') as f:
+            h.update(f.read())
+    cache = cache_dir()
+    out = os.path.join(cache, 'l2-initramfs-%s.cpio.gz' % h.hexdigest()[:16])
+    with CacheLock(cache):
+        if not os.path.exists(out):
+            build_l2_initramfs(out, init_script, kernel)
+    return kernel.vmlinuz, out
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(
+        prog='debian_kernel.py',
+        description='Debian kernel and initramfs images for guest tests.')
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('vmlinuz', help='print the kernel image path')
+    sub.add_parser('release', help='print the kernel release')
+    l2 = sub.add_parser('l2-initramfs', help='build the L2 initramfs')
+    l2.add_argument('out', metavar='OUT.cpio.gz')
+    l2.add_argument('--init-script', metavar='FILE',
+                    help='script /init runs after the marker line')
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == 'l2-initramfs':
+            if args.init_script and not os.path.isfile(args.init_script):
+                raise GuestError('--init-script %s: no such file'
+                                 % args.init_script)
+            build_l2_initramfs(args.out, args.init_script)
+        elif args.cmd == 'vmlinuz':
+            print(fetch_kernel().vmlinuz)
+        else:
+            print(fetch_kernel().release)
+    except (GuestError, OSError) as e:
+        print('%s: %s' % (ap.prog, e), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
