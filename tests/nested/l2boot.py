@@ -27,12 +27,12 @@ MAIN_COUNTERS = ['exits', 'io_exits', 'mmio_exits', 'halt_exits',
 
 
 def vmm_argv(vmm, kernel, initrd, mem=512, smp=1, append=DEFAULT_APPEND,
-             extra=()):
+             no_reboot=True):
     """The QEMU-style command line that boots the L2 guest."""
     return shlex.split(vmm) + [
         '-M', 'pc', '-accel', 'kvm', '-m', str(mem), '-smp', str(smp),
-        '-nographic', '-no-reboot',
-        '-kernel', kernel, '-initrd', initrd, '-append', append] + list(extra)
+        '-nographic'] + (['-no-reboot'] if no_reboot else []) + [
+        '-kernel', kernel, '-initrd', initrd, '-append', append]
 
 
 def read_counters(vmdir):
@@ -64,6 +64,7 @@ class BootResult:
         self.exits_at_end = None    # last reading before the exit
         self.maxrss_kb = None
         self.vmdir = None
+        self.markers = 0            # times the marker was printed
 
     def report_lines(self, prefix='l2-report: '):
         """Lines of the guest's report script, without the prefix."""
@@ -99,10 +100,12 @@ class _Reader(threading.Thread):
             self.on_data(data)
 
 
-def boot(argv, timeout=180, stdin_data=None):
+def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     """Run ARGV (a VMM command line) until it exits; return a BootResult.
 
-    The VMM is killed after TIMEOUT seconds.
+    STDIN_DATA is typed on the VMM's stdin one second after the marker.
+    The VMM is killed after TIMEOUT seconds, or once the marker has been
+    printed STOP_AFTER_MARKERS times.
     """
     res = BootResult()
     out = bytearray()
@@ -117,7 +120,8 @@ def boot(argv, timeout=180, stdin_data=None):
 
     def on_out(data):
         out.extend(data)
-        if not seen.is_set() and marker in out:
+        res.markers = out.count(marker)
+        if not seen.is_set() and res.markers:
             res.marker_time = time.monotonic() - start
             seen.set()
             if res.vmdir:
@@ -127,11 +131,9 @@ def boot(argv, timeout=180, stdin_data=None):
                _Reader(proc.stderr.fileno(), err.extend)]
     for r in readers:
         r.start()
-    if stdin_data:
-        proc.stdin.write(stdin_data)
-        proc.stdin.close()
     status = rusage = None
     next_poll = 0
+    killed = False
     while True:
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -143,8 +145,19 @@ def boot(argv, timeout=180, stdin_data=None):
         if res.vmdir and now >= next_poll:
             res.exits_at_end = read_counters(res.vmdir) or res.exits_at_end
             next_poll = now + 0.5
-        if now > timeout and not res.timed_out:
-            res.timed_out = True
+        if stdin_data and seen.is_set() and now > res.marker_time + 1:
+            try:
+                proc.stdin.write(stdin_data)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            stdin_data = None
+        if stop_after_markers and res.markers >= stop_after_markers and \
+                not killed:
+            killed = True
+            proc.kill()
+        if now > timeout and not killed:
+            res.timed_out = killed = True
             proc.kill()
         time.sleep(0.05)
     res.end_time = time.monotonic() - start
@@ -153,6 +166,11 @@ def boot(argv, timeout=180, stdin_data=None):
     res.maxrss_kb = rusage.ru_maxrss
     for r in readers:
         r.join()
+    if proc.stdin and not proc.stdin.closed:
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
     proc.stdout.close()
     proc.stderr.close()
     res.output = out.decode('utf-8', 'replace')

@@ -42,7 +42,8 @@ def parse_args():
                     help='limit for one L2 boot, in seconds')
     ap.add_argument('--skip-missing', action='store_true',
                     help='skip (TAP SKIP) when the VMM program is absent')
-    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
+    ap.add_argument('--inner', nargs=4,
+                    metavar=('KERNEL', 'REPORT', 'SHELL', 'REBOOT'),
                     help=argparse.SUPPRESS)
     return ap.parse_args()
 
@@ -63,8 +64,9 @@ def host_main(args):
         print('ok 1 # SKIP %s is not built yet' % prog)
         return 0
     try:
-        kernel, initrd = debian_kernel.cached_l2_initramfs(
-            os.path.join(HERE, 'l2-report.sh'))
+        images = [debian_kernel.cached_l2_initramfs(script)
+                  for script in (os.path.join(HERE, 'l2-report.sh'), None,
+                                 os.path.join(HERE, 'l2-reboot.sh'))]
     except debian_kernel.GuestError as e:
         print('Bail out! cannot build the L2 guest: %s' % e)
         return 1
@@ -74,7 +76,7 @@ def host_main(args):
             '--vmm', absolute_vmm(args.vmm),
             '--smp', str(args.smp), '--mem', str(args.mem),
             '--append', args.append, '--timeout', str(args.timeout),
-            '--inner', kernel, initrd]
+            '--inner', images[0][0]] + [initrd for _, initrd in images]
     if args.reference:
         i = argv.index('--inner')
         argv[i:i] = ['--reference', absolute_vmm(args.reference)]
@@ -113,11 +115,37 @@ def report_value(res, key):
     return None
 
 
+def check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
+                             reboot_initrd):
+    def boot(initrd, no_reboot=True, **kw):
+        argv = l2boot.vmm_argv(args.vmm, kernel, initrd, args.mem, args.smp,
+                               args.append, no_reboot)
+        res = l2boot.boot(argv, timeout=args.timeout, **kw)
+        tap.diag('%s: %s' % (vmm, res.summary()))
+        return res, 'status %s, markers %d; serial tail:\n%s\nstderr:\n%s' % (
+            res.status, res.markers, res.output[-800:], res.stderr[-800:])
+
+    # the echo of the typed line shows $((6*7)), only the shell prints 42
+    res, why = boot(shell_initrd,
+                    stdin_data=b'echo typed-$((6*7)); poweroff -f\n')
+    tap.check('typed-42' in res.output,
+              'a command typed on stdin runs in the guest shell', why)
+    tap.check(res.status == 0 and not res.timed_out,
+              'poweroff -f typed in the shell ends %s with 0' % vmm, why)
+    res, why = boot(reboot_initrd)
+    tap.check(res.status == 0 and res.markers == 1 and not res.timed_out,
+              'guest reboot -f with -no-reboot: %s exits with 0' % vmm, why)
+    res, why = boot(reboot_initrd, no_reboot=False, stop_after_markers=2)
+    tap.check(res.markers >= 2,
+              'guest reboot -f without -no-reboot: the guest boots again',
+              why)
+
+
 def inner_main(args):
-    kernel, initrd = args.inner
+    kernel, initrd, shell_initrd, reboot_initrd = args.inner
     vmm = os.path.basename(args.vmm.split()[0])
     tap = Tap()
-    print('1..%d' % (8 if args.reference else 7))
+    print('1..%d' % (12 if args.reference else 11))
     argv = l2boot.vmm_argv(args.vmm, kernel, initrd, args.mem, args.smp,
                            args.append)
     tap.diag('running: ' + ' '.join(argv))
@@ -160,6 +188,8 @@ def inner_main(args):
     tap.check(marker_exits > 0,
               'KVM exit counters read from %s' % (res.vmdir or 'debugfs'),
               'no per-VM debugfs directory for pid')
+    check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
+                             reboot_initrd)
     if args.reference:
         ref_argv = l2boot.vmm_argv(args.reference, kernel, initrd, args.mem,
                                    args.smp, args.append)
