@@ -21,6 +21,7 @@
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
 #include "sysemu/accel.h"
+#include "sysemu/kvm.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "system/options.h"
@@ -148,7 +149,6 @@ static void cpu_print_help(void)
 {
     static const char *const models[] = {
         "host", "KVM processor with all supported host features",
-        "max", "Enables all features supported by the accelerator",
         "qemu64", "QEMU Virtual CPU version 2.5+",
         NULL,
     };
@@ -159,11 +159,11 @@ static void cpu_print_help(void)
     }
 }
 
+/* "-cpu MODEL[,feature...]": the model must be one the accelerator has. */
 static bool cpu_model_valid(const char *model)
 {
     char *name = g_strndup(model, strcspn(model, ","));
-    bool ok = !strcmp(name, "host") || !strcmp(name, "max") ||
-              !strcmp(name, "qemu64");
+    bool ok = kvm_cpu_model_valid(name);
 
     g_free(name);
     return ok;
@@ -1241,6 +1241,11 @@ static bool check_misc(Error **errp)
                 return false;
             }
         }
+    }
+    if (cfg.cpu_model && strchr(cfg.cpu_model, ',')) {
+        error_setg(errp, "-cpu %s: CPU feature flags are not supported yet",
+                   cfg.cpu_model);
+        return false;
     }
     if (cfg.cpu_model && !cpu_model_valid(cfg.cpu_model)) {
         error_setg(errp, "-cpu %s: unable to find CPU model '%s'",
