@@ -261,31 +261,46 @@ static void i8042_write_data(I8042State *s, uint8_t val)
     }
 }
 
-static uint64_t i8042_io_read(void *opaque, uint64_t addr, unsigned size)
+static uint64_t i8042_data_read(void *opaque, uint64_t addr, unsigned size)
+{
+    return i8042_read_data(opaque);
+}
+
+static void i8042_data_write(void *opaque, uint64_t addr, uint64_t value,
+                             unsigned size)
 {
     I8042State *s = opaque;
 
-    return addr == 0 ? i8042_read_data(s) : s->status;
+    s->status &= ~STAT_CMD;
+    i8042_write_data(s, value);
 }
 
-static void i8042_io_write(void *opaque, uint64_t addr, uint64_t value,
-                           unsigned size)
+static uint64_t i8042_status_read(void *opaque, uint64_t addr, unsigned size)
 {
     I8042State *s = opaque;
 
-    if (addr == 0) {
-        s->status &= ~STAT_CMD;
-        i8042_write_data(s, value);
-    } else {
-        s->status |= STAT_CMD;
-        i8042_command(s, value);
-    }
+    return s->status;
 }
 
-/* Each port is one byte: 0x60 data, 0x64 status/command. */
-static const IORegionOps i8042_io_ops = {
-    .read = i8042_io_read,
-    .write = i8042_io_write,
+static void i8042_cmd_write(void *opaque, uint64_t addr, uint64_t value,
+                            unsigned size)
+{
+    I8042State *s = opaque;
+
+    s->status |= STAT_CMD;
+    i8042_command(s, value);
+}
+
+/* Two one-byte ports: 0x60 data, 0x64 status (read) and command (write). */
+static const IORegionOps i8042_data_ops = {
+    .read = i8042_data_read,
+    .write = i8042_data_write,
+    .max_access = 1,
+};
+
+static const IORegionOps i8042_cmd_ops = {
+    .read = i8042_status_read,
+    .write = i8042_cmd_write,
     .max_access = 1,
 };
 
@@ -323,8 +338,9 @@ static bool i8042_realize(DeviceState *dev, Error **errp)
     s->aux_irq = isa_device_get_irq(isa, s->aux_irq_num);
     ps2_kbd_init(&s->kbd, i8042_update, s);
     ps2_mouse_init(&s->mouse, i8042_update, s);
-    isa_register_ioport(isa, "i8042-data", I8042_DATA, 1, &i8042_io_ops, s);
-    isa_register_ioport(isa, "i8042-cmd", I8042_CMD, 1, &i8042_io_ops, s);
+    isa_register_ioport(isa, "i8042-data", I8042_DATA, 1, &i8042_data_ops,
+                        s);
+    isa_register_ioport(isa, "i8042-cmd", I8042_CMD, 1, &i8042_cmd_ops, s);
     return true;
 }
 

@@ -401,12 +401,16 @@ void ps2_mouse_write(PS2Mouse *m, uint8_t val)
 
 void ps2_mouse_event(PS2Mouse *m, int dx, int dy, int dz, uint8_t buttons)
 {
+    m->buttons = buttons & 0x07;
+    /* A disabled mouse in stream mode reports nothing, now or later. */
+    if (!m->reporting && !m->remote) {
+        return;
+    }
     m->dx = clamp_motion(m->dx + dx, -4096, 4096);
     m->dy = clamp_motion(m->dy + dy, -4096, 4096);
     m->dz = clamp_motion(m->dz + dz, -64, 64);
-    m->buttons = buttons & 0x07;
-    if (!m->reporting || m->remote) {
-        return;
+    if (m->remote) {
+        return;                 /* held for AUX_READ_DATA */
     }
     /* Leave room so a packet is never split by a full queue. */
     if (m->common.queue.count <= PS2_QUEUE_SIZE - 4) {
