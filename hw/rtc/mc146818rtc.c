@@ -135,7 +135,9 @@ static void rtc_store_time(RTCState *s, int64_t secs)
     struct tm tm;
     int year;
 
-    gmtime_r(&t, &tm);
+    if (!gmtime_r(&t, &tm)) {
+        return;                 /* beyond what the registers can hold */
+    }
     year = tm.tm_year + 1900;
     s->cmos[RTC_SECONDS] = rtc_to_reg(s, tm.tm_sec);
     s->cmos[RTC_MINUTES] = rtc_to_reg(s, tm.tm_min);
