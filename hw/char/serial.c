@@ -81,7 +81,7 @@ static void fifo_clear(SerialFifo *f)
     f->count = 0;
 }
 
-static bool fifo_push(SerialFifo *f, uint8_t v)
+static bool fifo_push(SerialFifo *f, uint16_t v)
 {
     if (f->count == UART_FIFO_SIZE) {
         return false;
@@ -91,9 +91,9 @@ static bool fifo_push(SerialFifo *f, uint8_t v)
     return true;
 }
 
-static uint8_t fifo_pop(SerialFifo *f)
+static uint16_t fifo_pop(SerialFifo *f)
 {
-    uint8_t v;
+    uint16_t v;
 
     if (!f->count) {
         return 0;
@@ -102,6 +102,11 @@ static uint8_t fifo_pop(SerialFifo *f)
     f->head = (f->head + 1) % UART_FIFO_SIZE;
     f->count--;
     return v;
+}
+
+static uint8_t fifo_errors_at(SerialFifo *f, unsigned i)
+{
+    return f->data[(f->head + i) % UART_FIFO_SIZE] >> 8;
 }
 
 static bool serial_fifo_enabled(SerialState *s)
@@ -186,14 +191,18 @@ static void serial_timeout_cb(void *opaque)
 
 /* ---- receive ---- */
 
+/*
+ * In FIFO mode a character's PE/FE/BI show in LSR when it reaches the top
+ * of the FIFO, and RFE says some character in the FIFO has one (section
+ * 8.6.3); OE is immediate.
+ */
 static void serial_receive_byte(SerialState *s, uint8_t v, uint8_t errors)
 {
     if (serial_fifo_enabled(s)) {
-        if (!fifo_push(&s->rx, v)) {
+        if (!fifo_push(&s->rx, v | (errors << 8))) {
             s->lsr |= UART_LSR_OE;
-        }
-        if (errors) {
-            s->lsr |= UART_LSR_RFE;
+        } else if (errors) {
+            s->lsr |= UART_LSR_RFE | (s->rx.count == 1 ? errors : 0);
         }
         serial_arm_timeout(s);
     } else {
@@ -202,8 +211,9 @@ static void serial_receive_byte(SerialState *s, uint8_t v, uint8_t errors)
         }
         fifo_clear(&s->rx);
         fifo_push(&s->rx, v);
+        s->lsr |= errors;
     }
-    s->lsr |= UART_LSR_DR | errors;
+    s->lsr |= UART_LSR_DR;
     serial_update_irq(s);
 }
 
@@ -242,21 +252,38 @@ static void serial_event(void *opaque, ChardevEvent event)
 
 static uint8_t serial_read_rbr(SerialState *s)
 {
-    uint8_t v = fifo_pop(&s->rx);
+    uint8_t v = fifo_pop(&s->rx) & 0xff;
 
     s->timeout_ipending = false;
     if (!s->rx.count) {
-        s->lsr &= ~(UART_LSR_DR | UART_LSR_BI);
+        s->lsr &= ~UART_LSR_DR;
         if (s->timeout_timer) {
             timer_del(s->timeout_timer);
         }
     } else if (serial_fifo_enabled(s)) {
+        s->lsr |= fifo_errors_at(&s->rx, 0);
         serial_arm_timeout(s);
     }
     serial_update_irq(s);
     if (!(s->mcr & UART_MCR_LOOP)) {
         chr_fe_accept_input(&s->chr);
     }
+    return v;
+}
+
+/* Reading LSR reports errors once; RFE stays while later ones wait. */
+static uint8_t serial_read_lsr(SerialState *s)
+{
+    uint8_t v = s->lsr;
+
+    s->lsr &= ~(UART_LSR_ERRORS | UART_LSR_RFE);
+    for (unsigned i = 1; i < s->rx.count; i++) {
+        if (fifo_errors_at(&s->rx, i)) {
+            s->lsr |= UART_LSR_RFE;
+            break;
+        }
+    }
+    serial_update_irq(s);
     return v;
 }
 
@@ -271,7 +298,7 @@ static uint8_t serial_read_rbr(SerialState *s)
 static void serial_xmit(SerialState *s)
 {
     while (s->tx.count) {
-        uint8_t v = fifo_pop(&s->tx);
+        uint8_t v = fifo_pop(&s->tx) & 0xff;
 
         if (s->mcr & UART_MCR_LOOP) {
             serial_receive_byte(s, v, 0);
@@ -434,10 +461,7 @@ static uint64_t serial_io_read(void *opaque, uint64_t addr, unsigned size)
     case UART_MCR:
         return s->mcr;
     case UART_LSR:
-        v = s->lsr;
-        s->lsr &= ~(UART_LSR_ERRORS | UART_LSR_RFE);
-        serial_update_irq(s);
-        return v;
+        return serial_read_lsr(s);
     case UART_MSR:
         v = s->msr;
         s->msr &= ~UART_MSR_DELTAS;

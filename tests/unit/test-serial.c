@@ -220,6 +220,24 @@ static void test_break(void)
     g_assert_cmphex(inb(COM1 + LSR) & 0x11, ==, 0x11);     /* BI | DR */
     g_assert_cmpint(harness_irq_level(4), ==, 0);
     g_assert_cmphex(inb(COM1 + RBR), ==, 0x00);
+
+    /*
+     * In FIFO mode BI waits until the break reaches the top; meanwhile
+     * RFE says an error is queued.
+     */
+    outb(COM1 + FCR, 0x01);
+    outb(COM1 + IER, 0x05);
+    harness_chardev_input(chr, (const uint8_t *)"a", 1);
+    chardev_send_event(chr, CHR_EVENT_BREAK);
+    g_assert_cmphex(inb(COM1 + IIR), ==, 0xc4);
+    g_assert_cmphex(inb(COM1 + LSR), ==, 0xe1);
+    g_assert_cmphex(inb(COM1 + RBR), ==, 'a');
+    g_assert_cmphex(inb(COM1 + IIR), ==, 0xc6);
+    g_assert_cmphex(inb(COM1 + LSR), ==, 0xf1);
+    g_assert_cmphex(inb(COM1 + LSR), ==, 0x61);
+    g_assert_cmphex(inb(COM1 + RBR), ==, 0x00);
+    g_assert_cmphex(inb(COM1 + LSR), ==, 0x60);
+    g_assert_cmpint(harness_irq_level(4), ==, 0);
     dev_free(dev);
 }
 

@@ -15,8 +15,9 @@
 #define TYPE_ISA_SERIAL "isa-serial"
 #define UART_FIFO_SIZE 16
 
+/* Each entry: the character, and in bits 8-15 its line errors (rx). */
 typedef struct SerialFifo {
-    uint8_t data[UART_FIFO_SIZE];
+    uint16_t data[UART_FIFO_SIZE];
     uint8_t head;
     uint8_t count;
 } SerialFifo;
