@@ -4,6 +4,7 @@
  * priorities and clearing, loopback, transmit to and receive from a
  * chardev, break, and property checks.
  */
+#include <unistd.h>
 #include "isa-harness.h"
 
 #define COM1 0x3f8
@@ -291,6 +292,82 @@ static void test_ports_by_index(void)
     dev_free(a);
 }
 
+static void run_main_loop(void)
+{
+    for (int i = 0; i < 20; i++) {
+        g_main_context_iteration(NULL, FALSE);
+    }
+}
+
+/*
+ * The real byte path: a "file" chardev (output to a file, input from
+ * another) driven by the main loop, which reads only what can_read allows:
+ * one byte without FIFO, sixteen with it.
+ */
+static void test_file_backend(void)
+{
+    const char *text = "the quick brown fox jumps over the lazy dog";
+    char *dir = g_dir_make_tmp("quokka-serial-XXXXXX", NULL);
+    char *in = g_build_filename(dir, "in", NULL);
+    char *outp = g_build_filename(dir, "out", NULL);
+    char *opts = g_strdup_printf("id=file0,backend=file,path=%s,in=%s",
+                                 outp, in);
+    Keyval *kv = keyval_parse(opts, NULL, &error_abort);
+    DeviceState *dev;
+    GString *got = g_string_new(NULL);
+    char *written;
+    gsize len;
+
+    g_assert_true(g_file_set_contents(in, text, -1, NULL));
+    g_assert_nonnull(chardev_new_from_opts(kv, &error_abort));
+    dev = harness_isa_device("isa-serial", "chardev", "file0", "index", "1",
+                             NULL);
+
+    /* One-byte holding register: the loop delivers one byte at a time. */
+    run_main_loop();
+    g_assert_cmphex(inb(COM2 + LSR) & 0x03, ==, 0x01);
+    g_string_append_c(got, inb(COM2 + RBR));
+    g_assert_cmphex(inb(COM2 + LSR) & 0x01, ==, 0x00);
+    run_main_loop();
+    g_string_append_c(got, inb(COM2 + RBR));
+    g_assert_cmpstr(got->str, ==, "th");
+
+    /* With the FIFO the loop fills exactly sixteen bytes per round. */
+    outb(COM2 + FCR, 0x01);
+    while (got->len < strlen(text)) {
+        size_t before = got->len;
+
+        run_main_loop();
+        while (inb(COM2 + LSR) & 0x01) {
+            g_string_append_c(got, inb(COM2 + RBR));
+        }
+        g_assert_cmpuint(got->len - before, ==,
+                         MIN(16, strlen(text) - before));
+        g_assert_cmphex(inb(COM2 + LSR) & 0x02, ==, 0x00);    /* no OE */
+    }
+    g_assert_cmpstr(got->str, ==, text);
+
+    /* Transmit reaches the output file. */
+    for (const char *p = "hello\n"; *p; p++) {
+        outb(COM2 + THR, *p);
+    }
+    g_assert_true(g_file_get_contents(outp, &written, &len, NULL));
+    g_assert_cmpstr(written, ==, "hello\n");
+
+    dev_free(dev);
+    object_unparent(&chardev_find("file0")->parent_obj);
+    unlink(in);
+    unlink(outp);
+    rmdir(dir);
+    g_free(written);
+    g_string_free(got, TRUE);
+    keyval_free(kv);
+    g_free(opts);
+    g_free(outp);
+    g_free(in);
+    g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -304,5 +381,6 @@ int main(int argc, char **argv)
                     test_loopback_and_line_status);
     g_test_add_func("/serial/break", test_break);
     g_test_add_func("/serial/ports-by-index", test_ports_by_index);
+    g_test_add_func("/serial/file-backend", test_file_backend);
     return g_test_run();
 }
