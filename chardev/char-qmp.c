@@ -9,10 +9,11 @@ static void add_chardev_info(Chardev *chr, void *opaque)
 {
     JsonObject *info = json_object_new();
 
-    json_object_set_string_member(info, "label", chr->label);
+    /* Members in the order QEMU 7.2 writes them. */
+    json_object_set_boolean_member(info, "frontend-open", chr->fe != NULL);
     json_object_set_string_member(info, "filename",
                                   chr->filename ? chr->filename : "");
-    json_object_set_boolean_member(info, "frontend-open", chr->fe != NULL);
+    json_object_set_string_member(info, "label", chr->label);
     json_array_add_object_element(opaque, info);
 }
 

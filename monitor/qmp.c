@@ -68,7 +68,16 @@ static gboolean monitor_flush_cb(gpointer opaque)
 
 void monitor_qmp_send(MonitorQMP *mon, JsonNode *doc)
 {
-    json_write_node(mon->out, doc, mon->pretty);
+    if (mon->pretty) {
+        /* QEMU's monitor ends every line it prints with CR LF. */
+        g_autoptr(GString) text = g_string_new(NULL);
+
+        json_write_node(text, doc, true);
+        g_string_replace(text, "\n", "\r\n", 0);
+        g_string_append_len(mon->out, text->str, text->len);
+    } else {
+        json_write_node(mon->out, doc, false);
+    }
     g_string_append(mon->out, "\r\n");
     monitor_flush(mon);
 }

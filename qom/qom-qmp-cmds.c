@@ -52,14 +52,15 @@ static void add_prop_info(JsonArray *arr, const char *name, const char *type,
 {
     JsonObject *info = json_object_new();
 
-    json_object_set_string_member(info, "name", name);
-    json_object_set_string_member(info, "type", type);
-    if (desc) {
-        json_object_set_string_member(info, "description", desc);
-    }
+    /* Members in the order QEMU 7.2 writes them. */
     if (def) {
         json_object_set_member(info, "default-value", def);
     }
+    json_object_set_string_member(info, "name", name);
+    if (desc) {
+        json_object_set_string_member(info, "description", desc);
+    }
+    json_object_set_string_member(info, "type", type);
     json_array_add_object_element(arr, info);
 }
 

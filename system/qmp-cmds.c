@@ -39,16 +39,20 @@ JsonNode *qmp_query_status(Error **errp)
 {
     JsonObject *info = json_object_new();
 
-    json_object_set_boolean_member(info, "running", runstate_is_running());
-    json_object_set_boolean_member(info, "singlestep", false);
+    /* Members in the order QEMU 7.2 writes them (its dict's order). */
     json_object_set_string_member(info, "status",
                                   runstate_name(runstate_get()));
+    json_object_set_boolean_member(info, "singlestep", false);
+    json_object_set_boolean_member(info, "running", runstate_is_running());
     return node_take_object(info);
 }
 
 void qmp_stop(Error **errp)
 {
-    vm_stop(RUN_STATE_PAUSED);
+    /* As QEMU: a VM that is not running (-S: prelaunch) keeps its state. */
+    if (runstate_is_running()) {
+        vm_stop(RUN_STATE_PAUSED);
+    }
 }
 
 void qmp_cont(Error **errp)
@@ -126,21 +130,22 @@ JsonNode *qmp_query_machines(Error **errp)
         MachineClass *mc = to_machine_class(l->data);
         JsonObject *info = json_object_new();
 
+        /* Members in the order QEMU 7.2 writes them. */
+        json_object_set_boolean_member(info, "hotpluggable-cpus", false);
         json_object_set_string_member(info, "name", mc->name);
-        if (mc->alias) {
-            json_object_set_string_member(info, "alias", mc->alias);
-        }
         if (mc->is_default) {
             json_object_set_boolean_member(info, "is-default", true);
         }
-        json_object_set_int_member(info, "cpu-max",
-                                   mc->max_cpus ? mc->max_cpus : 1);
-        json_object_set_boolean_member(info, "hotpluggable-cpus", false);
         json_object_set_boolean_member(info, "numa-mem-supported", false);
-        json_object_set_boolean_member(info, "deprecated", false);
         if (mc->default_cpu_type) {
             json_object_set_string_member(info, "default-cpu-type",
                                           mc->default_cpu_type);
+        }
+        json_object_set_int_member(info, "cpu-max",
+                                   mc->max_cpus ? mc->max_cpus : 1);
+        json_object_set_boolean_member(info, "deprecated", false);
+        if (mc->alias) {
+            json_object_set_string_member(info, "alias", mc->alias);
         }
         if (mc->default_ram_size) {
             json_object_set_string_member(info, "default-ram-id", "pc.ram");

@@ -404,7 +404,8 @@ def test_stdio_pretty(t):
     text = out.decode()
     t.check('-qmp-pretty stdio: indented replies, quit exits 0',
             p.returncode == 0 and
-            '{\n    "return": {\n        "arch": "x86_64"\n    }\n}' in text,
+            '{\r\n    "return": {\r\n        "arch": "x86_64"\r\n    }\r\n}\r\n'
+            in text,
             text + err.decode())
 
 
@@ -443,6 +444,55 @@ def test_against_qemu(t, tmp):
             not diffs, '\n'.join(map(str, diffs)))
 
 
+SAME_BYTES = [
+    'qmp_capabilities', 'query-status', 'query-name', 'query-uuid',
+    'query-target', 'query-iothreads', 'query-cpus-fast', 'query-pci',
+    'stop', 'query-status', 'nope',
+]
+
+
+def stdio_transcript(binary, pretty):
+    """The bytes a -qmp stdio monitor writes for SAME_BYTES, less the
+    greeting and events (which carry versions and times)."""
+    data = ''.join(json.dumps({'execute': c}) + '\n' for c in SAME_BYTES)
+    p = subprocess.Popen([binary, '-M', 'none', '-display', 'none', '-S',
+                          '-name', 'same', '-qmp-pretty' if pretty
+                          else '-qmp', 'stdio'],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=ENV)
+    p.stdin.write((data + '{"execute": "quit"}\n').encode())
+    p.stdin.flush()
+    out, _ = p.communicate(timeout=30)
+    text = out.decode()
+    dec = json.JSONDecoder()
+    docs, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos] in ' \r\n':
+            pos += 1
+        if pos >= len(text):
+            break
+        obj, end = dec.raw_decode(text, pos)
+        if 'event' not in obj and 'QMP' not in obj:
+            docs.append(text[pos:end + 2])      # with its CR LF
+        pos = end
+    return docs
+
+
+def test_bytes_against_qemu(t):
+    qemu = shutil.which('qemu-system-x86_64')
+    for pretty in (False, True):
+        name = 'replies byte-identical to QEMU 7.2 (%s)' % (
+            'pretty' if pretty else 'compact')
+        if not qemu:
+            t.skip(name, 'no qemu-system-x86_64')
+            continue
+        a = stdio_transcript(qemu, pretty)
+        b = stdio_transcript(quokka.SYSTEM, pretty)
+        t.check(name, a == b and len(a) >= len(SAME_BYTES),
+                '\n'.join('%r\n%r' % x for x in zip(a, b) if x[0] != x[1])
+                or (len(a), len(b)))
+
+
 def main():
     t = Tap()
     tmp = quokka.tmpdir()
@@ -460,6 +510,7 @@ def main():
     test_stdio_pretty(t)
     test_cli_errors(t, tmp)
     test_against_qemu(t, tmp)
+    test_bytes_against_qemu(t)
     shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(t.done())
 
