@@ -12,6 +12,7 @@ input are compared with QEMU's own.
 """
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -314,6 +315,17 @@ def test_bad_input(t, vm, c):
             ok = ok and r.get('id') == 'u' and \
                 err.get('class') == 'CommandNotFound'
         t.check('bad input: %s gets an error reply' % name, ok, r)
+
+    # Random bytes, then 0xFF (which drops a partial document, as in
+    # QEMU): whatever error replies come, the monitor answers again.
+    rnd = random.Random(5)
+    c.send_raw(bytes(rnd.randrange(256) for _ in range(65536)) + b'\xff')
+    c.send_raw(b'{"execute": "query-status", "id": "after-garbage"}\n')
+    r = c.reply()
+    while r.get('id') != 'after-garbage':
+        r = c.reply()
+    t.check('64 KiB of random bytes: the monitor still answers',
+            r.get('return', {}).get('status') == 'paused', r)
 
     big = b'{"execute": "query-status", "id": "' + b'x' * (16 << 20) + b'"}\n'
     start = time.time()
