@@ -97,10 +97,16 @@ class _Parser:
             self.pos += 1
         return self.toks[self.pos] if self.pos < len(self.toks) else None
 
-    def take(self, kind=None):
+    def peek_kind(self):
         tok = self.peek()
         if tok is None:
-            raise SchemaError(self.fname, self.toks[-1][2], 'unexpected end')
+            raise SchemaError(self.fname, self.toks[-1][2] if self.toks
+                              else 1, 'unexpected end')
+        return tok[0]
+
+    def take(self, kind=None):
+        self.peek_kind()
+        tok = self.peek()
         if kind and tok[0] != kind:
             raise SchemaError(self.fname, tok[2],
                               'expected %r, got %r' % (kind, tok[1]))
@@ -113,22 +119,22 @@ class _Parser:
             return val
         if kind == '[':
             out = []
-            while self.peek()[0] != ']':
+            while self.peek_kind() != ']':
                 out.append(self.value())
-                if self.peek()[0] != ']':
+                if self.peek_kind() != ']':
                     self.take(',')
             self.take(']')
             return out
         if kind == '{':
             out = {}
-            while self.peek()[0] != '}':
+            while self.peek_kind() != '}':
                 key = self.take('str')
                 self.take(':')
                 if key[1] in out:
                     raise SchemaError(self.fname, key[2],
                                       'duplicate key %r' % key[1])
                 out[key[1]] = self.value()
-                if self.peek()[0] != '}':
+                if self.peek_kind() != '}':
                     self.take(',')
             self.take('}')
             return out
@@ -230,7 +236,14 @@ class Schema:
             if name in self.entities or name in BUILTINS:
                 raise SchemaError(fname, line, "'%s' defined twice" % name)
             ent = Entity(meta, name, expr, doc, (fname, line))
-            self._fill(ent, fname, line)
+            try:
+                self._fill(ent, fname, line)
+            except KeyError as e:
+                raise SchemaError(fname, line, "'%s' lacks key %s"
+                                  % (name, e)) from None
+            except (TypeError, AttributeError):
+                raise SchemaError(fname, line, "'%s' is malformed"
+                                  % name) from None
             self.entities[name] = ent
             self.order.append(ent)
 
