@@ -17,6 +17,7 @@
 #include "hw/boards.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
+#include "monitor/monitor.h"
 #include "quokka/error.h"
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
@@ -327,8 +328,9 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         if (!(item = opt_item_parse(optname, arg, "driver", errp))) {
             return false;
         }
-        device_maybe_print_help(item);
+        /* Recorded first, so help's exit leaves nothing unreachable. */
         g_ptr_array_add(cfg.devices, item);
+        device_maybe_print_help(item);
         return true;
     case OPT_DRIVE:
         if (!(item = opt_item_parse(optname, arg, NULL, errp))) {
@@ -414,6 +416,12 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_TRACE:
         warn_report("-trace %s: Quokka has no trace events; ignored", arg);
         return true;
+    case OPT_QMP:
+        return monitor_parse_option(MONITOR_OPT_QMP, arg, errp);
+    case OPT_QMP_PRETTY:
+        return monitor_parse_option(MONITOR_OPT_QMP_PRETTY, arg, errp);
+    case OPT_MON:
+        return monitor_parse_option(MONITOR_OPT_MON, arg, errp);
     case OPT_PARALLEL:
     case OPT_MONITOR:
         if (!arg_is_off(arg, "none")) {
@@ -1280,6 +1288,7 @@ static void vl_check_config(MachineState **ms_out)
          check_display(&err) &&
          check_chardevs(chardev_ids, &err) &&
          check_serials(chardev_ids, &err) &&
+         monitor_check_options(&err) &&
          check_globals(&err) &&
          check_devices(&err) &&
          check_drives(&err) &&
@@ -1542,6 +1551,10 @@ int quokka_main(int argc, char **argv)
     runstate_set_no_shutdown(cfg.no_shutdown);
 
     vl_create_chardevs();
+    if (!monitor_create_all(&err)) {
+        error_report_err(err);
+        exit(1);
+    }
     vl_apply_machine_opts(ms);
     object_add_child(object_get_root(), "machine", &ms->parent_obj,
                      &error_abort);
