@@ -21,6 +21,7 @@
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
 #include "sysemu/accel.h"
+#include "sysemu/qtest.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "system/options.h"
@@ -55,6 +56,7 @@ typedef struct VMConfig {
     char *pidfile;
     char *logfile;
     char *uuid;
+    char *qtest, *qtest_log;    /* -qtest CHARDEV, -qtest-log FILE|none */
     bool nodefaults, nographic, start_paused, no_reboot, no_shutdown;
     bool daemonize, snapshot;
     bool log_guest_errors;
@@ -406,6 +408,19 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
             error_prepend(errp, "-d %s: ", arg);
             return false;
         }
+        return true;
+    case OPT_QTEST:
+        error_set_location(NULL);
+        if (!qtest_server_check(arg, errp)) {
+            error_prepend(errp, "-qtest %s: ", arg);
+            return false;
+        }
+        g_free(cfg.qtest);
+        cfg.qtest = g_strdup(arg);
+        return true;
+    case OPT_QTEST_LOG:
+        g_free(cfg.qtest_log);
+        cfg.qtest_log = g_strdup(arg);
         return true;
     case OPT_L:
     case OPT_NO_USER_CONFIG:
@@ -1386,7 +1401,8 @@ static AccelState *vl_create_accel(MachineState *ms, Error **errp)
         name = ms->accel_name;
     }
     if (!name) {
-        name = "kvm";
+        /* As in QEMU, -qtest alone implies -accel qtest. */
+        name = cfg.qtest ? "qtest" : "kvm";
     }
     ac = accel_find(name);
     if (!ac) {
@@ -1530,6 +1546,10 @@ int quokka_main(int argc, char **argv)
     runstate_set_no_shutdown(cfg.no_shutdown);
 
     vl_create_chardevs();
+    if (cfg.qtest && !qtest_server_start(cfg.qtest, cfg.qtest_log, &err)) {
+        error_report_err(err);
+        exit(1);
+    }
     vl_apply_machine_opts(ms);
     object_add_child(object_get_root(), "machine", &ms->parent_obj,
                      &error_abort);
