@@ -314,6 +314,10 @@ void qtest_quit(QTestState *s)
         kill(s->pid, SIGTERM);
         qtest_reap(s, true);
     }
+    /* A clean exit on SIGTERM also catches sanitizer reports in the VMM. */
+    if (!WIFEXITED(s->status) || WEXITSTATUS(s->status)) {
+        qtest_fatal(s, "the VMM ended with wait status 0x%x", s->status);
+    }
     qtest_free(s);
 }
 

@@ -39,7 +39,7 @@ QTestState *qtest_init_with_qmp(const char *extra_args);
 /* Is "-mon" (QMP) built into the binary?  Tests needing QMP skip if not. */
 bool qtest_has_qmp(void);
 
-/* SIGTERMs the VMM and reaps it. */
+/* SIGTERMs the VMM and reaps it; it must exit with status 0. */
 void qtest_quit(QTestState *s);
 /* Waits up to @timeout_s for the VMM to exit on its own; its wait status. */
 int qtest_wait_exit(QTestState *s, int timeout_s);
