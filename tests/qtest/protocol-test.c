@@ -82,6 +82,42 @@ static void test_reply_formats(void)
     qtest_quit(s);
 }
 
+/* QEMU's -M none has RAM at 0 when -m is given; so does Quokka's. */
+static void test_none_machine_ram(void)
+{
+    QTestState *s = qtest_init("-M none -m 2M");
+    uint8_t pattern[3000], back[3000];
+
+    for (size_t i = 0; i < sizeof(pattern); i++) {
+        pattern[i] = i * 7 + 3;
+    }
+    qtest_writeq(s, 0x1000, 0x8877665544332211ULL);
+    g_assert_cmphex(qtest_readq(s, 0x1000), ==, 0x8877665544332211ULL);
+    g_assert_cmphex(qtest_readl(s, 0x1004), ==, 0x88776655);
+    g_assert_cmphex(qtest_readw(s, 0x1001), ==, 0x3322);
+    g_assert_cmphex(qtest_readb(s, 0x1007), ==, 0x88);
+    qtest_memwrite(s, 0x2001, pattern, sizeof(pattern));
+    qtest_memread(s, 0x2001, back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), pattern, sizeof(pattern));
+    qtest_memset(s, 0x2001, 0xa5, 1000);
+    qtest_bufread(s, 0x2001, back, sizeof(back));
+    for (size_t i = 0; i < sizeof(back); i++) {
+        g_assert_cmpint(back[i], ==, i < 1000 ? 0xa5 : pattern[i]);
+    }
+    qtest_bufwrite(s, 0x1ff000, pattern, 4096);
+    qtest_memread(s, 0x1ff000, back, 3000);
+    g_assert_cmpmem(back, 3000, pattern, 3000);
+    /* The last bytes of RAM, then nothing. */
+    qtest_writew(s, 0x1ffffe, 0xbeef);
+    check_reply(s, "readl 0x1ffffe", "OK 0x00000000ffffbeef");
+    check_reply(s, "writel 0x1ffffe 0", "FAIL writel: address 0x1ffffe is "
+                "unmapped");
+    check_reply(s, "write 0x1ffffe 4 0x01020304",
+                "FAIL write: address 0x200000 is unmapped");
+    g_assert_cmphex(qtest_readw(s, 0x1ffffe), ==, 0xbeef);
+    qtest_quit(s);
+}
+
 static void test_clock(void)
 {
     QTestState *s = qtest_init("-M none");
@@ -311,6 +347,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qtest/protocol/reply-formats", test_reply_formats);
     g_test_add_func("/qtest/protocol/clock", test_clock);
+    g_test_add_func("/qtest/protocol/none-machine-ram", test_none_machine_ram);
     g_test_add_func("/qtest/protocol/bad-input", test_bad_input);
     g_test_add_func("/qtest/protocol/framing", test_framing);
     g_test_add_func("/qtest/protocol/log", test_log);
