@@ -75,6 +75,8 @@ const OptionDef option_table[] = {
       "QMP monitor with pretty JSON" },
     { "mon", NULL, OPT_MON, true, NYI, "chardev=name[,mode=control]",
       "a monitor on a chardev" },
+    { "audio", NULL, OPT_AUDIO, true, SUP, "none",
+      "audio back-end (only 'none': Quokka has no sound devices)" },
     { "display", NULL, OPT_DISPLAY, true, SUP, "none|vnc=...",
       "display back-end (only 'none' for now)" },
     { "nographic", NULL, OPT_NOGRAPHIC, false, SUP, NULL,

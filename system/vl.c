@@ -431,6 +431,7 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return true;
     case OPT_PARALLEL:
     case OPT_MONITOR:
+    case OPT_AUDIO:
         if (!arg_is_off(arg, "none")) {
             record_not_yet(optname, arg);
         }

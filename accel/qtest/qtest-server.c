@@ -342,8 +342,8 @@ bool qtest_server_start(const char *spec, const char *log, Error **errp)
             error_setg(errp, "Failed to initialize device for qtest: "
                        "no chardev '%s'", keyval_get(kv, "chardev"));
         }
-    } else {
-        chr = chardev_new_from_opts(kv, errp);
+    } else if (!(chr = chardev_new_from_opts(kv, errp))) {
+        error_prepend(errp, "-qtest %s: ", spec);
     }
     keyval_free(kv);
     if (!chr || !qtest_open_log(log, errp) ||

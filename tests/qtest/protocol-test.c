@@ -283,6 +283,9 @@ static void test_accel_spellings(void)
         "-qtest-log none -machine accel=qtest -M none -display none",
         "-qtest-log none -M none",
         "-qtest-log /dev/null -display none -M none -accel accel=qtest",
+        /* QEMU 8's libqtest line, but for its QMP monitor. */
+        "-qtest-log /dev/null -display none -audio none -M none "
+        "-accel qtest",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(extra); i++) {
@@ -291,6 +294,40 @@ static void test_accel_spellings(void)
         check_reply(s, "clock_step 10", "OK 10");
         qtest_quit(s);
     }
+}
+
+/* Bad -qtest arguments stop start-up with a message naming the option. */
+static void test_bad_command_line(void)
+{
+    static const char *const cases[][2] = {
+        { "unix:/nonexistent/qtest.sock",
+          "-qtest unix:/nonexistent/qtest.sock: Failed to connect" },
+        { "bogus:x", "-qtest bogus:x: 'bogus:x' is not a valid char "
+          "driver" },
+        { "none", "-qtest none: Failed to initialize device for qtest" },
+        { "unix:", "-qtest unix:: chardev: socket: empty 'path'" },
+    };
+    const char *bin = g_getenv("QUOKKA_BUILD");
+    char *path = g_build_filename(bin ? bin : "build",
+                                  "quokka-system-x86_64", NULL);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *argv[] = { path, (char *)"-M", (char *)"none",
+                         (char *)"-qtest", (char *)cases[i][0], NULL };
+        char *err = NULL;
+        int status;
+
+        g_assert_true(g_spawn_sync(NULL, argv, NULL, 0, NULL, NULL, NULL,
+                                   &err, &status, NULL));
+        g_assert_true(WIFEXITED(status));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+        if (!strstr(err, cases[i][1])) {
+            g_error("-qtest %s: expected '%s' in '%s'", cases[i][0],
+                    cases[i][1], err);
+        }
+        g_free(err);
+    }
+    g_free(path);
 }
 
 /* QEMU's libqtest command line, QMP monitor included, once QMP exists. */
@@ -352,6 +389,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/protocol/framing", test_framing);
     g_test_add_func("/qtest/protocol/log", test_log);
     g_test_add_func("/qtest/protocol/accel-spellings", test_accel_spellings);
+    g_test_add_func("/qtest/protocol/bad-command-line",
+                    test_bad_command_line);
     g_test_add_func("/qtest/protocol/qemu-command-line",
                     test_qemu_command_line);
     g_test_add_func("/qtest/protocol/vmm-dies-with-client",
