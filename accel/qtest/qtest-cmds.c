@@ -404,7 +404,8 @@ static void qtest_cmd_clock_step(char **argv, int argc)
         }
         step = MAX(next - old_ns, 0);
     }
-    if (step > 0 && old_ns + step > old_ns) {
+    /* A step beyond the end of time (INT64_MAX) moves nothing. */
+    if (step > 0 && step <= INT64_MAX - old_ns) {
         clock_virtual_advance_to(old_ns + step);
     }
     new_ns = clock_get_ns(QCLOCK_VIRTUAL);

@@ -143,6 +143,8 @@ static void qtest_spawn(QTestState *s, char **argv)
     if (s->pid == 0) {
         /* The VMM must not outlive a test that crashed. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* In a UBSan build, undefined behaviour must end the VMM. */
+        setenv("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1", 0);
         execv(argv[0], argv);
         fprintf(stderr, "libqtest: cannot run %s: %s\n", argv[0],
                 strerror(errno));

@@ -136,6 +136,11 @@ static void test_clock(void)
     /* Virtual time does not run by itself under -accel qtest. */
     g_usleep(50 * 1000);
     check_reply(s, "clock_step 1", "OK 3000000001");
+    check_reply(s, "clock_step 9223372036854775807",
+                "FAIL could not advance time");
+    check_reply(s, "clock_set 9223372036854775807",
+                "OK 9223372036854775807");
+    check_reply(s, "clock_step 1", "FAIL could not advance time");
     qtest_quit(s);
 }
 
@@ -212,6 +217,53 @@ static void test_bad_input(void)
     qtest_quit(s);
     g_rand_free(rand);
     g_free(big);
+}
+
+/*
+ * Random requests from every command name and nasty arguments: each gets
+ * exactly one reply starting OK, ERR or FAIL, and the VMM lives on.
+ */
+static void test_random_requests(void)
+{
+    static const char *const names[] = {
+        "outb", "outw", "outl", "inb", "inw", "inl", "writeb", "writew",
+        "writel", "writeq", "readb", "readw", "readl", "readq", "read",
+        "write", "b64read", "b64write", "memset", "endianness",
+        "clock_step", "clock_set", "irq_intercept_in", "irq_intercept_out",
+        "set_irq_in", "module_load", "IRQ", "OK",
+    };
+    static const char *const args[] = {
+        "0", "1", "-1", "0x80", "0xffff", "0x10000", "0xfffff", "0x100000",
+        "0xffffffffffffffff", "0x1ffffffffffffffff", "99999999999999999999",
+        "-9223372036854775808", "0x", "0xzz", "AAAA", "====", "ioapic",
+        "/machine", "unnamed-gpio-in", "0x0102", "4096", "0x40000",
+        "1e3", "+5", "9223372036854775807", "4611686018427387904", "",
+    };
+    QTestState *s = qtest_init("-M none -m 1M");
+    GRand *rand = g_rand_new_with_seed(7);
+
+    for (int i = 0; i < 3000; i++) {
+        GString *line = g_string_new(names[g_rand_int_range(
+            rand, 0, G_N_ELEMENTS(names))]);
+        int nargs = g_rand_int_range(rand, 0, 6);
+        char *reply;
+
+        for (int k = 0; k < nargs; k++) {
+            g_string_append_printf(line, " %s", args[g_rand_int_range(
+                rand, 0, G_N_ELEMENTS(args))]);
+        }
+        reply = qtest_rawf(s, "%s", line->str);
+        if (!g_str_has_prefix(reply, "OK") &&
+            !g_str_has_prefix(reply, "ERR ") &&
+            !g_str_has_prefix(reply, "FAIL ")) {
+            qtest_fatal(s, "'%s' answered '%.100s'", line->str, reply);
+        }
+        g_free(reply);
+        g_string_free(line, TRUE);
+    }
+    g_assert_true(qtest_alive(s));
+    g_rand_free(rand);
+    qtest_quit(s);
 }
 
 /* A request split over many writes, and many requests in one write. */
@@ -387,6 +439,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/protocol/none-machine-ram", test_none_machine_ram);
     g_test_add_func("/qtest/protocol/bad-input", test_bad_input);
     g_test_add_func("/qtest/protocol/framing", test_framing);
+    g_test_add_func("/qtest/protocol/random-requests", test_random_requests);
     g_test_add_func("/qtest/protocol/log", test_log);
     g_test_add_func("/qtest/protocol/accel-spellings", test_accel_spellings);
     g_test_add_func("/qtest/protocol/bad-command-line",
