@@ -57,6 +57,7 @@ static gint powerdown_requested;
 static gint exit_requested;
 static gint exit_request_status;
 static gint killed_signal;
+static gint stop_requested;             /* RunState + 1, 0 = none */
 static gint killed_pid;
 
 typedef struct VMEventEntry {
@@ -191,6 +192,12 @@ void system_powerdown_request(void)
     main_loop_wakeup();
 }
 
+void vm_stop_request(RunState state)
+{
+    g_atomic_int_set(&stop_requested, state + 1);
+    main_loop_wakeup();
+}
+
 void system_killed(int signal, int pid)
 {
     g_atomic_int_set(&killed_signal, signal);
@@ -272,11 +279,19 @@ bool main_loop_should_exit(int *exit_status)
         }
         vm_event_emit(VM_EVENT_SHUTDOWN, cause);
         if (no_shutdown && cause != SHUTDOWN_CAUSE_HOST_SIGNAL &&
-            cause != SHUTDOWN_CAUSE_HOST_QMP_QUIT) {
+            cause != SHUTDOWN_CAUSE_HOST_QMP_QUIT &&
+            cause != SHUTDOWN_CAUSE_HOST_UI) {
             vm_stop(RUN_STATE_SHUTDOWN);
         } else {
             *exit_status = 0;
             return true;
+        }
+    }
+    {
+        int stop = g_atomic_int_exchange(&stop_requested, 0);
+
+        if (stop) {
+            vm_stop(stop - 1);
         }
     }
     cause = g_atomic_int_exchange(&reset_requested, 0);

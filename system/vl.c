@@ -22,6 +22,7 @@
 #include "quokka/main-loop.h"
 #include "sysemu/accel.h"
 #include "sysemu/qtest.h"
+#include "sysemu/kvm.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "system/options.h"
@@ -150,7 +151,6 @@ static void cpu_print_help(void)
 {
     static const char *const models[] = {
         "host", "KVM processor with all supported host features",
-        "max", "Enables all features supported by the accelerator",
         "qemu64", "QEMU Virtual CPU version 2.5+",
         NULL,
     };
@@ -161,11 +161,11 @@ static void cpu_print_help(void)
     }
 }
 
+/* "-cpu MODEL[,feature...]": the model must be one the accelerator has. */
 static bool cpu_model_valid(const char *model)
 {
     char *name = g_strndup(model, strcspn(model, ","));
-    bool ok = !strcmp(name, "host") || !strcmp(name, "max") ||
-              !strcmp(name, "qemu64");
+    bool ok = kvm_cpu_model_valid(name);
 
     g_free(name);
     return ok;
@@ -1258,6 +1258,11 @@ static bool check_misc(Error **errp)
             }
         }
     }
+    if (cfg.cpu_model && strchr(cfg.cpu_model, ',')) {
+        error_setg(errp, "-cpu %s: CPU feature flags are not supported yet",
+                   cfg.cpu_model);
+        return false;
+    }
     if (cfg.cpu_model && !cpu_model_valid(cfg.cpu_model)) {
         error_setg(errp, "-cpu %s: unable to find CPU model '%s'",
                    cfg.cpu_model, cfg.cpu_model);
@@ -1387,6 +1392,9 @@ static void vl_apply_machine_opts(MachineState *ms)
             object_property_parse(&ms->parent_obj, p->key, p->value,
                                   &error_abort);
         }
+        if (!strcmp(p->key, "kernel-irqchip")) {
+            ms->kernel_irqchip_set = true;
+        }
     }
 }
 
@@ -1403,7 +1411,14 @@ static AccelState *vl_create_accel(MachineState *ms, Error **errp)
     }
     if (!name) {
         /* As in QEMU, -qtest alone implies -accel qtest. */
-        name = cfg.qtest ? "qtest" : "kvm";
+        if (cfg.qtest) {
+            name = "qtest";
+        } else if (!machine_get_class(ms)->needs_accel) {
+            /* A machine without vCPUs (-M none) needs no accelerator. */
+            return NULL;
+        } else {
+            name = "kvm";
+        }
     }
     ac = accel_find(name);
     if (!ac) {

@@ -51,7 +51,8 @@ struct MachineState {
     char *kernel_cmdline;
     char *firmware;
     char *boot_order;
-    int kernel_irqchip;         /* OnOffAuto-like: "on", "off", "split" */
+    int kernel_irqchip;         /* KERNEL_IRQCHIP_ON/OFF/SPLIT */
+    bool kernel_irqchip_set;    /* given on the command line */
     bool dump_guest_core;
     bool mem_merge;
     bool graphics;

@@ -12,6 +12,10 @@
 #define TYPE_ACCEL "accel"
 #define ACCEL_TYPE_SUFFIX "-accel"
 
+typedef struct X86MemLayout X86MemLayout;
+typedef struct GuestMemory GuestMemory;
+typedef struct X86EntryState X86EntryState;
+
 typedef struct AccelState {
     Object parent_obj;
 } AccelState;
@@ -23,6 +27,19 @@ typedef struct AccelClass {
     bool (*init_machine)(AccelState *accel, MachineState *ms, Error **errp);
     /* After the board is built: create and start vCPU threads (paused). */
     bool (*start_vcpus)(AccelState *accel, MachineState *ms, Error **errp);
+    /* Guest RAM laid out as @layout, described in @mem for loaders/DMA. */
+    bool (*ram_init)(AccelState *accel, const X86MemLayout *layout,
+                     GuestMemory *mem, Error **errp);
+    /*
+     * Power-on state for every vCPU; vCPU 0 then takes @entry when not
+     * NULL (direct kernel boot).  Context: vCPUs paused.
+     */
+    bool (*cpus_reset)(AccelState *accel, const X86EntryState *entry,
+                       Error **errp);
+    /* Drives global system interrupt @gsi (ISA IRQ n is GSI n). */
+    void (*set_gsi)(AccelState *accel, int gsi, int level);
+    /* Stops vCPU threads for good before exit.  Context: BQL. */
+    void (*shutdown)(AccelState *accel);
 } AccelClass;
 
 static inline AccelState *to_accel(Object *obj)

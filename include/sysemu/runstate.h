@@ -83,6 +83,8 @@ void vm_stop(RunState state);
 void system_shutdown_request(ShutdownCause cause);
 void system_reset_request(ShutdownCause cause);
 void system_powerdown_request(void);
+/* Stop the VM in @state from any thread (e.g. internal-error). */
+void vm_stop_request(RunState state);
 /* A fatal signal, with the sender's pid for QEMU's message. */
 void system_killed(int signal, int pid);
 

@@ -75,6 +75,8 @@ BAD_LINES = [
     (['-accel', 'nosuch'], '-accel nosuch: invalid accelerator nosuch'),
     (['-accel', 'tcg'], "-accel tcg: accelerator 'tcg' is not supported"),
     (['-cpu', 'nosuch'], "-cpu nosuch: unable to find CPU model 'nosuch'"),
+    (['-cpu', 'host,+svm'], "-cpu host,+svm: CPU feature flags are not "
+                            "supported yet"),
     (['-serial', 'foo'], "-serial foo: 'foo' is not a valid char driver"),
     (['-serial', 'chardev:nope'], "-serial chardev:nope: chardev 'nope' not "
                                   "found"),

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The "kvm" accelerator object: -accel kvm[,device=PATH], connecting the
+ * KVM layer (accel/kvm/) to the machine: exits dispatch to the I/O and
+ * MMIO tables under the BQL, guest events become run-state requests.
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "hw/i386/x86-boot.h"
+#include "hw/io-dispatch.h"
+#include "quokka/main-loop.h"
+#include "qom/property.h"
+#include "sysemu/accel.h"
+#include "sysemu/kvm.h"
+#include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
+#include <linux/kvm.h>
+
+#define TYPE_KVM_ACCEL "kvm" ACCEL_TYPE_SUFFIX
+
+typedef struct KVMAccel {
+    AccelState parent;
+    char *device;
+    KVMState *kvm;
+    bool vcpus_created;
+} KVMAccel;
+
+static KVMAccel *to_kvm_accel(AccelState *a)
+{
+    return (KVMAccel *)object_check_type(&a->parent_obj, TYPE_KVM_ACCEL);
+}
+
+static KVMAccel *kvm_accel_current;
+
+static KVMExitAction kvm_accel_pio_read(void *opaque, KVMVCPU *cpu,
+                                        uint16_t port, uint8_t *data,
+                                        unsigned size)
+{
+    stn_le_p(data, size, io_read(IO_SPACE_PIO, port, size));
+    return KVM_EXIT_ACTION_RESUME;
+}
+
+static KVMExitAction kvm_accel_pio_write(void *opaque, KVMVCPU *cpu,
+                                         uint16_t port, const uint8_t *data,
+                                         unsigned size)
+{
+    io_write(IO_SPACE_PIO, port, ldn_le_p(data, size), size);
+    return KVM_EXIT_ACTION_RESUME;
+}
+
+static KVMExitAction kvm_accel_mmio_read(void *opaque, KVMVCPU *cpu,
+                                         uint64_t addr, uint8_t *data,
+                                         unsigned size)
+{
+    stn_le_p(data, size, io_read(IO_SPACE_MMIO, addr, size));
+    return KVM_EXIT_ACTION_RESUME;
+}
+
+static KVMExitAction kvm_accel_mmio_write(void *opaque, KVMVCPU *cpu,
+                                          uint64_t addr, const uint8_t *data,
+                                          unsigned size)
+{
+    io_write(IO_SPACE_MMIO, addr, ldn_le_p(data, size), size);
+    return KVM_EXIT_ACTION_RESUME;
+}
+
+/*
+ * A triple fault resets the machine, as on a PC (or ends the VM with
+ * -no-reboot).  The vCPU re-enters KVM_RUN until the main loop pauses
+ * every vCPU to carry the reset out.
+ */
+static KVMExitAction kvm_accel_shutdown(void *opaque, KVMVCPU *cpu)
+{
+    system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+    return KVM_EXIT_ACTION_RESUME;
+}
+
+static KVMExitAction kvm_accel_system_event(void *opaque, KVMVCPU *cpu,
+                                            uint32_t type)
+{
+    switch (type) {
+    case KVM_SYSTEM_EVENT_SHUTDOWN:
+        system_shutdown_request(SHUTDOWN_CAUSE_GUEST_SHUTDOWN);
+        return KVM_EXIT_ACTION_RESUME;
+    case KVM_SYSTEM_EVENT_RESET:
+        system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+        return KVM_EXIT_ACTION_RESUME;
+    case KVM_SYSTEM_EVENT_CRASH:
+        vm_stop_request(RUN_STATE_GUEST_PANICKED);
+        return KVM_EXIT_ACTION_RESUME;
+    default:
+        log_guest_error("KVM: unknown system event %u", type);
+        return KVM_EXIT_ACTION_RESUME;
+    }
+}
+
+/* As QEMU: report, and stop the VM in the internal-error state. */
+static KVMExitAction kvm_accel_error(void *opaque, KVMVCPU *cpu, Error *err)
+{
+    error_report("KVM internal error on vCPU %u: %s", kvm_vcpu_index(cpu),
+                 error_get_pretty(err));
+    error_free(err);
+    vm_stop_request(RUN_STATE_INTERNAL_ERROR);
+    return KVM_EXIT_ACTION_STOP;
+}
+
+static const KVMExitHandlers kvm_accel_handlers = {
+    .pio_read = kvm_accel_pio_read,
+    .pio_write = kvm_accel_pio_write,
+    .mmio_read = kvm_accel_mmio_read,
+    .mmio_write = kvm_accel_mmio_write,
+    .shutdown = kvm_accel_shutdown,
+    .system_event = kvm_accel_system_event,
+    .error = kvm_accel_error,
+};
+
+static void kvm_accel_pause_all(void)
+{
+    if (kvm_accel_current && kvm_accel_current->vcpus_created) {
+        kvm_pause_all(kvm_accel_current->kvm);
+    }
+}
+
+static void kvm_accel_resume_all(void)
+{
+    if (kvm_accel_current && kvm_accel_current->vcpus_created) {
+        kvm_resume_all(kvm_accel_current->kvm);
+    }
+}
+
+static const VMRunHooks kvm_accel_run_hooks = {
+    .pause_all = kvm_accel_pause_all,
+    .resume_all = kvm_accel_resume_all,
+};
+
+static bool kvm_accel_init_machine(AccelState *a, MachineState *ms,
+                                   Error **errp)
+{
+    KVMAccel *k = to_kvm_accel(a);
+    KVMConfig cfg = {
+        .device = k->device,
+        .nr_cpus = ms->smp.cpus,
+        .cpu_model = ms->cpu_model,
+        .big_lock = bql_mutex(),
+        .handlers = &kvm_accel_handlers,
+        .opaque = ms,
+    };
+
+    switch (ms->kernel_irqchip) {
+    case KERNEL_IRQCHIP_OFF:
+        cfg.irqchip = KVM_IRQCHIP_OFF;
+        break;
+    case KERNEL_IRQCHIP_SPLIT:
+        cfg.irqchip = KVM_IRQCHIP_SPLIT;
+        break;
+    default:
+        cfg.irqchip = KVM_IRQCHIP_ON;
+        break;
+    }
+    cfg.irqchip_explicit = ms->kernel_irqchip_set;
+    if (cfg.irqchip != KVM_IRQCHIP_ON) {
+        /* The userspace PIC/IOAPIC/LAPIC are not built yet. */
+        error_setg(errp, "kernel-irqchip=%s is not supported yet: the pc "
+                   "machine needs the in-kernel irqchip",
+                   cfg.irqchip == KVM_IRQCHIP_OFF ? "off" : "split");
+        return false;
+    }
+    k->kvm = kvm_init(&cfg, errp);
+    if (!k->kvm) {
+        return false;
+    }
+    kvm_accel_current = k;
+    vm_set_run_hooks(&kvm_accel_run_hooks);
+    return true;
+}
+
+static bool kvm_accel_ram_init(AccelState *a, const X86MemLayout *layout,
+                               GuestMemory *mem, Error **errp)
+{
+    return kvm_ram_init(to_kvm_accel(a)->kvm, layout, mem, errp);
+}
+
+static bool kvm_accel_start_vcpus(AccelState *a, MachineState *ms,
+                                  Error **errp)
+{
+    /* The vCPUs exist since cpus_reset; their threads wait paused. */
+    return true;
+}
+
+static bool kvm_accel_cpus_reset(AccelState *a, const X86EntryState *entry,
+                                 Error **errp)
+{
+    KVMAccel *k = to_kvm_accel(a);
+    KVMState *kvm = k->kvm;
+
+    if (!k->vcpus_created) {
+        if (!kvm_vcpus_create(kvm, errp)) {
+            return false;
+        }
+        k->vcpus_created = true;
+    }
+    for (unsigned i = 0; i < kvm_nr_vcpus(kvm); i++) {
+        if (!kvm_vcpu_reset(kvm_get_vcpu(kvm, i), errp)) {
+            return false;
+        }
+    }
+    if (entry) {
+        return kvm_vcpu_set_entry_state(kvm_get_vcpu(kvm, 0), entry, errp);
+    }
+    return true;
+}
+
+static void kvm_accel_set_gsi(AccelState *a, int gsi, int level)
+{
+    Error *err = NULL;
+
+    if (!kvm_set_irq(to_kvm_accel(a)->kvm, gsi, level, &err)) {
+        log_guest_error("KVM: cannot set GSI %d: %s", gsi,
+                        error_get_pretty(err));
+        error_free(err);
+    }
+}
+
+static void kvm_accel_shutdown_vcpus(AccelState *a)
+{
+    KVMAccel *k = to_kvm_accel(a);
+
+    if (k->vcpus_created) {
+        kvm_pause_all(k->kvm);
+    }
+}
+
+static Property kvm_accel_props[] = {
+    DEFINE_PROP_STRING("device", KVMAccel, device,
+                       "Path to the KVM device (default /dev/kvm; "
+                       "/dev/quokka for quokka.ko)"),
+    DEFINE_PROP_END,
+};
+
+static void kvm_accel_class_init(ObjectClass *klass, const void *data)
+{
+    AccelClass *ac = (AccelClass *)klass;
+
+    ac->name = "kvm";
+    ac->init_machine = kvm_accel_init_machine;
+    ac->start_vcpus = kvm_accel_start_vcpus;
+    ac->ram_init = kvm_accel_ram_init;
+    ac->cpus_reset = kvm_accel_cpus_reset;
+    ac->set_gsi = kvm_accel_set_gsi;
+    ac->shutdown = kvm_accel_shutdown_vcpus;
+    object_class_add_props(klass, kvm_accel_props);
+}
+
+static const TypeInfo kvm_accel_type_info = {
+    .name = TYPE_KVM_ACCEL,
+    .parent = TYPE_ACCEL,
+    .instance_size = sizeof(KVMAccel),
+    .class_init = kvm_accel_class_init,
+};
+
+static void kvm_accel_register_types(void)
+{
+    type_register_static(&kvm_accel_type_info);
+}
+
+type_init(kvm_accel_register_types)

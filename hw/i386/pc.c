@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pc machine (-M pc, pc-i440fx-7.2): i440FX host bridge, PIIX3 ISA
+ * bridge, the ISA platform devices, ACPI tables and direct Linux/PVH boot
+ * without firmware (DESIGN.md section 6).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "chardev/char.h"
+#include "hw/boards.h"
+#include "hw/i386/acpi-build.h"
+#include "hw/i386/e820.h"
+#include "hw/i386/guest-memory.h"
+#include "hw/i386/x86-boot.h"
+#include "hw/io-dispatch.h"
+#include "hw/irq.h"
+#include "hw/pci-host/i440fx.h"
+#include "hw/southbridge/piix.h"
+#include "sysemu/accel.h"
+#include "sysemu/runstate.h"
+#include "sysemu/sysemu.h"
+
+#define TYPE_PC_MACHINE "pc-i440fx-7.2" MACHINE_TYPE_SUFFIX
+#define PC_NUM_GSI 24
+
+typedef struct PCMachineState {
+    MachineState parent_obj;
+    X86MemLayout layout;
+    GuestMemory mem;
+    E820Table e820;
+    AcpiTables acpi;
+    IRQLine **gsi;
+    PCIBus *pci_bus;
+    ISABus *isa_bus;
+    GMappedFile *kernel;
+    GMappedFile *initrd;
+} PCMachineState;
+
+static PCMachineState *to_pc_machine(Object *obj)
+{
+    return (PCMachineState *)object_check_type(obj, TYPE_PC_MACHINE);
+}
+
+static void pc_gsi_set(void *opaque, int n, int level)
+{
+    AccelState *accel = current_accel();
+
+    if (accel && accel_get_class(accel)->set_gsi) {
+        accel_get_class(accel)->set_gsi(accel, n, level);
+    }
+}
+
+/* Creates an ISA device by type name on the machine's ISA bus. */
+static DeviceState *pc_isa_device(PCMachineState *pcms, const char *type,
+                                  Error **errp)
+{
+    DeviceState *dev = qdev_new(type);
+
+    if (!dev) {
+        error_setg(errp, "pc: device type '%s' is missing", type);
+        return NULL;
+    }
+    if (!qdev_realize(dev, &pcms->isa_bus->parent_obj, errp)) {
+        object_unref(&dev->parent_obj);
+        return NULL;
+    }
+    object_unref(&dev->parent_obj);
+    return dev;
+}
+
+static bool pc_create_serial_ports(PCMachineState *pcms, unsigned *count,
+                                   Error **errp)
+{
+    *count = 0;
+    for (int i = 0; i < MAX_SERIAL_PORTS; i++) {
+        Chardev *chr = serial_hd(i);
+        DeviceState *dev;
+        char *index;
+        bool ok;
+
+        if (!chr) {
+            continue;
+        }
+        dev = qdev_new("isa-serial");
+        if (!dev) {
+            error_setg(errp, "pc: device type 'isa-serial' is missing");
+            return false;
+        }
+        index = g_strdup_printf("%d", i);
+        ok = qdev_set_prop(dev, "index", index, errp) &&
+             qdev_set_prop(dev, "chardev", chr->label, errp) &&
+             qdev_realize(dev, &pcms->isa_bus->parent_obj, errp);
+        g_free(index);
+        object_unref(&dev->parent_obj);
+        if (!ok) {
+            return false;
+        }
+        *count = i + 1;
+    }
+    return true;
+}
+
+static bool pc_load_files(PCMachineState *pcms, Error **errp)
+{
+    MachineState *ms = &pcms->parent_obj;
+    GError *gerr = NULL;
+
+    if (!ms->kernel_filename) {
+        return true;
+    }
+    pcms->kernel = g_mapped_file_new(ms->kernel_filename, FALSE, &gerr);
+    if (!pcms->kernel) {
+        error_setg(errp, "-kernel %s: could not read the kernel: %s",
+                   ms->kernel_filename, gerr->message);
+        g_error_free(gerr);
+        return false;
+    }
+    if (ms->initrd_filename) {
+        pcms->initrd = g_mapped_file_new(ms->initrd_filename, FALSE, &gerr);
+        if (!pcms->initrd) {
+            error_setg(errp, "-initrd %s: could not read the initrd: %s",
+                       ms->initrd_filename, gerr->message);
+            g_error_free(gerr);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Copies the kernel, initrd, command line and tables into RAM. */
+static bool pc_load_kernel(PCMachineState *pcms, X86EntryState *entry,
+                           Error **errp)
+{
+    MachineState *ms = &pcms->parent_obj;
+    X86BootConfig boot = {
+        .kernel = (const uint8_t *)g_mapped_file_get_contents(pcms->kernel),
+        .kernel_size = g_mapped_file_get_length(pcms->kernel),
+        .cmdline = ms->kernel_cmdline,
+        .e820 = &pcms->e820,
+        .rsdp_addr = pcms->acpi.rsdp_addr,
+    };
+    X86BootInfo info;
+
+    if (pcms->initrd) {
+        boot.initrd = (const uint8_t *)g_mapped_file_get_contents(pcms->initrd);
+        boot.initrd_size = g_mapped_file_get_length(pcms->initrd);
+    }
+    if (!x86_boot_load(&pcms->mem, &boot, entry, &info, errp)) {
+        error_prepend(errp, "-kernel %s: ", ms->kernel_filename);
+        return false;
+    }
+    return true;
+}
+
+static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
+                          Error **errp)
+{
+    MachineState *ms = &pcms->parent_obj;
+    AcpiBuildConfig cfg;
+
+    acpi_build_config_pc(&cfg, ms->smp.cpus);
+    cfg.nr_serial = nr_serial;
+    cfg.rtc = object_class_by_name("mc146818rtc") != NULL;
+    cfg.i8042 = object_class_by_name("i8042") != NULL;
+    return acpi_build(&cfg, PC_BIOS_AREA_START,
+                      PC_BIOS_AREA_END - PC_BIOS_AREA_START, &pcms->acpi,
+                      errp);
+}
+
+static bool pc_init(MachineState *ms, Error **errp)
+{
+    PCMachineState *pcms = to_pc_machine(&ms->parent_obj);
+    AccelState *accel = current_accel();
+    AccelClass *ac = accel ? accel_get_class(accel) : NULL;
+    DeviceState *host;
+    PCIDevice *piix3;
+    unsigned nr_serial;
+    static const char *const platform[] = {
+        "mc146818rtc", "i8042", "port92", "acpi-pm", NULL,
+    };
+
+    if (!ac || !ac->ram_init) {
+        error_setg(errp, "the pc machine needs an accelerator (-accel kvm)");
+        return false;
+    }
+    if (!x86_mem_layout_pc(&pcms->layout, ms->ram_size, 0, errp) ||
+        !ac->ram_init(accel, &pcms->layout, &pcms->mem, errp) ||
+        !e820_build_pc(&pcms->e820, &pcms->layout, errp)) {
+        return false;
+    }
+    guest_ram_set(&pcms->mem);
+
+    host = qdev_new(TYPE_I440FX_PCI_HOST);
+    if (!qdev_realize_and_unref(host, sysbus_get_default(), errp)) {
+        return false;
+    }
+    pcms->pci_bus = i440fx_host_bus(host);
+    pci_create_simple(pcms->pci_bus, PCI_DEVFN(0, 0), TYPE_I440FX_PCI_DEVICE);
+    piix3 = pci_create_simple(pcms->pci_bus, PCI_DEVFN(1, 0),
+                              TYPE_PIIX3_DEVICE);
+    piix3_route_pci_irqs(piix3, pcms->pci_bus);
+    pcms->isa_bus = piix3_isa_bus(piix3);
+
+    pcms->gsi = irq_lines_new(pc_gsi_set, pcms, PC_NUM_GSI);
+    for (int i = 0; i < ISA_NUM_IRQS; i++) {
+        isa_bus_set_irq(pcms->isa_bus, i, pcms->gsi[i]);
+    }
+
+    if (!pc_create_serial_ports(pcms, &nr_serial, errp)) {
+        return false;
+    }
+    for (const char *const *t = platform; *t; t++) {
+        /* Device types still arriving are added once they exist. */
+        if (object_class_by_name(*t) && !pc_isa_device(pcms, *t, errp)) {
+            return false;
+        }
+    }
+    if (!pc_build_acpi(pcms, nr_serial, errp) || !pc_load_files(pcms, errp)) {
+        return false;
+    }
+    /* Load once now, so a bad kernel fails at start-up, not at reset. */
+    if (pcms->kernel) {
+        X86EntryState entry;
+
+        if (!acpi_tables_load(&pcms->acpi, &pcms->mem, errp) ||
+            !pc_load_kernel(pcms, &entry, errp)) {
+            return false;
+        }
+    }
+    if (!ms->kernel_filename) {
+        warn_report("no -kernel given, and booting from firmware is not "
+                    "supported yet: the guest has nothing to run");
+    }
+    return true;
+}
+
+static void pc_reset(MachineState *ms)
+{
+    PCMachineState *pcms = to_pc_machine(&ms->parent_obj);
+    AccelState *accel = current_accel();
+    X86EntryState entry;
+    bool have_entry = false;
+    Error *err = NULL;
+
+    bus_reset_all(sysbus_get_default());
+    if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
+        goto fail;
+    }
+    if (pcms->kernel) {
+        if (!pc_load_kernel(pcms, &entry, &err)) {
+            goto fail;
+        }
+        have_entry = true;
+    }
+    if (accel && accel_get_class(accel)->cpus_reset &&
+        !accel_get_class(accel)->cpus_reset(accel,
+                                            have_entry ? &entry : NULL,
+                                            &err)) {
+        goto fail;
+    }
+    return;
+fail:
+    error_report_err(err);
+    vm_stop_request(RUN_STATE_INTERNAL_ERROR);
+}
+
+static void pc_machine_instance_finalize(Object *obj)
+{
+    PCMachineState *pcms = to_pc_machine(obj);
+
+    if (pcms->kernel) {
+        g_mapped_file_unref(pcms->kernel);
+    }
+    if (pcms->initrd) {
+        g_mapped_file_unref(pcms->initrd);
+    }
+    acpi_tables_free(&pcms->acpi);
+}
+
+static void pc_machine_class_init(ObjectClass *klass, const void *data)
+{
+    MachineClass *mc = to_machine_class(klass);
+
+    mc->name = "pc-i440fx-7.2";
+    mc->alias = "pc";
+    mc->desc = "Standard PC (i440FX + PIIX, 1996)";
+    mc->is_default = true;
+    mc->max_cpus = 255;
+    mc->default_ram_size = 128 * 1024 * 1024;
+    mc->needs_accel = true;
+    mc->init = pc_init;
+    mc->reset = pc_reset;
+}
+
+static const TypeInfo pc_machine_type_info = {
+    .name = TYPE_PC_MACHINE,
+    .parent = TYPE_MACHINE,
+    .instance_size = sizeof(PCMachineState),
+    .instance_finalize = pc_machine_instance_finalize,
+    .class_init = pc_machine_class_init,
+};
+
+static void pc_machine_register_types(void)
+{
+    type_register_static(&pc_machine_type_info);
+}
+
+type_init(pc_machine_register_types)
