@@ -16,6 +16,9 @@
 #include "hw/i386/x86-boot.h"
 #include "hw/io-dispatch.h"
 #include "hw/irq.h"
+#include "hw/acpi/acpi-pm.h"
+#include "hw/input/i8042.h"
+#include "hw/rtc/mc146818rtc.h"
 #include "hw/pci-host/i440fx.h"
 #include "hw/southbridge/piix.h"
 #include "sysemu/accel.h"
@@ -163,8 +166,8 @@ static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
 
     acpi_build_config_pc(&cfg, ms->smp.cpus);
     cfg.nr_serial = nr_serial;
-    cfg.rtc = object_class_by_name("mc146818rtc") != NULL;
-    cfg.i8042 = object_class_by_name("i8042") != NULL;
+    cfg.rtc = true;
+    cfg.i8042 = true;
     return acpi_build(&cfg, PC_BIOS_AREA_START,
                       PC_BIOS_AREA_END - PC_BIOS_AREA_START, &pcms->acpi,
                       errp);
@@ -178,9 +181,7 @@ static bool pc_init(MachineState *ms, Error **errp)
     DeviceState *host;
     PCIDevice *piix3;
     unsigned nr_serial;
-    static const char *const platform[] = {
-        "mc146818rtc", "i8042", "port92", "acpi-pm", NULL,
-    };
+    DeviceState *rtc;
 
     if (!ac || !ac->ram_init) {
         error_setg(errp, "the pc machine needs an accelerator (-accel kvm)");
@@ -215,12 +216,14 @@ static bool pc_init(MachineState *ms, Error **errp)
     if (!pc_create_serial_ports(pcms, &nr_serial, errp)) {
         return false;
     }
-    for (const char *const *t = platform; *t; t++) {
-        /* Device types still arriving are added once they exist. */
-        if (object_class_by_name(*t) && !pc_isa_device(pcms, *t, errp)) {
-            return false;
-        }
+    rtc = pc_isa_device(pcms, TYPE_MC146818_RTC, errp);
+    if (!rtc || !pc_isa_device(pcms, TYPE_I8042, errp) ||
+        !pc_isa_device(pcms, "port92", errp) ||
+        !pc_isa_device(pcms, TYPE_ACPI_PM, errp)) {
+        return false;
     }
+    mc146818rtc_set_mem_size(rtc, pcms->layout.below_4g,
+                             pcms->layout.above_4g);
     if (!pc_build_acpi(pcms, nr_serial, errp) || !pc_load_files(pcms, errp)) {
         return false;
     }
