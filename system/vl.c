@@ -22,6 +22,7 @@
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
 #include "sysemu/accel.h"
+#include "sysemu/qtest.h"
 #include "sysemu/kvm.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
@@ -57,6 +58,7 @@ typedef struct VMConfig {
     char *pidfile;
     char *logfile;
     char *uuid;
+    char *qtest, *qtest_log;    /* -qtest CHARDEV, -qtest-log FILE|none */
     bool nodefaults, nographic, start_paused, no_reboot, no_shutdown;
     bool daemonize, snapshot;
     bool log_guest_errors;
@@ -409,6 +411,19 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
             return false;
         }
         return true;
+    case OPT_QTEST:
+        error_set_location(NULL);
+        if (!qtest_server_check(arg, errp)) {
+            error_prepend(errp, "-qtest %s: ", arg);
+            return false;
+        }
+        g_free(cfg.qtest);
+        cfg.qtest = g_strdup(arg);
+        return true;
+    case OPT_QTEST_LOG:
+        g_free(cfg.qtest_log);
+        cfg.qtest_log = g_strdup(arg);
+        return true;
     case OPT_L:
     case OPT_NO_USER_CONFIG:
     case OPT_NO_HPET:
@@ -424,6 +439,7 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return monitor_parse_option(MONITOR_OPT_MON, arg, errp);
     case OPT_PARALLEL:
     case OPT_MONITOR:
+    case OPT_AUDIO:
         if (!arg_is_off(arg, "none")) {
             record_not_yet(optname, arg);
         }
@@ -1403,11 +1419,15 @@ static AccelState *vl_create_accel(MachineState *ms, Error **errp)
         name = ms->accel_name;
     }
     if (!name) {
-        /* A machine without vCPUs (-M none) needs no accelerator. */
-        if (!machine_get_class(ms)->needs_accel) {
+        /* As in QEMU, -qtest alone implies -accel qtest. */
+        if (cfg.qtest) {
+            name = "qtest";
+        } else if (!machine_get_class(ms)->needs_accel) {
+            /* A machine without vCPUs (-M none) needs no accelerator. */
             return NULL;
+        } else {
+            name = "kvm";
         }
-        name = "kvm";
     }
     ac = accel_find(name);
     if (!ac) {
@@ -1551,7 +1571,8 @@ int quokka_main(int argc, char **argv)
     runstate_set_no_shutdown(cfg.no_shutdown);
 
     vl_create_chardevs();
-    if (!monitor_create_all(&err)) {
+    if (!monitor_create_all(&err) ||
+        (cfg.qtest && !qtest_server_start(cfg.qtest, cfg.qtest_log, &err))) {
         error_report_err(err);
         exit(1);
     }

@@ -154,6 +154,12 @@ int64_t timer_expire_time_ns(Timer *t)
     return t->pending ? t->expire_ns : -1;
 }
 
+int64_t timers_next_expiry_ns(ClockType type)
+{
+    return timer_lists[type] ? ((Timer *)timer_lists[type]->data)->expire_ns
+                             : -1;
+}
+
 int64_t timers_deadline_ns(ClockType type)
 {
     Timer *first;

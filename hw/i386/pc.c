@@ -22,6 +22,7 @@
 #include "hw/pci-host/i440fx.h"
 #include "hw/southbridge/piix.h"
 #include "sysemu/accel.h"
+#include "sysemu/qtest.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 
@@ -205,6 +206,9 @@ static bool pc_init(MachineState *ms, Error **errp)
     pcms->isa_bus = piix3_isa_bus(piix3);
 
     pcms->gsi = irq_lines_new(pc_gsi_set, pcms, PC_NUM_GSI);
+    /* What qtest's "irq_intercept_in ioapic" intercepts (docs/qtest.md). */
+    qtest_irq_register("/machine/ioapic", NULL, false, pcms->gsi, PC_NUM_GSI,
+                       pc_gsi_set, pcms);
     for (int i = 0; i < ISA_NUM_IRQS; i++) {
         isa_bus_set_irq(pcms->isa_bus, i, pcms->gsi[i]);
     }

@@ -48,6 +48,8 @@ void clock_virtual_set_manual(bool manual);
 bool clock_virtual_is_manual(void);
 /* Moves manual virtual time to @target_ns, firing due timers in order. */
 void clock_virtual_advance_to(int64_t target_ns);
+/* Absolute expiry of the earliest armed timer of @type, or -1 (qtest). */
+int64_t timers_next_expiry_ns(ClockType type);
 /* Earliest deadline of @type in ns from now, or -1 when none is armed. */
 int64_t timers_deadline_ns(ClockType type);
 /* Runs timers of @type that are due; returns true if any ran. */
