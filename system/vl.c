@@ -1607,8 +1607,10 @@ int quokka_main(int argc, char **argv)
     while (!main_loop_should_exit(&status)) {
         main_loop_wait(true);
     }
-    if (runstate_is_running()) {
-        vm_stop(RUN_STATE_SHUTDOWN);
+    /* Quiesce the vCPUs; QEMU sends no STOP event on the way out. */
+    if (accel && accel_get_class(accel)->shutdown) {
+        accel_get_class(accel)->shutdown(accel);
     }
+    runstate_set(RUN_STATE_SHUTDOWN);
     return status;
 }
