@@ -54,7 +54,15 @@ mount -t devtmpfs devtmpfs /host/dev
 mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
 mount -t debugfs debugfs /host/sys/kernel/debug
-mount -t tmpfs -o mode=1777 tmpfs /host/tmp
+# /tmp is writable in L1, yet what the host keeps there (a checkout under
+# /tmp, say) stays visible: a tmpfs upper layer over the host's /tmp.
+mkdir -p /rw
+mount -t tmpfs -o mode=755 tmpfs /rw
+mkdir -p /rw/upper /rw/work
+chmod 1777 /rw/upper
+mount -t overlay overlay \
+    -o lowerdir=/host/tmp,upperdir=/rw/upper,workdir=/rw/work /host/tmp ||
+    mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 mount -t tmpfs -o mode=755 tmpfs /host/run
 
 # The share may live under /tmp, now a fresh tmpfs: make its mount point.
