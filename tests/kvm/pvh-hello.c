@@ -9,8 +9,12 @@
  *   0x2a  everything as expected
  *   0x10 | bits   bit 0: bad magic, bit 1: bad version, bit 2: no RAM
  *                 entry covering 1 MiB in the memory map, bit 3: no cmdline
- * With "spin" on the command line it then loops forever without exits, so
- * the host can test pausing a busy vCPU.
+ * Modes chosen by words on the command line, after the line:
+ *   "spin"       loop forever without exits (the host tests pausing)
+ *   "msi"        enable the LAPIC, print "ready", wait with HLT for an
+ *                interrupt on vector 0x40 (the host sends an MSI), print
+ *                "irq 0x40" and exit
+ *   "ioeventfd"  write 0x77 to port 0x510 (the host's ioeventfd) first
  */
 #include <stdint.h>
 
@@ -18,6 +22,10 @@
 #define DEBUG_EXIT      0xf4
 #define HVM_START_MAGIC 0x336ec578
 #define STATUS_OK       0x2a
+#define IOEVENTFD_PORT  0x510
+#define MSI_VECTOR      0x40
+#define LAPIC_SVR       0xfee000f0
+#define LAPIC_EOI       0xfee000b0
 
 struct hvm_start_info {
     uint32_t magic;
@@ -61,6 +69,27 @@ __asm__(
 
 static uint8_t stack[4096] __attribute__((aligned(16), used));
 __asm__(".set stack_top, stack + 4096");
+
+/* Interrupt entry: save the registers, note the interrupt, EOI, iret. */
+__asm__(
+    ".pushsection .text\n"
+    "irq_entry:\n"
+    "    pushal\n"
+    "    call irq_handler\n"
+    "    popal\n"
+    "    iret\n"
+    ".popsection\n");
+void irq_entry(void);
+void irq_handler(void);
+
+static volatile int irq_seen;
+static uint64_t idt[256] __attribute__((aligned(8)));
+
+void irq_handler(void)
+{
+    irq_seen = 1;
+    *(volatile uint32_t *)LAPIC_EOI = 0;
+}
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -124,14 +153,39 @@ static void put_cpu(void)
     put_str(p);
 }
 
-static int has_spin(const char *s)
+static int has_word(const char *s, const char *w)
 {
+    const char *a, *b;
+
     for (; *s; s++) {
-        if (s[0] == 's' && s[1] == 'p' && s[2] == 'i' && s[3] == 'n') {
+        for (a = s, b = w; *b && *a == *b; a++, b++) {
+        }
+        if (!*b) {
             return 1;
         }
     }
     return 0;
+}
+
+/* 32-bit interrupt gate for MSI_VECTOR in code segment 0x10. */
+static void wait_for_msi(void)
+{
+    uint32_t handler = (uint32_t)(uintptr_t)irq_entry;
+    struct __attribute__((packed)) {
+        uint16_t limit;
+        uint32_t base;
+    } idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+
+    idt[MSI_VECTOR] = (handler & 0xffff) | (0x10u << 16) |
+                      ((uint64_t)0x8e00 << 32) |
+                      ((uint64_t)(handler >> 16) << 48);
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+    *(volatile uint32_t *)LAPIC_SVR = 0x1ff;    /* APIC software enable */
+    put_str("ready\n");
+    while (!irq_seen) {
+        __asm__ volatile("sti; hlt; cli");
+    }
+    put_str("irq 0x40\n");
 }
 
 void pvh_main(const struct hvm_start_info *si)
@@ -168,10 +222,16 @@ void pvh_main(const struct hvm_start_info *si)
     put_dec(bad & 1 ? 0 : si->memmap_entries);
     put_cpu();
     put_str("\n");
-    if (has_spin(cmdline) && !bad) {
+    if (has_word(cmdline, "spin") && !bad) {
         for (;;) {
             __asm__ volatile("pause");
         }
+    }
+    if (has_word(cmdline, "msi")) {
+        wait_for_msi();
+    }
+    if (has_word(cmdline, "ioeventfd")) {
+        outb(IOEVENTFD_PORT, 0x77);
     }
     outb(DEBUG_EXIT, bad ? 0x10 | bad : STATUS_OK);
 }
