@@ -13,7 +13,10 @@
  *   "spin"       loop forever without exits (the host tests pausing)
  *   "msi"        enable the LAPIC, print "ready", wait with HLT for an
  *                interrupt on vector 0x40 (the host sends an MSI), print
- *                "irq 0x40" and exit
+ *                "irqs 0x40" and exit
+ *   "ioapic"     the same, with IOAPIC pins 10 and 11 routed to vectors
+ *                0x41 and 0x42 (the host raises GSI 10 through an irqfd
+ *                and GSI 11 with KVM_IRQ_LINE), "irqs 0x41 0x42"
  *   "ioeventfd"  write 0x77 to port 0x510 (the host's ioeventfd) first
  */
 #include <stdint.h>
@@ -23,7 +26,7 @@
 #define HVM_START_MAGIC 0x336ec578
 #define STATUS_OK       0x2a
 #define IOEVENTFD_PORT  0x510
-#define MSI_VECTOR      0x40
+#define IOAPIC_BASE     0xfec00000
 #define LAPIC_SVR       0xfee000f0
 #define LAPIC_EOI       0xfee000b0
 
@@ -70,24 +73,32 @@ __asm__(
 static uint8_t stack[4096] __attribute__((aligned(16), used));
 __asm__(".set stack_top, stack + 4096");
 
-/* Interrupt entry: save the registers, note the interrupt, EOI, iret. */
-__asm__(
-    ".pushsection .text\n"
-    "irq_entry:\n"
-    "    pushal\n"
-    "    call irq_handler\n"
-    "    popal\n"
+/*
+ * Interrupt entries for vectors 0x40-0x42: save the registers, note the
+ * vector, EOI, iret.
+ */
+#define IRQ_STUB(n)                 \
+    "irq_entry_" #n ":\n"           \
+    "    pushal\n"                  \
+    "    pushl $" #n "\n"            \
+    "    call irq_handler\n"         \
+    "    addl $4, %esp\n"            \
+    "    popal\n"                    \
     "    iret\n"
-    ".popsection\n");
-void irq_entry(void);
-void irq_handler(void);
+__asm__(".pushsection .text\n"
+        IRQ_STUB(0x40) IRQ_STUB(0x41) IRQ_STUB(0x42)
+        ".popsection\n");
+void irq_entry_0x40(void);
+void irq_entry_0x41(void);
+void irq_entry_0x42(void);
+void irq_handler(uint32_t vector);
 
-static volatile int irq_seen;
+static volatile uint32_t irq_seen;     /* bit n: vector 0x40 + n */
 static uint64_t idt[256] __attribute__((aligned(8)));
 
-void irq_handler(void)
+void irq_handler(uint32_t vector)
 {
-    irq_seen = 1;
+    irq_seen |= 1u << (vector - 0x40);
     *(volatile uint32_t *)LAPIC_EOI = 0;
 }
 
@@ -167,25 +178,55 @@ static int has_word(const char *s, const char *w)
     return 0;
 }
 
-/* 32-bit interrupt gate for MSI_VECTOR in code segment 0x10. */
-static void wait_for_msi(void)
+static void idt_set(unsigned vector, void (*entry)(void))
 {
-    uint32_t handler = (uint32_t)(uintptr_t)irq_entry;
+    uint32_t handler = (uint32_t)(uintptr_t)entry;
+
+    /* 32-bit interrupt gate (type 0xe, present) in code segment 0x10. */
+    idt[vector] = (handler & 0xffff) | (0x10u << 16) |
+                  ((uint64_t)0x8e00 << 32) |
+                  ((uint64_t)(handler >> 16) << 48);
+}
+
+static void ioapic_route(unsigned pin, unsigned vector)
+{
+    volatile uint32_t *sel = (volatile uint32_t *)IOAPIC_BASE;
+    volatile uint32_t *win = (volatile uint32_t *)(IOAPIC_BASE + 0x10);
+
+    /* Redirection entry: fixed, physical, edge, active high, to APIC 0. */
+    *sel = 0x11 + 2 * pin;
+    *win = 0;
+    *sel = 0x10 + 2 * pin;
+    *win = vector;
+}
+
+/* Prints "ready", then waits with HLT until every vector in @want came. */
+static void wait_for_irqs(uint32_t want)
+{
     struct __attribute__((packed)) {
         uint16_t limit;
         uint32_t base;
     } idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+    unsigned i;
 
-    idt[MSI_VECTOR] = (handler & 0xffff) | (0x10u << 16) |
-                      ((uint64_t)0x8e00 << 32) |
-                      ((uint64_t)(handler >> 16) << 48);
+    idt_set(0x40, irq_entry_0x40);
+    idt_set(0x41, irq_entry_0x41);
+    idt_set(0x42, irq_entry_0x42);
     __asm__ volatile("lidt %0" : : "m"(idtr));
     *(volatile uint32_t *)LAPIC_SVR = 0x1ff;    /* APIC software enable */
+    ioapic_route(10, 0x41);
+    ioapic_route(11, 0x42);
     put_str("ready\n");
-    while (!irq_seen) {
+    while ((irq_seen & want) != want) {
         __asm__ volatile("sti; hlt; cli");
     }
-    put_str("irq 0x40\n");
+    put_str("irqs");
+    for (i = 0; i < 3; i++) {
+        if (irq_seen & (1u << i)) {
+            put_str(i == 0 ? " 0x40" : i == 1 ? " 0x41" : " 0x42");
+        }
+    }
+    put_str("\n");
 }
 
 void pvh_main(const struct hvm_start_info *si)
@@ -228,7 +269,10 @@ void pvh_main(const struct hvm_start_info *si)
         }
     }
     if (has_word(cmdline, "msi")) {
-        wait_for_msi();
+        wait_for_irqs(1u << 0);
+    }
+    if (has_word(cmdline, "ioapic")) {
+        wait_for_irqs(1u << 1 | 1u << 2);
     }
     if (has_word(cmdline, "ioeventfd")) {
         outb(IOEVENTFD_PORT, 0x77);

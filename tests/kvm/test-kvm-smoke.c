@@ -411,9 +411,47 @@ static void test_msi(void)
         smoke_finish(&vm);
         return;
     }
-    g_assert_true(g_str_has_suffix(vm.serial->str, "\nready\nirq 0x40\n"));
+    g_assert_true(g_str_has_suffix(vm.serial->str,
+                                   "\nready\nirqs 0x40\n"));
     g_assert_cmpint(vm.status, ==, STATUS_OK);
     smoke_finish(&vm);
+}
+
+/*
+ * GSI 10 through an irqfd and GSI 11 through KVM_IRQ_LINE reach the guest's
+ * IOAPIC, which it routed to vectors 0x41 and 0x42.
+ */
+static void test_irqfd_irq_line(void)
+{
+    SmokeVM vm;
+    uint64_t one = 1;
+    int fd;
+
+    if (!have_kvm()) {
+        return;
+    }
+    fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g_assert_cmpint(fd, >=, 0);
+    smoke_start(&vm, KVM_IRQCHIP_ON, "qemu64", 1, "ioapic");
+    g_assert_true(kvm_set_irqfd(vm.kvm, fd, 10, true, &error_abort));
+    smoke_run(&vm);
+    g_assert_true(smoke_wait(&vm, 2, false));
+    g_assert_cmpint(write(fd, &one, sizeof(one)), ==, sizeof(one));
+    g_assert_true(kvm_set_irq(vm.kvm, 11, true, &error_abort));
+    g_assert_true(kvm_set_irq(vm.kvm, 11, false, &error_abort));
+    if (!smoke_wait_for(&vm, 3, true, 10) &&
+        !access("/sys/module/kvm_pvm", F_OK)) {
+        g_test_skip("PVM accepted the interrupts but did not deliver them");
+        smoke_finish(&vm);
+        close(fd);
+        return;
+    }
+    g_assert_true(g_str_has_suffix(vm.serial->str,
+                                   "\nready\nirqs 0x41 0x42\n"));
+    g_assert_cmpint(vm.status, ==, STATUS_OK);
+    g_assert_true(kvm_set_irqfd(vm.kvm, fd, 10, false, &error_abort));
+    smoke_finish(&vm);
+    close(fd);
 }
 
 static void test_bad_device(void)
@@ -461,5 +499,6 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/smp-split", test_smp_split);
     g_test_add_func("/kvm/ioeventfd", test_ioeventfd);
     g_test_add_func("/kvm/msi", test_msi);
+    g_test_add_func("/kvm/irqfd-irq-line", test_irqfd_irq_line);
     return g_test_run();
 }
