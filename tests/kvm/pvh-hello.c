@@ -209,6 +209,13 @@ static void wait_for_irqs(uint32_t want)
     } idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
     unsigned i;
 
+    /*
+     * Mask the 8259s: GSIs below 16 also reach the PIC, which after reset
+     * would deliver them through LINT0 (ExtINT) on vectors we have no
+     * gates for.
+     */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
     idt_set(0x40, irq_entry_0x40);
     idt_set(0x41, irq_entry_0x41);
     idt_set(0x42, irq_entry_0x42);

@@ -28,7 +28,8 @@ REPORT = r'''
 echo "CMDLINE: $(cat /proc/cmdline)"
 echo "NPROC: $(grep -c ^processor /proc/cpuinfo)"
 grep MemTotal /proc/meminfo
-echo "CLOCKSOURCE: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+echo "CLOCKSOURCE: $(cat $cs)"
 dmesg | sed 's/^/DMESG: /'
 '''
 REBOOT = 'reboot -f\n'
