@@ -438,6 +438,24 @@ static bool machine_boot(BootMachine *m, const BootArgs *a, Error **errp)
     return true;
 }
 
+/* Userspace exits, and KVM's own count when debugfs is mounted. */
+static void machine_print_stats(BootMachine *m)
+{
+    KVMExitStats st;
+    uint64_t kernel_exits, io_exits;
+
+    kvm_get_exit_stats(m->kvm, &st);
+    fprintf(stderr, "direct-boot: userspace exits %" PRIu64 " (pio %" PRIu64
+            ", mmio %" PRIu64 ", hlt %" PRIu64 ", interrupted %" PRIu64
+            ", other %" PRIu64 ")\n", st.total, st.pio, st.mmio, st.hlt,
+            st.interrupted, st.other);
+    if (kvm_read_vm_debugfs_stat(m->kvm, "exits", &kernel_exits) &&
+        kvm_read_vm_debugfs_stat(m->kvm, "io_exits", &io_exits)) {
+        fprintf(stderr, "direct-boot: KVM debugfs: exits %" PRIu64
+                ", io_exits %" PRIu64 "\n", kernel_exits, io_exits);
+    }
+}
+
 int main(int argc, char **argv)
 {
     BootMachine m;
@@ -464,6 +482,7 @@ int main(int argc, char **argv)
         }
     }
     code = m.exit_code;
+    machine_print_stats(&m);
     g_mutex_unlock(&m.lock);
     kvm_destroy(m.kvm);
     return code;

@@ -221,6 +221,15 @@ static void test_pvh_hello(void)
                                        TIMEOUT_S * G_USEC_PER_SEC));
     expect_line(&vm, cmdline, QEMU64_CPU);
     g_assert_cmpint(vm.status, ==, STATUS_OK);
+    {
+        KVMExitStats st;
+        size_t chars = vm.serial->len;
+
+        kvm_get_exit_stats(vm.kvm, &st);
+        /* One exit per COM1 character and one for isa-debug-exit. */
+        g_assert_cmpuint(st.pio, ==, chars + 1);
+        g_assert_cmpuint(st.total, >=, st.pio);
+    }
     /* What QEMU's isa-debug-exit would make the process exit with. */
     g_test_message("debug-exit status 0x%x -> exit code %d", vm.status,
                    (vm.status << 1) | 1);
