@@ -9,7 +9,7 @@ Needs the L1 harness tests/nested/l1-run and tests/guest/ (branch nested);
 prints a TAP skip when they are not in SRCDIR.  In one L1 boot, direct-boot
 starts the guest twice: once with a script that reports and powers off
 (checked: exit status 0, the marker, /proc/cmdline, 2 CPUs, the ACPI tables
-and no ACPI errors in dmesg), once with `reboot -f` (checked: direct-boot
+with the PCI0 root bridge and its windows, and no ACPI errors in dmesg), once with `reboot -f` (checked: direct-boot
 sees the reset, exit status 2); then Debian's QEMU boots the first guest
 with the same -m, and MemTotal must agree within 2%.  The kvm smoke tier
 (test-kvm-smoke) runs there too, on real KVM, where nothing may be skipped.
@@ -161,7 +161,10 @@ def main():
     dmesg = [l for l in log.splitlines() if l.startswith('DMESG: ')]
     want = ['ACPI: RSDP 0x00000000000E0000', 'ACPI: XSDT', 'ACPI: FACP',
             'ACPI: DSDT', 'ACPI: APIC', 'ACPI: PM: (supports S0 S5)',
-            'smp: Brought up 1 node, 2 CPUs']
+            'smp: Brought up 1 node, 2 CPUs',
+            'ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])',
+            'root bus resource [mem 0x20000000-0xfebfffff window]',
+            'pci 0000:00:00.0: [8086:1237] type 00 class 0x060000']
     missing = [w for w in want if not any(w in l for l in dmesg)]
     tap.check(dmesg and not missing, 'the kernel takes our ACPI tables',
               'missing: %s' % missing)
