@@ -30,6 +30,7 @@ struct KVMVCPU {
     bool pause_req;
     bool stop_req;
     int pending_vector;         /* kernel-irqchip=off, -1 when none */
+    KVMExitStats stats;         /* under the big lock */
     struct kvm_lapic_state lapic_at_create;
     bool have_lapic_at_create;
 };

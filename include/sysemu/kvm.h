@@ -157,6 +157,27 @@ void kvm_vcpu_inject_interrupt(KVMVCPU *cpu, uint8_t vector);
 /* Joins every vCPU thread and closes everything.  Context: no big lock. */
 void kvm_destroy(KVMState *s);
 
+/* Exits that reached userspace, summed over the vCPUs. */
+typedef struct KVMExitStats {
+    uint64_t total;
+    uint64_t pio;           /* KVM_EXIT_IO, one per exit (not per item) */
+    uint64_t mmio;
+    uint64_t hlt;
+    uint64_t interrupted;   /* KVM_RUN ended by a kick or signal */
+    uint64_t other;
+} KVMExitStats;
+
+/* Context: big lock (the counters are written under it). */
+void kvm_get_exit_stats(KVMState *s, KVMExitStats *stats);
+
+/*
+ * The kernel's statistic @name (e.g. "exits", "io_exits", "halt_exits")
+ * for this VM from debugfs (/sys/kernel/debug/kvm/PID-VMFD/NAME), which
+ * counts the exits KVM handles itself too; false when not readable.
+ */
+bool kvm_read_vm_debugfs_stat(KVMState *s, const char *name,
+                              uint64_t *value);
+
 /* CPU models: "host" and "qemu64". */
 bool kvm_cpu_model_valid(const char *name);
 
