@@ -200,7 +200,8 @@ static QTestState *qtest_start(const char *extra_args, bool with_qmp,
                                   sock, extra_args);
     } else {
         cmdline = g_strdup_printf("%s -qtest unix:%s -qtest-log %s%s%s%s "
-                                  "-display none %s -accel qtest",
+                                  "-display none -audio none %s "
+                                  "-accel qtest",
                                   qtest_binary(), sock,
                                   g_getenv("QTEST_LOG") ? "/dev/fd/2" :
                                   "/dev/null",
