@@ -144,12 +144,10 @@ static void test_clock(void)
     qtest_quit(s);
 }
 
-static void test_bad_input(void)
+/* Missing, malformed and out-of-range arguments: ERR; unmapped: FAIL. */
+static void test_bad_arguments(void)
 {
     QTestState *s = qtest_init("-M none");
-    char *big = g_malloc(1024 * 1024 + 1);
-    guint8 garbage[4096];
-    GRand *rand = g_rand_new_with_seed(4);
 
     check_reply(s, "readl", "ERR readl: expected 'readl ADDR'");
     check_reply(s, "outb 0x80", "ERR outb: expected 'outb ADDR VALUE'");
@@ -180,6 +178,18 @@ static void test_bad_input(void)
     check_reply(s, "set_irq_in a b", "ERR set_irq_in: expected "
                 "'set_irq_in QOM-PATH NAME NUM LEVEL'");
     check_reply(s, "   ", "ERR empty line");
+
+    g_assert_true(qtest_alive(s));
+    qtest_quit(s);
+}
+
+/* Lines that are too long or not text at all. */
+static void test_bad_lines(void)
+{
+    QTestState *s = qtest_init("-M none");
+    char *big = g_malloc(1024 * 1024 + 1);
+    guint8 garbage[4096];
+    GRand *rand = g_rand_new_with_seed(4);
 
     /* A line of 1 MiB is too long: one ERR, and the next line is fine. */
     memset(big, 'A', 1024 * 1024);
@@ -437,7 +447,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/protocol/reply-formats", test_reply_formats);
     g_test_add_func("/qtest/protocol/clock", test_clock);
     g_test_add_func("/qtest/protocol/none-machine-ram", test_none_machine_ram);
-    g_test_add_func("/qtest/protocol/bad-input", test_bad_input);
+    g_test_add_func("/qtest/protocol/bad-arguments", test_bad_arguments);
+    g_test_add_func("/qtest/protocol/bad-lines", test_bad_lines);
     g_test_add_func("/qtest/protocol/framing", test_framing);
     g_test_add_func("/qtest/protocol/random-requests", test_random_requests);
     g_test_add_func("/qtest/protocol/log", test_log);

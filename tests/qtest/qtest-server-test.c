@@ -138,6 +138,26 @@ static void irq_controller(void *opaque, int n, int level)
     irq_seen[n] = level;
 }
 
+static void check_irq_reset_and_clear(IRQLine **lines)
+{
+    /* A new connection starts with every line seen as low. */
+    qtest_server_reset_connection();
+    g_string_truncate(replies, 0);
+    irq_set(lines[3], 1);
+    g_assert_cmpstr(replies->str, ==, "IRQ raise 3\n");
+
+    /* Clearing gives the lines back to their controller. */
+    qtest_irq_registry_clear();
+    g_string_truncate(replies, 0);
+    irq_set(lines[0], 1);
+    g_assert_cmpstr(replies->str, ==, "");
+    g_assert_cmpint(irq_seen[0], ==, 1);
+    for (int i = 0; i < 4; i++) {
+        irq_line_free(lines[i]);
+    }
+    g_free(lines);
+}
+
 static void test_irq(void)
 {
     IRQLine **lines = irq_lines_new(irq_controller, NULL, 4);
@@ -184,24 +204,9 @@ static void test_irq(void)
     check("set_irq_in /machine/pic/ioapic unnamed-gpio-in 1 1", "OK\n");
     g_assert_cmpint(irq_seen[1], ==, 1);
 
-    /* A new connection starts with every line seen as low. */
-    qtest_server_reset_connection();
-    g_string_truncate(replies, 0);
-    irq_set(lines[3], 1);
-    g_assert_cmpstr(replies->str, ==, "IRQ raise 3\n");
-
-    /* Clearing gives the lines back to their controller. */
-    qtest_irq_registry_clear();
-    g_string_truncate(replies, 0);
-    irq_set(lines[0], 1);
-    g_assert_cmpstr(replies->str, ==, "");
-    g_assert_cmpint(irq_seen[0], ==, 1);
-    for (int i = 0; i < 4; i++) {
-        irq_line_free(lines[i]);
-    }
+    check_irq_reset_and_clear(lines);
     irq_line_free(other[0]);
     irq_line_free(other[1]);
-    g_free(lines);
     g_free(other);
 }
 
