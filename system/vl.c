@@ -17,6 +17,7 @@
 #include "hw/boards.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
+#include "monitor/monitor.h"
 #include "quokka/error.h"
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
@@ -329,8 +330,9 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         if (!(item = opt_item_parse(optname, arg, "driver", errp))) {
             return false;
         }
-        device_maybe_print_help(item);
+        /* Recorded first, so help's exit leaves nothing unreachable. */
         g_ptr_array_add(cfg.devices, item);
+        device_maybe_print_help(item);
         return true;
     case OPT_DRIVE:
         if (!(item = opt_item_parse(optname, arg, NULL, errp))) {
@@ -429,6 +431,12 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_TRACE:
         warn_report("-trace %s: Quokka has no trace events; ignored", arg);
         return true;
+    case OPT_QMP:
+        return monitor_parse_option(MONITOR_OPT_QMP, arg, errp);
+    case OPT_QMP_PRETTY:
+        return monitor_parse_option(MONITOR_OPT_QMP_PRETTY, arg, errp);
+    case OPT_MON:
+        return monitor_parse_option(MONITOR_OPT_MON, arg, errp);
     case OPT_PARALLEL:
     case OPT_MONITOR:
     case OPT_AUDIO:
@@ -1296,6 +1304,7 @@ static void vl_check_config(MachineState **ms_out)
          check_display(&err) &&
          check_chardevs(chardev_ids, &err) &&
          check_serials(chardev_ids, &err) &&
+         monitor_check_options(&err) &&
          check_globals(&err) &&
          check_devices(&err) &&
          check_drives(&err) &&
@@ -1562,7 +1571,8 @@ int quokka_main(int argc, char **argv)
     runstate_set_no_shutdown(cfg.no_shutdown);
 
     vl_create_chardevs();
-    if (cfg.qtest && !qtest_server_start(cfg.qtest, cfg.qtest_log, &err)) {
+    if (!monitor_create_all(&err) ||
+        (cfg.qtest && !qtest_server_start(cfg.qtest, cfg.qtest_log, &err))) {
         error_report_err(err);
         exit(1);
     }
@@ -1597,8 +1607,10 @@ int quokka_main(int argc, char **argv)
     while (!main_loop_should_exit(&status)) {
         main_loop_wait(true);
     }
-    if (runstate_is_running()) {
-        vm_stop(RUN_STATE_SHUTDOWN);
+    /* Quiesce the vCPUs; QEMU sends no STOP event on the way out. */
+    if (accel && accel_get_class(accel)->shutdown) {
+        accel_get_class(accel)->shutdown(accel);
     }
+    runstate_set(RUN_STATE_SHUTDOWN);
     return status;
 }

@@ -216,8 +216,13 @@ static bool pc_init(MachineState *ms, Error **errp)
     if (!pc_create_serial_ports(pcms, &nr_serial, errp)) {
         return false;
     }
-    rtc = pc_isa_device(pcms, TYPE_MC146818_RTC, errp);
-    if (!rtc || !pc_isa_device(pcms, TYPE_I8042, errp) ||
+    /* As QEMU's pc: the year register counts from 2000 (century 0x32). */
+    rtc = qdev_new(TYPE_MC146818_RTC);
+    if (!qdev_set_prop(rtc, "base_year", "2000", errp) ||
+        !qdev_realize_and_unref(rtc, &pcms->isa_bus->parent_obj, errp)) {
+        return false;
+    }
+    if (!pc_isa_device(pcms, TYPE_I8042, errp) ||
         !pc_isa_device(pcms, "port92", errp) ||
         !pc_isa_device(pcms, TYPE_ACPI_PM, errp)) {
         return false;

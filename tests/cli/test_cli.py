@@ -101,7 +101,7 @@ BAD_LINES = [
     (['-nographic', '-daemonize'], '-nographic cannot be used with '
                                    '-daemonize'),
     (['-vnc', ':0'], "-vnc :0: '-vnc' is not supported yet"),
-    (['-qmp', 'stdio'], "-qmp stdio: '-qmp' is not supported yet"),
+    (['-monitor', 'stdio'], "-monitor stdio: '-monitor' is not supported yet"),
     (['-netdev', 'user,id=n0'], "-netdev user,id=n0: '-netdev' is not "
                                 "supported yet"),
     (['disk.img'], 'disk.img: a disk image without an option'),

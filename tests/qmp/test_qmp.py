@@ -1,0 +1,531 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""QMP tests (suite 'qtest'): a stdlib client drives a paused VM.
+
+Every command returns a result that matches its schema type (checked
+twice: in the VM with QUOKKA_QMP_CHECK_RETURNS=1, and here against the
+query-qmp-schema data); stop/cont/system_reset/system_powerdown emit their
+events on every monitor; bad input gets QEMU's replies while the VM and
+the other monitors carry on; query-qmp-schema matches query-commands and
+the schema files; where Debian's QEMU is installed, the replies to the bad
+input are compared with QEMU's own.
+"""
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'pylib'))
+sys.path.insert(0, HERE)
+from tap import Tap                                   # noqa: E402
+import quokka                                         # noqa: E402
+from qmpclient import QMPClient, wait_for_socket      # noqa: E402
+
+sys.path.insert(0, os.path.join(quokka.SOURCE, 'scripts'))
+from qapi.schema import Schema                        # noqa: E402
+
+ENV = dict(os.environ, QUOKKA_QMP_CHECK_RETURNS='1')
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class VM:
+    """A paused -M none VM with a unix, a tcp and a -mon monitor."""
+
+    def __init__(self, tmp, binary=None, extra=()):
+        self.tmp = tmp
+        self.unix = os.path.join(tmp, 'qmp.sock')
+        self.mon = os.path.join(tmp, 'mon.sock')
+        self.port = free_port()
+        args = ['-M', 'none', '-display', 'none', '-S', '-name', 'qvm',
+                '-qmp', 'unix:%s,server=on,wait=off' % self.unix,
+                '-qmp', 'tcp:127.0.0.1:%d,server=on,wait=off' % self.port,
+                '-chardev', 'socket,id=m,path=%s,server=on,wait=off'
+                % self.mon,
+                '-mon', 'chardev=m,mode=control'] + list(extra)
+        self.proc = subprocess.Popen([binary or quokka.SYSTEM] + args,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=ENV)
+
+    def connect(self, path=None, negotiate=True):
+        sock = wait_for_socket(path or self.unix, self.proc)
+        sock.settimeout(10)
+        c = QMPClient(sock=sock)
+        c.greeting = c.read_doc()
+        if negotiate:
+            assert c.cmd('qmp_capabilities') == {'return': {}}
+        return c
+
+    def connect_tcp(self):
+        end = time.time() + 10
+        while True:
+            try:
+                sock = socket.create_connection(('127.0.0.1', self.port), 10)
+                break
+            except OSError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.01)
+        c = QMPClient(sock=sock)
+        c.greeting = c.read_doc()
+        assert c.cmd('qmp_capabilities') == {'return': {}}
+        return c
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+# ---- a validator of replies against the introspected schema ----
+
+class SchemaCheck:
+    def __init__(self, infos):
+        self.types = {i['name']: i for i in infos}
+
+    def check(self, value, tname, where='return'):
+        t = self.types[tname]
+        meta = t['meta-type']
+        if meta == 'builtin':
+            jt = t['json-type']
+            ok = {'string': lambda v: isinstance(v, str),
+                  'int': lambda v: isinstance(v, int) and
+                  not isinstance(v, bool),
+                  'number': lambda v: isinstance(v, (int, float)) and
+                  not isinstance(v, bool),
+                  'boolean': lambda v: isinstance(v, bool),
+                  'null': lambda v: v is None,
+                  'value': lambda v: True}[jt](value)
+            assert ok, '%s: %r is not %s' % (where, value, jt)
+        elif meta == 'enum':
+            assert value in t['values'], '%s: %r not in %s' % (
+                where, value, tname)
+        elif meta == 'array':
+            assert isinstance(value, list), '%s: not a list' % where
+            for i, v in enumerate(value):
+                self.check(v, t['element-type'], '%s[%d]' % (where, i))
+        elif meta == 'alternate':
+            for m in t['members']:
+                try:
+                    self.check(value, m['type'], where)
+                    return
+                except AssertionError:
+                    pass
+            raise AssertionError('%s: matches no branch of %s' % (
+                where, tname))
+        elif meta == 'object':
+            assert isinstance(value, dict), '%s: not an object' % where
+            members = list(t['members'])
+            if 'tag' in t:
+                tag = value.get(t['tag'])
+                for v in t['variants']:
+                    if v['case'] == tag:
+                        members += self.types[v['type']]['members']
+            known = set()
+            for m in members:
+                known.add(m['name'])
+                if m['name'] in value:
+                    self.check(value[m['name']], m['type'],
+                               '%s.%s' % (where, m['name']))
+                else:
+                    assert 'default' in m, '%s lacks %s' % (where, m['name'])
+            extra = set(value) - known
+            assert not extra, '%s: unexpected %s' % (where, sorted(extra))
+
+
+VALID_CALLS = [
+    ('query-version', None), ('query-commands', None),
+    ('query-qmp-schema', None), ('query-status', None),
+    ('query-name', None), ('query-uuid', None), ('query-kvm', None),
+    ('query-target', None), ('query-machines', None),
+    ('query-cpus-fast', None), ('query-chardev', None),
+    ('query-pci', None), ('query-memory-size-summary', None),
+    ('query-iothreads', None), ('qom-list', {'path': '/'}),
+    ('qom-list', {'path': '/machine'}),
+    ('qom-get', {'path': '/machine', 'property': 'type'}),
+    ('qom-list-types', {}), ('qom-list-types', {'implements': 'device',
+                                                 'abstract': True}),
+    ('device-list-properties', {'typename': None}),
+    ('query-stats', {'target': 'vm'}),
+    ('query-stats', {'target': 'vcpu', 'providers': [{'provider': 'kvm'}]}),
+] + [('human-monitor-command', {'command-line': 'info ' + w})
+     for w in ('status', 'qtree', 'mtree', 'registers', 'pci', 'chardev',
+               'version')]
+
+
+def test_session(t, vm):
+    c = vm.connect(negotiate=False)
+    g = c.greeting['QMP']
+    t.check('greeting has version and oob capability',
+            g['capabilities'] == ['oob'] and
+            g['version']['qemu'] == {'major': 7, 'minor': 2, 'micro': 0} and
+            g['version']['package'].startswith('Quokka '), c.greeting)
+    r = c.cmd('query-status')
+    t.check('command before qmp_capabilities is refused',
+            r == {'error': {'class': 'CommandNotFound',
+                            'desc': "Expecting capabilities negotiation "
+                                    "with 'qmp_capabilities'"}}, r)
+    r = c.cmd('qmp_capabilities', id='neg')
+    t.check('qmp_capabilities returns {} with the id',
+            r == {'return': {}, 'id': 'neg'}, r)
+    r = c.cmd('qmp_capabilities')
+    t.check('second qmp_capabilities is refused',
+            r.get('error', {}).get('class') == 'CommandNotFound', r)
+
+    schema = c.cmd('query-qmp-schema')['return']
+    sc = SchemaCheck(schema)
+    cmds = {i['name']: i for i in schema if i['meta-type'] == 'command'}
+    types = c.cmd('qom-list-types', {'implements': 'device'})['return']
+    dev_type = types[0]['name'] if types else None
+    for name, args in VALID_CALLS:
+        if args and 'typename' in args:
+            if not dev_type:
+                t.skip('device-list-properties', 'no device type built')
+                continue
+            args = {'typename': dev_type}
+        with t.case('%s %s returns its schema type' % (
+                name, json.dumps(args) if args else '')):
+            r = c.cmd(name, args, id=name)
+            assert 'return' in r and r.get('id') == name, r
+            sc.check(r['return'], cmds[name]['ret-type'])
+
+    st = c.cmd('query-status')['return']
+    t.check('paused VM is in prelaunch',
+            st == {'running': False, 'singlestep': False,
+                   'status': 'prelaunch'}, st)
+    t.check('query-name shows -name',
+            c.cmd('query-name')['return'] == {'name': 'qvm'})
+    hmp = c.cmd('human-monitor-command',
+                {'command-line': 'info status'})['return']
+    t.check('info status text', hmp == 'VM status: paused (prelaunch)\r\n',
+            repr(hmp))
+    chardevs = {d['label']: d for d in c.cmd('query-chardev')['return']}
+    t.check('query-chardev lists the three monitors',
+            {'compat_monitor0', 'compat_monitor1', 'm'} <= set(chardevs) and
+            chardevs['compat_monitor0']['frontend-open'], chardevs)
+    r = c.cmd('query-hotpluggable-cpus')
+    t.check('query-hotpluggable-cpus fails on -M none as QEMU does',
+            r.get('error', {}).get('desc') ==
+            "The feature 'query-hotpluggable-cpus' is not enabled", r)
+    return c
+
+
+def test_events(t, vm, c):
+    others = [vm.connect_tcp(), vm.connect(vm.mon)]
+    r = c.cmd('cont')
+    ev = c.wait_event('RESUME')
+    t.check('cont returns {} and emits RESUME',
+            r == {'return': {}} and ev is not None and
+            set(ev['timestamp']) == {'seconds', 'microseconds'} and
+            abs(ev['timestamp']['seconds'] - time.time()) < 60, (r, ev))
+    t.check('cont makes query-status running',
+            c.cmd('query-status')['return']['status'] == 'running')
+    c.cmd('stop')
+    t.check('stop emits STOP', c.wait_event('STOP') is not None)
+    t.check('stop makes query-status paused',
+            c.cmd('query-status')['return'] ==
+            {'running': False, 'singlestep': False, 'status': 'paused'})
+    c.cmd('system_reset')
+    ev = c.wait_event('RESET')
+    t.check('system_reset emits RESET with guest and reason',
+            ev and ev['data'] == {'guest': False,
+                                  'reason': 'host-qmp-system-reset'}, ev)
+    c.cmd('system_powerdown')
+    t.check('system_powerdown emits POWERDOWN',
+            c.wait_event('POWERDOWN') is not None)
+    for i, o in enumerate(others):
+        names = [o.wait_event(n) is not None
+                 for n in ('RESUME', 'STOP', 'RESET', 'POWERDOWN')]
+        t.check('monitor %d (tcp, -mon) got every event' % i, all(names),
+                names)
+        o.close()
+
+
+BAD_INPUT = [
+    ('invalid JSON', b'{"execute": foo}\n'),
+    ('a non-object', b'[1, 2]\n'),
+    ('a string', b'"abc"\n'),
+    ('missing execute', b'{"id": 7}\n'),
+    ('execute not a string', b'{"execute": 1}\n'),
+    ('arguments not an object',
+     b'{"execute": "query-status", "arguments": []}\n'),
+    ('unexpected envelope member', b'{"execute": "query-status", "x": 1}\n'),
+    ('unknown command', b'{"execute": "no-such-command", "id": "u"}\n'),
+    ('wrong argument type',
+     b'{"execute": "qom-list", "arguments": {"path": 1}}\n'),
+    ('unknown argument',
+     b'{"execute": "query-status", "arguments": {"bogus": 1}}\n'),
+    ('missing argument', b'{"execute": "qom-list"}\n'),
+    ('bad enum value',
+     b'{"execute": "query-stats", "arguments": {"target": "x"}}\n'),
+    ('unknown QOM path',
+     b'{"execute": "qom-list", "arguments": {"path": "/nope"}}\n'),
+]
+
+
+def bad_input_replies(c):
+    out = []
+    for name, data in BAD_INPUT:
+        c.send_raw(data)
+        out.append((name, c.reply()))
+    return out
+
+
+def test_bad_input(t, vm, c):
+    other = vm.connect_tcp()
+    expected = {
+        'a non-object': 'QMP input must be a JSON object',
+        'a string': 'QMP input must be a JSON object',
+        'missing execute': "QMP input lacks member 'execute'",
+        'execute not a string': "QMP input member 'execute' must be a "
+                                "string",
+        'arguments not an object': "QMP input member 'arguments' must be "
+                                   "an object",
+        'unexpected envelope member': "QMP input member 'x' is unexpected",
+        'unknown command': 'The command no-such-command has not been found',
+        'wrong argument type': "Invalid parameter type for 'path', "
+                               "expected: string",
+        'unknown argument': "Parameter 'bogus' is unexpected",
+        'missing argument': "Parameter 'path' is missing",
+        'bad enum value': "Parameter 'target' does not accept value 'x'",
+        'unknown QOM path': "Device '/nope' not found",
+    }
+    for name, r in bad_input_replies(c):
+        err = r.get('error', {})
+        if name == 'invalid JSON':
+            ok = err.get('class') == 'GenericError' and \
+                err.get('desc', '').startswith('JSON parse error, ')
+        else:
+            ok = err.get('desc') == expected[name]
+        if name == 'missing execute':
+            ok = ok and r.get('id') == 7
+        if name == 'unknown command':
+            ok = ok and r.get('id') == 'u' and \
+                err.get('class') == 'CommandNotFound'
+        t.check('bad input: %s gets an error reply' % name, ok, r)
+
+    # Random bytes, then 0xFF (which drops a partial document, as in
+    # QEMU): whatever error replies come, the monitor answers again.
+    rnd = random.Random(5)
+    c.send_raw(bytes(rnd.randrange(256) for _ in range(65536)) + b'\xff')
+    c.send_raw(b'{"execute": "query-status", "id": "after-garbage"}\n')
+    r = c.reply()
+    while r.get('id') != 'after-garbage':
+        r = c.reply()
+    t.check('64 KiB of random bytes: the monitor still answers',
+            r.get('return', {}).get('status') == 'paused', r)
+
+    big = b'{"execute": "query-status", "id": "' + b'x' * (16 << 20) + b'"}\n'
+    start = time.time()
+    c.send_raw(big)
+    r = c.reply()
+    t.check('a 16 MiB document is answered, its id echoed',
+            r.get('return', {}).get('status') == 'paused' and
+            r.get('id') == 'x' * (16 << 20),
+            '%.1f s' % (time.time() - start))
+
+    deep = b'[' * 2000 + b']' * 2000 + b'\n'
+    c.send_raw(deep)
+    r = c.reply()
+    t.check('nesting beyond the limit gets an error',
+            'depth' in r.get('error', {}).get('desc', ''), r)
+
+    # A client that leaves mid-document: the monitor forgets the half.
+    # (The -mon socket: the unix one still serves c, one client at a time.)
+    half = vm.connect(vm.mon)
+    half.send_raw(b'{"execute": "query-st')
+    half.close()
+    again = vm.connect(vm.mon)
+    r = again.cmd('query-status')
+    t.check('after a mid-message disconnect a new client works',
+            'return' in r, r)
+    again.close()
+    r = other.cmd('query-status')
+    t.check('the other monitor carried on', 'return' in r, r)
+    other.close()
+    t.check('the VM is still running', vm.proc.poll() is None)
+
+
+def test_schema(t, c):
+    schema = c.cmd('query-qmp-schema')['return']
+    listed = sorted(i['name'] for i in c.cmd('query-commands')['return'])
+    described = sorted(i['name'] for i in schema
+                       if i['meta-type'] == 'command')
+    t.check('query-qmp-schema describes exactly the query-commands list',
+            listed == described, set(listed) ^ set(described))
+    files = Schema(os.path.join(quokka.SOURCE, 'qapi', 'qapi-schema.json'))
+    in_files = sorted(e.name for e in files.commands())
+    t.check('query-commands matches the commands in qapi/*.json',
+            listed == in_files, set(listed) ^ set(in_files))
+    ev_files = sorted(e.name for e in files.events())
+    ev_intro = sorted(i['name'] for i in schema if i['meta-type'] == 'event')
+    t.check('introspected events match the schema files',
+            ev_files == ev_intro and
+            {'STOP', 'RESUME', 'RESET', 'SHUTDOWN', 'POWERDOWN'} <=
+            set(ev_intro), ev_intro)
+    names = {i['name'] for i in schema}
+    dangling = []
+    for i in schema:
+        for key in ('arg-type', 'ret-type', 'element-type'):
+            if key in i and i[key] not in names:
+                dangling.append((i['name'], key))
+        for m in i.get('members', []):
+            if 'type' in m and m['type'] not in names:
+                dangling.append((i['name'], m.get('name')))
+    t.check('every type the schema refers to is described', not dangling,
+            dangling)
+    status = {i['name']: i for i in schema}['query-status']
+    t.check('query-status is described with StatusInfo',
+            status['ret-type'] == 'StatusInfo' and
+            status['arg-type'] == 'q_empty')
+
+
+def test_quit(t, vm, c):
+    r = c.cmd('quit')
+    ev = c.wait_event('SHUTDOWN')
+    try:
+        status = vm.proc.wait(10)
+    except subprocess.TimeoutExpired:
+        status = None
+    t.check('quit returns {}, emits SHUTDOWN and exits 0',
+            r == {'return': {}} and ev and
+            ev['data'] == {'guest': False, 'reason': 'host-qmp-quit'} and
+            status == 0, (r, ev, status, vm.proc.stderr.read()))
+
+
+def test_stdio_pretty(t):
+    p = subprocess.Popen([quokka.SYSTEM, '-M', 'none', '-display', 'none',
+                          '-S', '-qmp-pretty', 'stdio'],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=ENV)
+    out, err = p.communicate(b'{"execute": "qmp_capabilities"}\n'
+                             b'{"execute": "query-target"}\n'
+                             b'{"execute": "quit"}\n', timeout=20)
+    text = out.decode()
+    t.check('-qmp-pretty stdio: indented replies, quit exits 0',
+            p.returncode == 0 and
+            '{\r\n    "return": {\r\n        "arch": "x86_64"\r\n    }\r\n}\r\n'
+            in text,
+            text + err.decode())
+
+
+def test_cli_errors(t, tmp):
+    cases = [
+        (['-mon', 'chardev=nope,mode=control'], 'chardev "nope" not found'),
+        (['-mon', 'chardev=m,mode=bogus'], "does not accept value 'bogus'"),
+        (['-qmp', 'bogus:x'], "'bogus:x' is not a valid char driver"),
+        (['-qmp', 'unix:%s/x,bogus=1' % tmp], "Invalid parameter 'bogus'"),
+    ]
+    for args, msg in cases:
+        r = quokka.run(['-M', 'none', '-display', 'none'] + args)
+        t.check('%s fails with a clear message' % ' '.join(args),
+                r.returncode == 1 and msg in r.stderr, r.stderr)
+
+
+def test_against_qemu(t, tmp):
+    """Bad input replies equal Debian QEMU's (parse error text aside)."""
+    qemu = shutil.which('qemu-system-x86_64')
+    if not qemu:
+        t.skip('bad input replies equal QEMU 7.2', 'no qemu-system-x86_64')
+        return
+    replies = []
+    for binary in (qemu, quokka.SYSTEM):
+        sub = os.path.join(tmp, os.path.basename(binary))
+        os.mkdir(sub)
+        vm = VM(sub, binary)
+        try:
+            c = vm.connect()
+            replies.append(bad_input_replies(c))
+        finally:
+            vm.stop()
+    diffs = [(a[0], a[1], b[1]) for a, b in zip(*replies)
+             if a[0] != 'invalid JSON' and a[1] != b[1]]
+    t.check('bad input replies equal QEMU 7.2 byte for byte (as JSON)',
+            not diffs, '\n'.join(map(str, diffs)))
+
+
+SAME_BYTES = [
+    'qmp_capabilities', 'query-status', 'query-name', 'query-uuid',
+    'query-target', 'query-iothreads', 'query-cpus-fast', 'query-pci',
+    'stop', 'query-status', 'nope',
+]
+
+
+def stdio_transcript(binary, pretty):
+    """The bytes a -qmp stdio monitor writes for SAME_BYTES, less the
+    greeting and events (which carry versions and times)."""
+    data = ''.join(json.dumps({'execute': c}) + '\n' for c in SAME_BYTES)
+    p = subprocess.Popen([binary, '-M', 'none', '-display', 'none', '-S',
+                          '-name', 'same', '-qmp-pretty' if pretty
+                          else '-qmp', 'stdio'],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=ENV)
+    p.stdin.write((data + '{"execute": "quit"}\n').encode())
+    p.stdin.flush()
+    out, _ = p.communicate(timeout=30)
+    text = out.decode()
+    dec = json.JSONDecoder()
+    docs, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos] in ' \r\n':
+            pos += 1
+        if pos >= len(text):
+            break
+        obj, end = dec.raw_decode(text, pos)
+        if 'event' not in obj and 'QMP' not in obj:
+            docs.append(text[pos:end + 2])      # with its CR LF
+        pos = end
+    return docs
+
+
+def test_bytes_against_qemu(t):
+    qemu = shutil.which('qemu-system-x86_64')
+    for pretty in (False, True):
+        name = 'replies byte-identical to QEMU 7.2 (%s)' % (
+            'pretty' if pretty else 'compact')
+        if not qemu:
+            t.skip(name, 'no qemu-system-x86_64')
+            continue
+        a = stdio_transcript(qemu, pretty)
+        b = stdio_transcript(quokka.SYSTEM, pretty)
+        t.check(name, a == b and len(a) >= len(SAME_BYTES),
+                '\n'.join('%r\n%r' % x for x in zip(a, b) if x[0] != x[1])
+                or (len(a), len(b)))
+
+
+def main():
+    t = Tap()
+    tmp = quokka.tmpdir()
+    vm = VM(tmp)
+    try:
+        c = test_session(t, vm)
+        test_events(t, vm, c)
+        test_bad_input(t, vm, c)
+        test_schema(t, c)
+        test_quit(t, vm, c)
+    except Exception as e:          # report, then go on with other tests
+        t.check('session ran to the end', False, repr(e))
+    finally:
+        vm.stop()
+    test_stdio_pretty(t)
+    test_cli_errors(t, tmp)
+    test_against_qemu(t, tmp)
+    test_bytes_against_qemu(t)
+    shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(t.done())
+
+
+if __name__ == '__main__':
+    main()
