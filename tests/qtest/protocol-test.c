@@ -392,11 +392,24 @@ static void test_bad_command_line(void)
     g_free(path);
 }
 
-/* QEMU's libqtest command line, QMP monitor included, once QMP exists. */
+static void check_qmp(QTestState *s, const char *cmd, const char *want)
+{
+    char *reply = qtest_qmp(s, cmd);
+
+    if (!strstr(reply, want)) {
+        qtest_fatal(s, "%s: expected '%s' in '%s'", cmd, want, reply);
+    }
+    g_free(reply);
+}
+
+/*
+ * QEMU's libqtest command line with its QMP monitor, both channels used
+ * together: a QMP system_reset is seen through qtest, QMP quit ends it.
+ */
 static void test_qemu_command_line(void)
 {
     QTestState *s;
-    char *reply;
+    int status;
 
     if (!qtest_has_qmp()) {
         g_test_skip("-mon (QMP) is not built yet");
@@ -404,10 +417,22 @@ static void test_qemu_command_line(void)
     }
     s = qtest_init_with_qmp("-M none");
     check_reply(s, "endianness", "OK little");
-    reply = qtest_qmp(s, "{\"execute\": \"query-status\"}");
-    g_assert_nonnull(strstr(reply, "\"return\""));
-    g_free(reply);
+    check_qmp(s, "{\"execute\": \"query-status\"}",
+              "\"status\": \"running\"");
     qtest_quit(s);
+
+    s = qtest_init_with_qmp("-M pc -nodefaults");
+    /* PIIX3 PIRQA route: 0x80 at power-on. */
+    check_reply(s, "outl 0xcf8 0x80000860", "OK");
+    check_reply(s, "outb 0xcfc 0x0b", "OK");
+    check_reply(s, "inb 0xcfc", "OK 0x000b");
+    check_qmp(s, "{\"execute\": \"system_reset\"}", "\"return\"");
+    check_reply(s, "outl 0xcf8 0x80000860", "OK");
+    check_reply(s, "inb 0xcfc", "OK 0x0080");
+    check_qmp(s, "{\"execute\": \"quit\"}", "\"return\"");
+    status = qtest_wait_exit(s, 10);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
 /* Killing the test must not leave the VMM behind (PR_SET_PDEATHSIG). */
