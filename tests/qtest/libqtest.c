@@ -170,6 +170,28 @@ static void qtest_qmp_handshake(QTestState *s)
     g_free(reply);
 }
 
+/* The VMM's command line: QEMU libqtest's, or only -qtest when @bare. */
+static char *qtest_cmdline(const char *sock, const char *qmp_sock,
+                           const char *extra_args, bool bare)
+{
+    GString *cmd = g_string_new(NULL);
+
+    g_string_append_printf(cmd, "%s -qtest unix:%s ", qtest_binary(), sock);
+    if (bare) {
+        g_string_append(cmd, extra_args);
+        return g_string_free(cmd, FALSE);
+    }
+    g_string_append_printf(cmd, "-qtest-log %s ", g_getenv("QTEST_LOG") ?
+                           "/dev/fd/2" : "/dev/null");
+    if (qmp_sock) {
+        g_string_append_printf(cmd, "-chardev socket,path=%s,id=char0 "
+                               "-mon chardev=char0,mode=control ", qmp_sock);
+    }
+    g_string_append_printf(cmd, "-display none -audio none %s -accel qtest",
+                           extra_args ? extra_args : "");
+    return g_string_free(cmd, FALSE);
+}
+
 static QTestState *qtest_start(const char *extra_args, bool with_qmp,
                                bool bare)
 {
@@ -195,21 +217,8 @@ static QTestState *qtest_start(const char *extra_args, bool with_qmp,
     if (with_qmp) {
         qmp_listen_fd = qtest_listen(s, qmp_sock);
     }
-    if (bare) {
-        cmdline = g_strdup_printf("%s -qtest unix:%s %s", qtest_binary(),
-                                  sock, extra_args);
-    } else {
-        cmdline = g_strdup_printf("%s -qtest unix:%s -qtest-log %s%s%s%s "
-                                  "-display none %s -accel qtest",
-                                  qtest_binary(), sock,
-                                  g_getenv("QTEST_LOG") ? "/dev/fd/2" :
-                                  "/dev/null",
-                                  with_qmp ? " -chardev socket,path=" : "",
-                                  with_qmp ? qmp_sock : "",
-                                  with_qmp ? ",id=char0 -mon chardev=char0,"
-                                             "mode=control" : "",
-                                  extra_args ? extra_args : "");
-    }
+    cmdline = qtest_cmdline(sock, with_qmp ? qmp_sock : NULL, extra_args,
+                            bare);
     if (!g_shell_parse_argv(cmdline, NULL, &argv, &gerr)) {
         qtest_fatal(s, "bad arguments '%s': %s", cmdline, gerr->message);
     }

@@ -22,8 +22,9 @@ typedef struct QTestState QTestState;
 
 /*
  * Starts the VMM with "-qtest unix:PATH -qtest-log LOG -display none
- * EXTRA -accel qtest" (QEMU libqtest's line; LOG is /dev/null, or
- * stderr when $QTEST_LOG is set) and waits for it to connect.
+ * -audio none EXTRA -accel qtest" (QEMU libqtest's line; LOG is
+ * /dev/null, or stderr when $QTEST_LOG is set) and waits for it to
+ * connect.
  */
 QTestState *qtest_init(const char *extra_args);
 QTestState *qtest_initf(const char *fmt, ...)

@@ -144,12 +144,10 @@ static void test_clock(void)
     qtest_quit(s);
 }
 
-static void test_bad_input(void)
+/* Missing, malformed and out-of-range arguments: ERR; unmapped: FAIL. */
+static void test_bad_arguments(void)
 {
     QTestState *s = qtest_init("-M none");
-    char *big = g_malloc(1024 * 1024 + 1);
-    guint8 garbage[4096];
-    GRand *rand = g_rand_new_with_seed(4);
 
     check_reply(s, "readl", "ERR readl: expected 'readl ADDR'");
     check_reply(s, "outb 0x80", "ERR outb: expected 'outb ADDR VALUE'");
@@ -180,6 +178,18 @@ static void test_bad_input(void)
     check_reply(s, "set_irq_in a b", "ERR set_irq_in: expected "
                 "'set_irq_in QOM-PATH NAME NUM LEVEL'");
     check_reply(s, "   ", "ERR empty line");
+
+    g_assert_true(qtest_alive(s));
+    qtest_quit(s);
+}
+
+/* Lines that are too long or not text at all. */
+static void test_bad_lines(void)
+{
+    QTestState *s = qtest_init("-M none");
+    char *big = g_malloc(1024 * 1024 + 1);
+    guint8 garbage[4096];
+    GRand *rand = g_rand_new_with_seed(4);
 
     /* A line of 1 MiB is too long: one ERR, and the next line is fine. */
     memset(big, 'A', 1024 * 1024);
@@ -382,11 +392,24 @@ static void test_bad_command_line(void)
     g_free(path);
 }
 
-/* QEMU's libqtest command line, QMP monitor included, once QMP exists. */
+static void check_qmp(QTestState *s, const char *cmd, const char *want)
+{
+    char *reply = qtest_qmp(s, cmd);
+
+    if (!strstr(reply, want)) {
+        qtest_fatal(s, "%s: expected '%s' in '%s'", cmd, want, reply);
+    }
+    g_free(reply);
+}
+
+/*
+ * QEMU's libqtest command line with its QMP monitor, both channels used
+ * together: a QMP system_reset is seen through qtest, QMP quit ends it.
+ */
 static void test_qemu_command_line(void)
 {
     QTestState *s;
-    char *reply;
+    int status;
 
     if (!qtest_has_qmp()) {
         g_test_skip("-mon (QMP) is not built yet");
@@ -394,10 +417,22 @@ static void test_qemu_command_line(void)
     }
     s = qtest_init_with_qmp("-M none");
     check_reply(s, "endianness", "OK little");
-    reply = qtest_qmp(s, "{\"execute\": \"query-status\"}");
-    g_assert_nonnull(strstr(reply, "\"return\""));
-    g_free(reply);
+    check_qmp(s, "{\"execute\": \"query-status\"}",
+              "\"status\": \"running\"");
     qtest_quit(s);
+
+    s = qtest_init_with_qmp("-M pc -nodefaults");
+    /* PIIX3 PIRQA route: 0x80 at power-on. */
+    check_reply(s, "outl 0xcf8 0x80000860", "OK");
+    check_reply(s, "outb 0xcfc 0x0b", "OK");
+    check_reply(s, "inb 0xcfc", "OK 0x000b");
+    check_qmp(s, "{\"execute\": \"system_reset\"}", "\"return\"");
+    check_reply(s, "outl 0xcf8 0x80000860", "OK");
+    check_reply(s, "inb 0xcfc", "OK 0x0080");
+    check_qmp(s, "{\"execute\": \"quit\"}", "\"return\"");
+    status = qtest_wait_exit(s, 10);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
 }
 
 /* Killing the test must not leave the VMM behind (PR_SET_PDEATHSIG). */
@@ -437,7 +472,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/protocol/reply-formats", test_reply_formats);
     g_test_add_func("/qtest/protocol/clock", test_clock);
     g_test_add_func("/qtest/protocol/none-machine-ram", test_none_machine_ram);
-    g_test_add_func("/qtest/protocol/bad-input", test_bad_input);
+    g_test_add_func("/qtest/protocol/bad-arguments", test_bad_arguments);
+    g_test_add_func("/qtest/protocol/bad-lines", test_bad_lines);
     g_test_add_func("/qtest/protocol/framing", test_framing);
     g_test_add_func("/qtest/protocol/random-requests", test_random_requests);
     g_test_add_func("/qtest/protocol/log", test_log);

@@ -138,6 +138,26 @@ static void irq_controller(void *opaque, int n, int level)
     irq_seen[n] = level;
 }
 
+static void check_irq_reset_and_clear(IRQLine **lines)
+{
+    /* A new connection starts with every line seen as low. */
+    qtest_server_reset_connection();
+    g_string_truncate(replies, 0);
+    irq_set(lines[3], 1);
+    g_assert_cmpstr(replies->str, ==, "IRQ raise 3\n");
+
+    /* Clearing gives the lines back to their controller. */
+    qtest_irq_registry_clear();
+    g_string_truncate(replies, 0);
+    irq_set(lines[0], 1);
+    g_assert_cmpstr(replies->str, ==, "");
+    g_assert_cmpint(irq_seen[0], ==, 1);
+    for (int i = 0; i < 4; i++) {
+        irq_line_free(lines[i]);
+    }
+    g_free(lines);
+}
+
 static void test_irq(void)
 {
     IRQLine **lines = irq_lines_new(irq_controller, NULL, 4);
@@ -184,24 +204,9 @@ static void test_irq(void)
     check("set_irq_in /machine/pic/ioapic unnamed-gpio-in 1 1", "OK\n");
     g_assert_cmpint(irq_seen[1], ==, 1);
 
-    /* A new connection starts with every line seen as low. */
-    qtest_server_reset_connection();
-    g_string_truncate(replies, 0);
-    irq_set(lines[3], 1);
-    g_assert_cmpstr(replies->str, ==, "IRQ raise 3\n");
-
-    /* Clearing gives the lines back to their controller. */
-    qtest_irq_registry_clear();
-    g_string_truncate(replies, 0);
-    irq_set(lines[0], 1);
-    g_assert_cmpstr(replies->str, ==, "");
-    g_assert_cmpint(irq_seen[0], ==, 1);
-    for (int i = 0; i < 4; i++) {
-        irq_line_free(lines[i]);
-    }
+    check_irq_reset_and_clear(lines);
     irq_line_free(other[0]);
     irq_line_free(other[1]);
-    g_free(lines);
     g_free(other);
 }
 
@@ -247,6 +252,52 @@ static void test_framing(void)
                     "FAIL Unknown command 'bogus'\nERR empty line\n");
 }
 
+/*
+ * Random bytes, newlines included, fed in random pieces: every line gets
+ * exactly one reply (IRQ lines aside) and it starts OK, ERR or FAIL.
+ */
+static void test_random_bytes(void)
+{
+    GRand *rand = g_rand_new_with_seed(11);
+    enum { LEN = 256 * 1024 };
+    char *buf = g_malloc(LEN);
+    size_t lines = 0, replies_seen = 0;
+    char **all;
+
+    for (size_t i = 0; i < LEN; i++) {
+        /* Mostly printable, with newlines often enough to end lines. */
+        guint32 r = g_rand_int_range(rand, 0, 100);
+
+        buf[i] = r < 3 ? '\n' : r < 10 ? g_rand_int_range(rand, 0, 256)
+                                       : g_rand_int_range(rand, 0x20, 0x7f);
+        lines += buf[i] == '\n';
+    }
+    g_string_truncate(replies, 0);
+    for (size_t off = 0; off < LEN;) {
+        size_t n = MIN((size_t)g_rand_int_range(rand, 1, 4096), LEN - off);
+
+        qtest_server_feed(buf + off, n);
+        off += n;
+    }
+    g_assert_true(g_str_has_suffix(replies->str, "\n"));
+    g_string_truncate(replies, replies->len - 1);
+    all = g_strsplit(replies->str, "\n", -1);
+    for (char **p = all; *p; p++) {
+        if (g_str_has_prefix(*p, "IRQ ")) {
+            continue;
+        }
+        if (!g_str_has_prefix(*p, "OK") && !g_str_has_prefix(*p, "ERR ") &&
+            !g_str_has_prefix(*p, "FAIL ")) {
+            g_error("bad reply '%.80s'", *p);
+        }
+        replies_seen++;
+    }
+    g_strfreev(all);
+    g_assert_cmpuint(replies_seen, ==, lines);
+    g_free(buf);
+    g_rand_free(rand);
+}
+
 int main(int argc, char **argv)
 {
     AccelClass *qtest_accel;
@@ -277,6 +328,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/server/irq", test_irq);
     g_test_add_func("/qtest/server/clock", test_clock);
     g_test_add_func("/qtest/server/framing", test_framing);
+    g_test_add_func("/qtest/server/random-bytes", test_random_bytes);
     ret = g_test_run();
     g_free(ram);
     return ret;

@@ -64,13 +64,10 @@ static void test_defaults_and_host_time(void)
     /*
      * The PC's RTC counts years from 2000 (QEMU's pc passes base_year
      * 2000), so register 9 holds the year's last two digits, which is
-     * what Linux and firmware read.  Known bug: Quokka's pc leaves the
-     * device default 1980 (2026 reads as 46, Linux would say 2046).
+     * what Linux and firmware read.
      */
-    if (bcd(cmos_read(s, 9)) != g_date_time_get_year(now) % 100) {
-        g_test_incomplete("pc RTC year register counts from 1980, not "
-                          "2000 (base_year)");
-    }
+    g_assert_cmpint(bcd(cmos_read(s, 9)), ==,
+                    g_date_time_get_year(now) % 100);
     g_date_time_unref(now);
     qtest_quit(s);
 }
@@ -104,10 +101,8 @@ static void test_set_and_rollover(void)
     g_assert_cmphex(cmos_read(s, 7), ==, 0x01);
     g_assert_cmphex(cmos_read(s, 8), ==, 0x01);
     g_assert_cmphex(cmos_read(s, 9), ==, 0x27);
-    /* 2027-01-01 is a Friday (day 6); with base year 1980 it is 2007. */
-    if (cmos_read(s, 6) != 0x06) {
-        g_test_incomplete("pc RTC day of week follows base_year 1980");
-    }
+    /* 2027-01-01 is a Friday: day 6 (Sunday is 1). */
+    g_assert_cmphex(cmos_read(s, 6), ==, 0x06);
     /* SET stops the clock. */
     cmos_write(s, REG_B, 0x82);
     qtest_clock_step(s, 5 * 1000000000LL);

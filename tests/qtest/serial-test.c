@@ -7,7 +7,11 @@
  * after four character times of virtual time, overrun, and bytes leaving
  * through a file chardev.
  */
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 
@@ -196,6 +200,78 @@ static void test_output_to_chardev(void)
     g_free(dir);
 }
 
+static int connect_unix(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    return fd;
+}
+
+/*
+ * Both directions through a socket chardev: host bytes arrive in RBR
+ * with a data-available interrupt,
+ * THR bytes reach the host.
+ */
+static void test_socket_both_ways(void)
+{
+    char *dir = g_dir_make_tmp("serial-test-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "com1.sock", NULL);
+    char *args = g_strdup_printf("-M pc -nodefaults -serial "
+                                 "unix:%s,server=on,wait=off", path);
+    QTestState *s = qtest_init(args);
+    char buf[32] = "";
+    char got[32];
+    struct pollfd pfd;
+    int fd, n = 0;
+
+    qtest_irq_intercept_in(s, "ioapic");
+    fd = connect_unix(path);
+    qtest_outb(s, IER, 0x01);
+    g_assert_cmpint(write(fd, "ping", 4), ==, 4);
+    /* The bytes arrive through the main loop: wait for data ready. */
+    for (int i = 0; i < 200 && !(qtest_inb(s, LSR) & 0x01); i++) {
+        g_usleep(5000);
+    }
+    g_assert_true(qtest_get_irq(s, COM1_IRQ));
+    for (int i = 0; i < 200 && n < 4; i++) {
+        if (qtest_inb(s, LSR) & 0x01) {
+            got[n++] = qtest_inb(s, RBR);
+        } else {
+            g_usleep(5000);
+        }
+    }
+    g_assert_cmpint(n, ==, 4);
+    g_assert_cmpmem(got, 4, "ping", 4);
+    g_assert_false(qtest_get_irq(s, COM1_IRQ));
+
+    for (const char *p = "pong"; *p; p++) {
+        qtest_outb(s, THR, *p);
+    }
+    pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+    n = 0;
+    while (n < 4 && poll(&pfd, 1, 5000) > 0) {
+        ssize_t r = read(fd, buf + n, sizeof(buf) - n);
+
+        if (r <= 0) {
+            break;
+        }
+        n += r;
+    }
+    g_assert_cmpint(n, ==, 4);
+    g_assert_cmpmem(buf, 4, "pong", 4);
+    close(fd);
+    qtest_quit(s);
+    g_unlink(path);
+    g_rmdir(dir);
+    g_free(args);
+    g_free(path);
+    g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -208,5 +284,6 @@ int main(int argc, char **argv)
                     test_fifo_trigger_and_timeout);
     g_test_add_func("/qtest/serial/output-to-chardev",
                     test_output_to_chardev);
+    g_test_add_func("/qtest/serial/socket-both-ways", test_socket_both_ways);
     return g_test_run();
 }
