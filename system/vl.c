@@ -830,8 +830,11 @@ static bool check_display(Error **errp)
 
         error_set_location(cfg.display->loc);
         if (g_str_has_prefix(cfg.display->arg, "vnc=")) {
-            opt_item_replace(&cfg.vnc, opt_item_new("-display",
-                                                    cfg.display->arg + 4));
+            OptItem *vnc = opt_item_new("display", cfg.display->arg);
+
+            g_free(vnc->arg);
+            vnc->arg = g_strdup(cfg.display->arg + 4);
+            opt_item_replace(&cfg.vnc, vnc);
         } else if (!type || !strcmp(type, "none")) {
             /* nothing to show */
         } else if (!strcmp(type, "vnc")) {
