@@ -25,7 +25,8 @@
 #include "ui/vnc.h"
 
 static DisplayConsole *con;
-static char *picture = "text";
+static const char *picture = "text";
+static char *picture_owned;
 static bool quit;
 
 /* 16 colours of text on a dark background: a console full of text. */
@@ -140,7 +141,8 @@ static gboolean stdin_line(int fd, GIOCondition cond, void *opaque)
         w <= 8192 && h <= 8192) {
         set_picture(w, h);
     } else if (sscanf(line, "picture %199s", name) == 1) {
-        picture = g_strdup(name);
+        g_free(picture_owned);
+        picture = picture_owned = g_strdup(name);
         set_picture(display_console_surface(con)->width,
                     display_console_surface(con)->height);
     } else if (sscanf(line, "fill %d %d %d %d %x", &x, &y, &w, &h,
@@ -224,5 +226,6 @@ int main(int argc, char **argv)
     }
     vnc_display_close();
     display_console_free(con);
+    g_free(picture_owned);
     return 0;
 }
