@@ -67,6 +67,7 @@ static void bochs_display_class_init(ObjectClass *klass, const void *data)
 
     dc->desc = "Bochs VBE display without VGA";
     dc->category = DEVICE_CATEGORY_DISPLAY;
+    dc->user_creatable = true;
     dc->reset = bochs_display_reset;
     pc->realize = bochs_display_realize;
     pc->exit = bochs_display_exit;

@@ -75,6 +75,7 @@ static void pci_vga_class_init(ObjectClass *klass, const void *data)
 
     dc->desc = "standard VGA with Bochs VBE extensions";
     dc->category = DEVICE_CATEGORY_DISPLAY;
+    dc->user_creatable = true;
     dc->reset = pci_vga_reset;
     pc->realize = pci_vga_realize;
     pc->exit = pci_vga_exit;

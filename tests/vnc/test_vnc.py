@@ -467,4 +467,5 @@ def main():
     sys.exit(t.done())
 
 
-main()
+if __name__ == '__main__':
+    main()
