@@ -10,6 +10,7 @@
 
 #include "chardev/char.h"
 #include "hw/boards.h"
+#include "hw/display/vga.h"
 #include "hw/i386/acpi-build.h"
 #include "hw/i386/e820.h"
 #include "hw/i386/guest-memory.h"
@@ -204,6 +205,9 @@ static bool pc_init(MachineState *ms, Error **errp)
                               TYPE_PIIX3_DEVICE);
     piix3_route_pci_irqs(piix3, pcms->pci_bus);
     pcms->isa_bus = piix3_isa_bus(piix3);
+    if (!vga_interface_create(pcms->pci_bus, errp)) {
+        return false;
+    }
 
     pcms->gsi = irq_lines_new(pc_gsi_set, pcms, PC_NUM_GSI);
     /* What qtest's "irq_intercept_in ioapic" intercepts (docs/qtest.md). */

@@ -100,7 +100,10 @@ BAD_LINES = [
     (['-initrd', 'x'], '-initrd cannot be used without -kernel'),
     (['-nographic', '-daemonize'], '-nographic cannot be used with '
                                    '-daemonize'),
-    (['-vnc', ':0'], "-vnc :0: '-vnc' is not supported yet"),
+    (['-vnc', ':x'], "-vnc :x: 'x' is not a valid VNC display number"),
+    (['-vnc', ':0,bogus=1'], "-vnc :0,bogus=1: Invalid parameter 'bogus'"),
+    (['-display', 'vnc=nocolon'], "-display vnc=nocolon: 'nocolon': "
+                                  "expected [HOST]:DISPLAY"),
     (['-monitor', 'stdio'], "-monitor stdio: '-monitor' is not supported yet"),
     (['-netdev', 'user,id=n0'], "-netdev user,id=n0: '-netdev' is not "
                                 "supported yet"),
