@@ -220,6 +220,10 @@ long qk_get_msr_index_list(struct kvm_msr_list __user *arg)
 	return 0;
 }
 
+/* The first kvmclock MSRs; kvmclock is not offered, only "off" is kept. */
+#define QK_MSR_KVM_WALL_CLOCK	0x11
+#define QK_MSR_KVM_SYSTEM_TIME	0x12
+
 /* MTRR MSRs are kept for the guest but have no effect under NPT. */
 static u64 *qk_mtrr_slot(struct qk_vcpu *vcpu, u32 index)
 {
@@ -231,6 +235,12 @@ static u64 *qk_mtrr_slot(struct qk_vcpu *vcpu, u32 index)
 
 	if (index == MSR_MTRRdefType)
 		return &vcpu->mtrr_def_type;
+	/* Machine-check banks: storage only, no error is ever injected. */
+	if (index == MSR_IA32_MCG_CTL)
+		return &vcpu->mcg_ctl;
+	if (index >= MSR_IA32_MC0_CTL &&
+	    index < MSR_IA32_MC0_CTL + ARRAY_SIZE(vcpu->mce_banks))
+		return &vcpu->mce_banks[index - MSR_IA32_MC0_CTL];
 	if (index >= 0x200 && index < 0x210)
 		return &vcpu->mtrr_var[index - 0x200];
 	for (i = 0; i < ARRAY_SIZE(fixed); i++)
@@ -285,6 +295,8 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
+	case QK_MSR_KVM_WALL_CLOCK:
+	case QK_MSR_KVM_SYSTEM_TIME:
 		*data = 0;
 		return 0;
 	default:
@@ -313,6 +325,10 @@ int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_IA32_MCG_STATUS:
 		return host || !data ? 0 : -EINVAL;
+	case QK_MSR_KVM_WALL_CLOCK:
+	case QK_MSR_KVM_SYSTEM_TIME:
+		/* VMMs reset these to 0 whether or not kvmclock exists. */
+		return host && !data ? 0 : -EINVAL;
 	case MSR_K7_HWCR:
 		/* Bits Linux may toggle are accepted and have no effect. */
 		return 0;

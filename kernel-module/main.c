@@ -40,6 +40,11 @@ static long qk_check_extension(unsigned long ext)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	/*
+	 * As with KVM, the routing ioctl exists but needs an in-kernel
+	 * irqchip, which a VM here never has: it answers EINVAL.
+	 */
+	case KVM_CAP_IRQ_ROUTING:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:

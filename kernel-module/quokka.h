@@ -172,11 +172,14 @@ struct qk_vcpu {
 	u64 xcr0;
 
 	u64 apic_base;
+	u8 cr8;			/* TPR, 4 bits */
 	u64 misc_enable;
 	u64 mtrr_def_type;
 	u64 mtrr_fixed[11];
 	u64 mtrr_var[16];
 	u64 tsc_adjust;
+	u64 mcg_ctl;
+	u64 mce_banks[64];	/* 16 banks of CTL, STATUS, ADDR, MISC */
 
 	struct qk_vcpu_stats stat;
 	struct dentry *debugfs;

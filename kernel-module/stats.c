@@ -86,8 +86,17 @@ void qk_debugfs_exit(void)
 
 void qk_debugfs_add_vm(struct qk_vm *vm)
 {
+	static atomic_t serial = ATOMIC_INIT(0);
 	struct dentry *dir;
 
+	/* A closed VM fd number can come back while its VM still lives. */
+	dir = debugfs_lookup(vm->name, qk_debugfs_root);
+	if (dir) {
+		dput(dir);
+		snprintf(vm->name + strlen(vm->name),
+			 sizeof(vm->name) - strlen(vm->name), "-%d",
+			 atomic_inc_return(&serial));
+	}
 	dir = debugfs_create_dir(vm->name, qk_debugfs_root);
 	if (IS_ERR(dir))
 		return;

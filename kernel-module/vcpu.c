@@ -193,48 +193,67 @@ static bool qk_ready_for_irq(struct qk_vcpu *vcpu)
 	       !vcpu->exc_pending && !qk_ops->get_interrupt_shadow(vcpu);
 }
 
+/*
+ * What userspace reads after every KVM_RUN, whichever way it ended: a VMM
+ * with a userspace local APIC takes its APIC base and TPR from here.
+ */
+static void qk_vcpu_run_done(struct qk_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = qk_ready_for_irq(vcpu);
+	run->cr8 = vcpu->cr8;
+	run->apic_base = vcpu->apic_base;
+	run->flags = 0;
+}
+
+static int qk_vcpu_run_loop(struct qk_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat.signal_exits++;
+			return -EINTR;
+		}
+		cond_resched();
+		r = qk_ops->vcpu_run(vcpu);
+		if (r <= 0)
+			return r;
+		if (run->request_interrupt_window && qk_ready_for_irq(vcpu)) {
+			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+			vcpu->stat.request_irq_exits++;
+			return 0;
+		}
+	}
+}
+
 static int qk_vcpu_run(struct qk_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	sigset_t saved;
 	int r;
 
+	/* With a userspace APIC the VMM owns the TPR (KVM API, kvm_run). */
+	vcpu->cr8 = run->cr8 & 0xf;
 	r = qk_complete_pending(vcpu);
 	if (r)
-		return r;
+		goto out;
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = KVM_EXIT_INTR;
-		return -EINTR;
+		r = -EINTR;
+		goto out;
 	}
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigset, &saved);
-
-	for (;;) {
-		if (signal_pending(current)) {
-			run->exit_reason = KVM_EXIT_INTR;
-			vcpu->stat.signal_exits++;
-			r = -EINTR;
-			break;
-		}
-		cond_resched();
-		r = qk_ops->vcpu_run(vcpu);
-		if (r <= 0)
-			break;
-		if (run->request_interrupt_window && qk_ready_for_irq(vcpu)) {
-			run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
-			vcpu->stat.request_irq_exits++;
-			r = 0;
-			break;
-		}
-	}
-
-	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
-	run->ready_for_interrupt_injection = qk_ready_for_irq(vcpu);
-	run->cr8 = 0;
-	run->apic_base = vcpu->apic_base;
-	run->flags = 0;
+	r = qk_vcpu_run_loop(vcpu);
 	if (vcpu->sigset_active)
 		sigprocmask(SIG_SETMASK, &saved, NULL);
+out:
+	qk_vcpu_run_done(vcpu);
 	return r;
 }
 

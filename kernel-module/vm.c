@@ -318,6 +318,9 @@ static long qk_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return qk_vm_check_extension(arg);
+	case KVM_SET_GSI_ROUTING:
+		/* Routes lead to an in-kernel irqchip; there is none. */
+		return -EINVAL;
 	default:
 		return -ENOTTY;
 	}

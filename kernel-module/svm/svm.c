@@ -784,6 +784,9 @@ static int svm_vcpu_run(struct qk_vcpu *vcpu)
 	vmcb->save.rsp = vcpu->regs[QK_RSP];
 	vmcb->save.rip = vcpu->rip;
 	vmcb->save.rflags = vcpu->rflags;
+	/* CR8 is V_TPR while V_INTR_MASKING is set (15.21.1). */
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+				vcpu->cr8;
 
 	r = svm_enter(svm);
 	if (r) {
@@ -799,6 +802,7 @@ static int svm_vcpu_run(struct qk_vcpu *vcpu)
 	vcpu->regs[QK_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
+	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
 	vcpu->stat.exits++;
 	return svm_handle_exit(svm);
 }
@@ -810,6 +814,9 @@ static void svm_dump_state(struct qk_vcpu *vcpu)
 	pr_info("vcpu %u: exit %#x info1 %#llx info2 %#llx rip %#llx\n",
 		vcpu->id, vmcb->control.exit_code, vmcb->control.exit_info_1,
 		vmcb->control.exit_info_2, vmcb->save.rip);
+	pr_info("vcpu %u: int_ctl %#x int_state %#x event_inj %#x cr0 %#llx\n",
+		vcpu->id, vmcb->control.int_ctl, vmcb->control.int_state,
+		vmcb->control.event_inj, vmcb->save.cr0);
 }
 
 static const struct qk_vendor_ops svm_ops = {
