@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# /init of the L1 machine booted by tests/nested/l1-run (busybox sh).
+#
+# Loads the virtio and 9p modules, mounts the host's / read-only on /host and
+# the run's scratch share read-write at the same path it has on the host,
+# loads KVM unless l1_kvm=0 is on the command line, then runs the job script
+# that l1-run wrote into the share, chrooted into /host.  The job's exit
+# status goes to $ctl/status; a failure before the job runs goes to
+# $ctl/boot-error (when the share is mounted) and the console.  Either way
+# the machine powers off, and l1-run reads what was left.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+ctl=""
+
+die() {
+    echo "l1-init: $*" >/dev/console
+    if [ -n "$ctl" ]; then
+        echo "$*" >"$ctl/boot-error"
+    fi
+    sync
+    poweroff -f
+}
+
+# Value of KEY=VALUE on the kernel command line.
+cmdline_arg() {
+    for word in $(cat /proc/cmdline); do
+        case "$word" in
+        "$1"=*) echo "${word#*=}"; return ;;
+        esac
+    done
+}
+
+load_modules() {
+    while read -r mod; do
+        insmod "$mod" || die "cannot load module $mod"
+    done <"$1"
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+# all SysRq functions: on a timeout l1-run asks for task dumps (SysRq-w, -t)
+echo 1 >/proc/sys/kernel/sysrq
+
+kvm=$(cmdline_arg l1_kvm)
+share=$(cmdline_arg l1_share)
+
+load_modules /etc/modules-virtio
+mkdir -p /host
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 host /host ||
+    die "cannot mount the host's / over 9p"
+mount -t proc proc /host/proc
+mount -t sysfs sysfs /host/sys
+mount -t devtmpfs devtmpfs /host/dev
+mount -t devpts devpts /host/dev/pts 2>/dev/null
+mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
+mount -t debugfs debugfs /host/sys/kernel/debug
+mount -t tmpfs -o mode=1777 tmpfs /host/tmp
+mount -t tmpfs -o mode=755 tmpfs /host/run
+
+# The share may live under /tmp, now a fresh tmpfs: make its mount point.
+mkdir -p "/host$share" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share \
+    "/host$share" || die "cannot mount the scratch share at $share"
+ctl="/host$share/.l1-run"
+[ -d "$ctl" ] || die "no $ctl: the share is not the one l1-run prepared"
+
+if [ "$kvm" != 0 ]; then
+    load_modules /etc/modules-kvm
+    [ -c /dev/kvm ] || die "/dev/kvm is missing after loading kvm-amd"
+fi
+
+echo ok >"$ctl/booted"
+chroot /host /bin/sh "$share/.l1-run/job.sh"
+echo $? >"$ctl/status.new"
+mv "$ctl/status.new" "$ctl/status"
+sync
+poweroff -f

@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Boot the L2 guest with a VMM inside L1 and measure the boot.
+
+Used inside an L1 started by tests/nested/l1-run, where /dev/kvm is KVM on
+emulated SVM.  A VMM is any program that takes QEMU's options: Debian's
+qemu-system-x86_64 or build/quokka-system-x86_64.  The boot is timed from
+the VMM's start to the marker line the L2 init prints on the serial
+console; KVM's per-VM counters are read from
+/sys/kernel/debug/kvm/<pid>-<fd>/ while the VMM runs (they vanish when it
+exits), once when the marker shows and last before the exit.
+"""
+import glob
+import os
+import shlex
+import subprocess
+import threading
+import time
+
+MARKER = 'QUOKKA-L2-READY'
+DEFAULT_APPEND = 'console=ttyS0 panic=-1 quiet'
+DEBUGFS_KVM = '/sys/kernel/debug/kvm'
+KILL_GRACE = 20         # seconds a killed VMM gets to disappear
+
+# the counters printed beside boot times (all are kept)
+MAIN_COUNTERS = ['exits', 'io_exits', 'mmio_exits', 'halt_exits',
+                 'irq_exits', 'irq_window_exits', 'insn_emulation',
+                 'signal_exits']
+
+
+def vmm_argv(vmm, kernel, initrd, mem=512, smp=1, append=DEFAULT_APPEND,
+             no_reboot=True):
+    """The QEMU-style command line that boots the L2 guest."""
+    return shlex.split(vmm) + [
+        '-M', 'pc', '-accel', 'kvm', '-m', str(mem), '-smp', str(smp),
+        '-nographic'] + (['-no-reboot'] if no_reboot else []) + [
+        '-kernel', kernel, '-initrd', initrd, '-append', append]
+
+
+def read_counters(vmdir):
+    """Every integer counter in a KVM per-VM debugfs directory."""
+    counters = {}
+    try:
+        names = os.listdir(vmdir)
+    except OSError:
+        return None
+    for name in names:
+        path = os.path.join(vmdir, name)
+        try:
+            with open(path) as f:
+                counters[name] = int(f.read().strip())
+        except (OSError, ValueError):
+            continue        # vcpu subdirectories, histograms
+    return counters or None
+
+
+class BootResult:
+    def __init__(self):
+        self.marker_time = None     # seconds from start to the marker
+        self.end_time = None        # seconds from start to the VMM's exit
+        self.status = None          # VMM exit status, None if killed
+        self.timed_out = False
+        self.unkillable = False     # the VMM survived SIGKILL
+        self.output = ''            # serial console (VMM stdout)
+        self.stderr = ''
+        self.exits_at_marker = None
+        self.exits_at_end = None    # last reading before the exit
+        self.maxrss_kb = None
+        self.vmdir = None
+        self.markers = 0            # times the marker was printed
+
+    def report_lines(self, prefix='l2-report: '):
+        """Lines of the guest's report script, without the prefix."""
+        return [line[len(prefix):] for line in
+                self.output.replace('\r', '').splitlines()
+                if line.startswith(prefix)]
+
+    def summary(self):
+        def counts(c):
+            if not c:
+                return 'n/a'
+            return ' '.join('%s=%d' % (k, c[k]) for k in MAIN_COUNTERS
+                            if k in c)
+        marker = '%.2f s' % self.marker_time if self.marker_time else 'never'
+        rss = '%d MiB' % (self.maxrss_kb // 1024) if self.maxrss_kb else 'n/a'
+        flags = ''.join([', timed out' if self.timed_out else '',
+                         ', survived SIGKILL' if self.unkillable else ''])
+        return ('marker after %s, exit %s after %.2f s%s, peak RSS %s; '
+                'KVM at marker: %s'
+                % (marker, self.status, self.end_time or 0, flags, rss,
+                   counts(self.exits_at_marker)))
+
+
+class _Reader(threading.Thread):
+    def __init__(self, fd, on_data):
+        super().__init__(daemon=True)
+        self.fd = fd
+        self.on_data = on_data
+
+    def run(self):
+        while True:
+            data = os.read(self.fd, 65536)
+            if not data:
+                return
+            self.on_data(data)
+
+
+def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
+    """Run ARGV (a VMM command line) until it exits; return a BootResult.
+
+    STDIN_DATA is typed on the VMM's stdin one second after the marker.
+    The VMM is killed after TIMEOUT seconds, or once the marker has been
+    printed STOP_AFTER_MARKERS times.
+    """
+    res = BootResult()
+    out = bytearray()
+    err = bytearray()
+    marker = MARKER.encode()
+    seen = threading.Event()
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
+                            else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pattern = os.path.join(DEBUGFS_KVM, '%d-*' % proc.pid)
+
+    def on_out(data):
+        out.extend(data)
+        res.markers = out.count(marker)
+        if not seen.is_set() and res.markers:
+            res.marker_time = time.monotonic() - start
+            seen.set()
+            if res.vmdir:
+                res.exits_at_marker = read_counters(res.vmdir)
+
+    readers = [_Reader(proc.stdout.fileno(), on_out),
+               _Reader(proc.stderr.fileno(), err.extend)]
+    for r in readers:
+        r.start()
+    status = rusage = None
+    next_poll = 0
+    killed = None           # when the VMM was sent SIGKILL
+    while True:
+        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        now = time.monotonic() - start
+        if res.vmdir is None:
+            dirs = glob.glob(pattern)
+            res.vmdir = dirs[0] if dirs else None
+        if res.vmdir and now >= next_poll:
+            res.exits_at_end = read_counters(res.vmdir) or res.exits_at_end
+            next_poll = now + 0.5
+        if stdin_data and seen.is_set() and now > res.marker_time + 1:
+            try:
+                proc.stdin.write(stdin_data)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            stdin_data = None
+        if stop_after_markers and res.markers >= stop_after_markers and \
+                killed is None:
+            killed = now
+            proc.kill()
+        if now > timeout and killed is None:
+            res.timed_out = True
+            killed = now
+            proc.kill()
+        if killed is not None and now > killed + KILL_GRACE:
+            # SIGKILL did not end it: stuck in the kernel (KVM); leave it
+            res.unkillable = True
+            break
+        time.sleep(0.05)
+    res.end_time = time.monotonic() - start
+    if res.unkillable:
+        return _finish(res, out, err)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    res.status = proc.returncode if proc.returncode >= 0 else None
+    res.maxrss_kb = rusage.ru_maxrss
+    for r in readers:
+        r.join()
+    if proc.stdin and not proc.stdin.closed:
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+    proc.stdout.close()
+    proc.stderr.close()
+    return _finish(res, out, err)
+
+
+def _finish(res, out, err):
+    res.output = out.decode('utf-8', 'replace')
+    res.stderr = err.decode('utf-8', 'replace')
+    return res

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Nested test of the harness itself: what l1-run promises.
+
+Boots L1 three times (with KVM, with --no-kvm, and into a timeout) and
+checks the exit status, the relayed stdout and stderr, the working
+directory, the read-write share, /dev/kvm and debugfs.  Prints TAP.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+L1_RUN = os.path.join(HERE, 'l1-run')
+
+N = 0
+
+
+def check(ok, name, detail=None):
+    global N
+    N += 1
+    print('%s %d - %s' % ('ok' if ok else 'not ok', N, name))
+    if not ok and detail:
+        print('# ' + str(detail).replace('\n', '\n# '))
+    sys.stdout.flush()
+
+
+def l1_run(opts, script, env=None):
+    start = time.monotonic()
+    proc = subprocess.run([L1_RUN] + opts + ['--', 'sh', '-c', script],
+                          capture_output=True, text=True, cwd=HERE,
+                          env=env, stdin=subprocess.DEVNULL)
+    return proc, time.monotonic() - start
+
+
+def processes_mentioning(text):
+    """Pids whose command line contains TEXT."""
+    pids = []
+    for pid in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/cmdline' % pid, 'rb') as f:
+                if text.encode() in f.read():
+                    pids.append(int(pid))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def main():
+    print('1..12')
+
+    with tempfile.TemporaryDirectory(prefix='l1-run-test-') as share:
+        env = dict(os.environ, QUOKKA_L1_SHARE=share,
+                   QUOKKA_TEST_WORD='wombat')
+        proc, secs = l1_run([], '''
+            echo "cwd $(pwd)"
+            echo "word $QUOKKA_TEST_WORD"
+            [ -c /dev/kvm ] && echo "kvm present"
+            ls /sys/kernel/debug/kvm >/dev/null && echo "debugfs ok"
+            grep -q '^kvm_amd ' /proc/modules && echo "kvm_amd loaded"
+            touch . 2>/dev/null || echo "host tree read-only"
+            echo made-in-l1 > "$QUOKKA_L1_SHARE/result"
+            echo "to stderr" >&2
+            exit 7''', env)
+        print('# L1 with KVM: %.1f s' % secs)
+        out = proc.stdout.splitlines()
+        check(proc.returncode == 7, 'exit status of COMMAND passes through',
+              'got %d; stderr: %s' % (proc.returncode, proc.stderr[-2000:]))
+        check('cwd ' + HERE in out, 'COMMAND runs in the caller\'s cwd', out)
+        check('word wombat' in out, 'QUOKKA_* variables reach COMMAND', out)
+        check('kvm present' in out and 'kvm_amd loaded' in out,
+              'kvm-amd loaded and /dev/kvm present', out)
+        check('debugfs ok' in out, 'debugfs mounted on /sys/kernel/debug',
+              out)
+        check('host tree read-only' in out, 'the host tree is read-only',
+              out)
+        check(proc.stderr.strip() == 'to stderr',
+              'stderr relayed apart from stdout', repr(proc.stderr))
+        try:
+            with open(os.path.join(share, 'result')) as f:
+                result = f.read()
+        except OSError as e:
+            result = str(e)
+        check(result == 'made-in-l1\n',
+              'QUOKKA_L1_SHARE is writable and seen by the host', result)
+        check(sorted(os.listdir(share)) == ['result'],
+              'l1-run leaves only COMMAND\'s files in a given share',
+              os.listdir(share))
+
+    proc, secs = l1_run(['--no-kvm'], '''
+        if [ -e /dev/kvm ] || grep -q '^kvm ' /proc/modules; then
+            echo "kvm loaded"; exit 1
+        fi''')
+    print('# L1 without KVM: %.1f s' % secs)
+    check(proc.returncode == 0, '--no-kvm: no kvm module, no /dev/kvm',
+          proc.stdout + proc.stderr[-2000:])
+
+    with tempfile.TemporaryDirectory(prefix='l1-run-timeout-') as share:
+        env = dict(os.environ, QUOKKA_L1_SHARE=share)
+        proc, secs = l1_run(['--timeout', '15'], 'sleep 600', env)
+        left = processes_mentioning(share)
+    check(proc.returncode == 124 and secs < 60 and not left,
+          '--timeout: status 124 after %.1f s, QEMU gone' % secs,
+          'status %d, processes left: %s' % (proc.returncode, left))
+
+    proc, secs = l1_run(['--mem', 'lots'], 'true')
+    check(proc.returncode == 125 and '--mem' in proc.stderr,
+          'bad option: status 125 and a message naming it',
+          '%d %r' % (proc.returncode, proc.stderr))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
