@@ -19,10 +19,11 @@ if [ ! -d "$kdir" ]; then
     echo "build.sh: no kernel headers at $kdir (apt-get install linux-headers-amd64)" >&2
     exit 1
 fi
-work=$(dirname "$out")/quokka-kbuild
+work=$(cd "$(dirname "$out")" && pwd)/quokka-kbuild
 mkdir -p "$work/svm"
-for f in Kbuild Makefile *.c *.h svm/*.c svm/*.h svm/*.S; do
-    (cd "$src" && cmp -s "$f" "$work/$f") || cp "$src/$f" "$work/$f"
-done
+# Copy only what changed, so make sees unchanged files as up to date.
+(cd "$src" && for f in Kbuild Makefile *.c *.h svm/*.c svm/*.h svm/*.S; do
+    cmp -s "$f" "$work/$f" || cp "$f" "$work/$f"
+done)
 make -s -C "$kdir" M="$work" W=1 modules
 cp "$work/quokka.ko" "$out"
