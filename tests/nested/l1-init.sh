@@ -40,6 +40,8 @@ load_modules() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# all SysRq functions: on a timeout l1-run asks for task dumps (SysRq-w, -t)
+echo 1 >/proc/sys/kernel/sysrq
 
 kvm=$(cmdline_arg l1_kvm)
 share=$(cmdline_arg l1_share)

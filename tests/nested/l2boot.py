@@ -19,6 +19,7 @@ import time
 MARKER = 'QUOKKA-L2-READY'
 DEFAULT_APPEND = 'console=ttyS0 panic=-1 quiet'
 DEBUGFS_KVM = '/sys/kernel/debug/kvm'
+KILL_GRACE = 20         # seconds a killed VMM gets to disappear
 
 # the counters printed beside boot times (all are kept)
 MAIN_COUNTERS = ['exits', 'io_exits', 'mmio_exits', 'halt_exits',
@@ -58,6 +59,7 @@ class BootResult:
         self.end_time = None        # seconds from start to the VMM's exit
         self.status = None          # VMM exit status, None if killed
         self.timed_out = False
+        self.unkillable = False     # the VMM survived SIGKILL
         self.output = ''            # serial console (VMM stdout)
         self.stderr = ''
         self.exits_at_marker = None
@@ -80,9 +82,11 @@ class BootResult:
                             if k in c)
         marker = '%.2f s' % self.marker_time if self.marker_time else 'never'
         rss = '%d MiB' % (self.maxrss_kb // 1024) if self.maxrss_kb else 'n/a'
-        return ('marker after %s, exit %s after %.2f s, peak RSS %s; '
+        flags = ''.join([', timed out' if self.timed_out else '',
+                         ', survived SIGKILL' if self.unkillable else ''])
+        return ('marker after %s, exit %s after %.2f s%s, peak RSS %s; '
                 'KVM at marker: %s'
-                % (marker, self.status, self.end_time or 0, rss,
+                % (marker, self.status, self.end_time or 0, flags, rss,
                    counts(self.exits_at_marker)))
 
 
@@ -133,7 +137,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
         r.start()
     status = rusage = None
     next_poll = 0
-    killed = False
+    killed = None           # when the VMM was sent SIGKILL
     while True:
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -153,14 +157,21 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
                 pass
             stdin_data = None
         if stop_after_markers and res.markers >= stop_after_markers and \
-                not killed:
-            killed = True
+                killed is None:
+            killed = now
             proc.kill()
-        if now > timeout and not killed:
-            res.timed_out = killed = True
+        if now > timeout and killed is None:
+            res.timed_out = True
+            killed = now
             proc.kill()
+        if killed is not None and now > killed + KILL_GRACE:
+            # SIGKILL did not end it: stuck in the kernel (KVM); leave it
+            res.unkillable = True
+            break
         time.sleep(0.05)
     res.end_time = time.monotonic() - start
+    if res.unkillable:
+        return _finish(res, out, err)
     proc.returncode = os.waitstatus_to_exitcode(status)
     res.status = proc.returncode if proc.returncode >= 0 else None
     res.maxrss_kb = rusage.ru_maxrss
@@ -173,6 +184,10 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             pass
     proc.stdout.close()
     proc.stderr.close()
+    return _finish(res, out, err)
+
+
+def _finish(res, out, err):
     res.output = out.decode('utf-8', 'replace')
     res.stderr = err.decode('utf-8', 'replace')
     return res
