@@ -6,6 +6,7 @@
 #define ACCEL_KVM_INTERNAL_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <linux/kvm.h>
 
 #include "sysemu/kvm.h"
@@ -24,6 +25,7 @@ struct KVMVCPU {
     struct kvm_run *run;
     size_t run_size;
     pthread_t thread;
+    pid_t tid;                  /* set by the thread, under the lock */
     bool thread_started;
     KVMVCPUState state;
     /* Requests, written under the big lock. */

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kvm-internal.h"
 
@@ -188,6 +189,7 @@ static void *kvm_vcpu_thread(void *arg)
     int ret, saved_errno;
 
     g_mutex_lock(s->lock);
+    cpu->tid = gettid();
     while (action == KVM_EXIT_ACTION_RESUME && !cpu->stop_req) {
         if (cpu->pause_req) {
             kvm_vcpu_park(cpu);

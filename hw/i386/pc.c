@@ -20,6 +20,7 @@
 #include "hw/acpi/acpi-pm.h"
 #include "hw/input/i8042.h"
 #include "hw/rtc/mc146818rtc.h"
+#include "hw/pci/pci-info.h"
 #include "hw/pci-host/i440fx.h"
 #include "hw/southbridge/piix.h"
 #include "sysemu/accel.h"
@@ -200,6 +201,7 @@ static bool pc_init(MachineState *ms, Error **errp)
         return false;
     }
     pcms->pci_bus = i440fx_host_bus(host);
+    pci_info_register(pci_bus_info_enum, pcms->pci_bus);
     pci_create_simple(pcms->pci_bus, PCI_DEVFN(0, 0), TYPE_I440FX_PCI_DEVICE);
     piix3 = pci_create_simple(pcms->pci_bus, PCI_DEVFN(1, 0),
                               TYPE_PIIX3_DEVICE);

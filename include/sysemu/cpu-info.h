@@ -17,7 +17,7 @@ typedef struct VcpuInfo {
     const char *qom_path;
     int64_t thread_id;          /* host thread id (gettid()) */
     int socket_id;
-    int die_id;
+    int die_id;                 /* -1: no dies in the topology */
     int core_id;
     int thread_id_in_core;
 } VcpuInfo;
