@@ -170,6 +170,8 @@ static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
     cfg.nr_serial = nr_serial;
     cfg.rtc = true;
     cfg.i8042 = true;
+    cfg.pci_host = true;
+    cfg.pci_hole_start = pcms->layout.below_4g;
     return acpi_build(&cfg, PC_BIOS_AREA_START,
                       PC_BIOS_AREA_END - PC_BIOS_AREA_START, &pcms->acpi,
                       errp);
@@ -254,6 +256,22 @@ static bool pc_init(MachineState *ms, Error **errp)
     return true;
 }
 
+/*
+ * Direct boot has no firmware, so do what SeaBIOS does before the kernel
+ * runs: route PIRQ A-D to ISA IRQs 10, 10, 11, 11, the GSIs the DSDT's
+ * _PRT names for PCI INTx.
+ */
+static void pc_firmware_pci_setup(PCMachineState *pcms)
+{
+    static const uint8_t pirq_irqs[4] = { 10, 10, 11, 11 };
+    PCIBus *bus = pcms->pci_bus;
+
+    for (int i = 0; i < 4; i++) {
+        pci_host_config_write(bus, PCI_DEVFN(1, 0), 0x60 + i, pirq_irqs[i],
+                              1);
+    }
+}
+
 static void pc_reset(MachineState *ms)
 {
     PCMachineState *pcms = to_pc_machine(&ms->parent_obj);
@@ -263,6 +281,9 @@ static void pc_reset(MachineState *ms)
     Error *err = NULL;
 
     bus_reset_all(sysbus_get_default());
+    if (pcms->kernel) {
+        pc_firmware_pci_setup(pcms);
+    }
     if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
         goto fail;
     }
