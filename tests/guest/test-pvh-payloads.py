@@ -40,7 +40,7 @@ def main():
     ap.add_argument('--vmm', default='qemu-system-x86_64')
     ap.add_argument('--accel', default='kvm')
     ap.add_argument('--payload-dir', required=True)
-    ap.add_argument('--timeout', type=int, default=40)
+    ap.add_argument('--timeout', type=int, default=60)
     args = ap.parse_args()
 
     payload = os.path.join(args.payload_dir, 'hello.elf')

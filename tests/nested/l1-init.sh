@@ -56,6 +56,7 @@ mount -t devtmpfs devtmpfs /host/dev
 mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
 mount -t debugfs debugfs /host/sys/kernel/debug
+mount -t tracefs tracefs /host/sys/kernel/tracing
 mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 mount -t tmpfs -o mode=755 tmpfs /host/run
 
