@@ -57,7 +57,17 @@ mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
 mount -t debugfs debugfs /host/sys/kernel/debug
 mount -t tracefs tracefs /host/sys/kernel/tracing
-mount -t tmpfs -o mode=1777 tmpfs /host/tmp
+# /tmp: the host's /tmp seen through an overlay whose upper layer is a tmpfs,
+# so host files there (a caller's temporary directory) stay visible while
+# writes stay in L1; a plain tmpfs when overlayfs is not available.
+mkdir -p /overlay
+mount -t tmpfs -o mode=755 tmpfs /overlay
+mkdir -p /overlay/upper /overlay/work
+chmod 1777 /overlay/upper
+insmod /lib/modules/overlay.ko 2>/dev/null
+layers=lowerdir=/host/tmp,upperdir=/overlay/upper,workdir=/overlay/work
+mount -t overlay -o "$layers" overlay /host/tmp 2>/dev/null ||
+    mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 mount -t tmpfs -o mode=755 tmpfs /host/run
 
 # The share may live under /tmp, now a fresh tmpfs: make its mount point.
