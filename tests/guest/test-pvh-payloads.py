@@ -31,6 +31,8 @@ def run_hello(args, payload, status):
     except subprocess.TimeoutExpired as e:
         return None, (e.stdout or b'').decode('utf-8', 'replace'), \
             'timed out after %d s' % args.timeout
+    except OSError as e:
+        return None, '', 'cannot run %s: %s' % (args.vmm, e.strerror)
     return proc.returncode, proc.stdout.decode('utf-8', 'replace'), \
         proc.stderr.decode('utf-8', 'replace')
 

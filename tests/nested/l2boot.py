@@ -117,9 +117,13 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     marker = MARKER.encode()
     seen = threading.Event()
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
-                            else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
+                                else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        res.stderr = 'cannot run %s: %s' % (argv[0], e.strerror)
+        return res
     pattern = os.path.join(DEBUGFS_KVM, '%d-*' % proc.pid)
 
     def on_out(data):
