@@ -56,14 +56,17 @@ mount -t devtmpfs devtmpfs /host/dev
 mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
 mount -t debugfs debugfs /host/sys/kernel/debug
-# /tmp is writable in L1, yet what the host keeps there (a checkout under
-# /tmp, say) stays visible: a tmpfs upper layer over the host's /tmp.
-mkdir -p /rw
-mount -t tmpfs -o mode=755 tmpfs /rw
-mkdir -p /rw/upper /rw/work
-chmod 1777 /rw/upper
-mount -t overlay overlay \
-    -o lowerdir=/host/tmp,upperdir=/rw/upper,workdir=/rw/work /host/tmp ||
+mount -t tracefs tracefs /host/sys/kernel/tracing
+# /tmp: the host's /tmp seen through an overlay whose upper layer is a tmpfs,
+# so host files there (a caller's temporary directory) stay visible while
+# writes stay in L1; a plain tmpfs when overlayfs is not available.
+mkdir -p /overlay
+mount -t tmpfs -o mode=755 tmpfs /overlay
+mkdir -p /overlay/upper /overlay/work
+chmod 1777 /overlay/upper
+insmod /lib/modules/overlay.ko 2>/dev/null
+layers=lowerdir=/host/tmp,upperdir=/overlay/upper,workdir=/overlay/work
+mount -t overlay -o "$layers" overlay /host/tmp 2>/dev/null ||
     mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 mount -t tmpfs -o mode=755 tmpfs /host/run
 

@@ -117,9 +117,13 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     marker = MARKER.encode()
     seen = threading.Event()
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
-                            else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
+                                else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        res.stderr = 'cannot run %s: %s' % (argv[0], e.strerror)
+        return res
     pattern = os.path.join(DEBUGFS_KVM, '%d-*' % proc.pid)
 
     def on_out(data):
@@ -191,3 +195,63 @@ def _finish(res, out, err):
     res.output = out.decode('utf-8', 'replace')
     res.stderr = err.decode('utf-8', 'replace')
     return res
+
+
+TRACEFS = '/sys/kernel/tracing'
+# hist triggers on KVM's tracepoints: exits by reason, port I/O by port,
+# MMIO by 4 KiB page.
+PROFILE_TRIGGERS = {
+    'kvm_exit': 'hist:keys=exit_reason.hex:sort=hitcount.descending',
+    'kvm_pio': 'hist:keys=port.hex,rw:sort=hitcount.descending',
+    'kvm_mmio': 'hist:keys=gpa.buckets=4096,type:sort=hitcount.descending',
+}
+# names of the usual SVM exit codes (AMD APM vol. 2, appendix C)
+SVM_EXIT_NAMES = {
+    0x04: 'read_cr4', 0x14: 'write_cr4', 0x60: 'intr', 0x61: 'nmi',
+    0x64: 'vintr', 0x65: 'cr0_sel_write', 0x6e: 'rdtsc', 0x72: 'cpuid',
+    0x73: 'rsm', 0x77: 'pause', 0x78: 'hlt', 0x7b: 'ioio', 0x7c: 'msr',
+    0x7f: 'shutdown', 0x81: 'vmmcall', 0x89: 'wbinvd', 0x400: 'npf',
+}
+
+
+class ExitProfile:
+    """Counts L1 KVM exits by reason, port and address while active.
+
+    Counts every VM on L1, so profile one boot at a time.
+    """
+
+    def __init__(self):
+        self.hists = {}
+
+    def _trigger(self, event, text):
+        path = os.path.join(TRACEFS, 'events', 'kvm', event, 'trigger')
+        with open(path, 'w') as f:
+            f.write(text + '\n')
+
+    def __enter__(self):
+        for event, spec in PROFILE_TRIGGERS.items():
+            self._trigger(event, spec)
+        return self
+
+    def __exit__(self, *exc):
+        for event, spec in PROFILE_TRIGGERS.items():
+            path = os.path.join(TRACEFS, 'events', 'kvm', event, 'hist')
+            with open(path) as f:
+                self.hists[event] = f.read()
+            self._trigger(event, '!' + spec)
+
+    def top(self, event, n=12):
+        """The N most frequent keys of EVENT, as printed by the kernel."""
+        lines = [' '.join(line.split()) for line in
+                 self.hists.get(event, '').splitlines()
+                 if line.startswith('{')][:n]
+        if event == 'kvm_exit':
+            for i, line in enumerate(lines):
+                code = line.split()[2] if len(line.split()) > 2 else ''
+                try:
+                    name = SVM_EXIT_NAMES.get(int(code, 16))
+                except ValueError:
+                    name = None
+                if name:
+                    lines[i] = '%s (%s)' % (line, name)
+        return lines
