@@ -37,6 +37,7 @@ typedef struct KVMInfo {
     const char *cpu_type;
     KVMStats *vm_stats;
     KVMStats **vcpu_stats;
+    char *stats_error;          /* why there are no statistics */
 } KVMInfo;
 
 static KVMInfo kvm_info;
@@ -108,25 +109,17 @@ static void kvm_stats_to_desc(const KVMStatsDesc *k, StatsDesc *d)
     d->bucket_size = k->bucket_size;
 }
 
-static bool kvm_info_emit(KVMStats **cache, KVMStats *(*open)(void *, Error **),
-                          void *obj, StatsSink *sink, const char *qom_path,
-                          Error **errp)
+static bool kvm_info_emit(KVMStats *st, StatsSink *sink,
+                          const char *qom_path, Error **errp)
 {
-    g_autofree uint64_t *data = NULL;
+    g_autofree uint64_t *data = g_new(uint64_t, kvm_stats_data_len(st));
 
-    if (!*cache) {
-        *cache = open(obj, errp);
-        if (!*cache) {
-            return false;
-        }
-    }
-    data = g_new(uint64_t, kvm_stats_data_len(*cache));
-    if (!kvm_stats_read(*cache, data, errp)) {
+    if (!kvm_stats_read(st, data, errp)) {
         return false;
     }
     stats_sink_begin(sink, qom_path);
-    for (unsigned i = 0; i < kvm_stats_count(*cache); i++) {
-        const KVMStatsDesc *k = kvm_stats_desc(*cache, i);
+    for (unsigned i = 0; i < kvm_stats_count(st); i++) {
+        const KVMStatsDesc *k = kvm_stats_desc(st, i);
         StatsDesc d;
 
         kvm_stats_to_desc(k, &d);
@@ -135,31 +128,43 @@ static bool kvm_info_emit(KVMStats **cache, KVMStats *(*open)(void *, Error **),
     return true;
 }
 
-static KVMStats *kvm_info_open_vm(void *obj, Error **errp)
-{
-    return kvm_stats_open_vm(obj, errp);
-}
-
-static KVMStats *kvm_info_open_vcpu(void *obj, Error **errp)
-{
-    return kvm_stats_open_vcpu(obj, errp);
-}
-
 static bool kvm_info_stats(StatsScope scope, StatsSink *sink, void *opaque,
                            Error **errp)
 {
+    if (kvm_info.stats_error) {
+        error_setg(errp, "%s", kvm_info.stats_error);
+        return false;
+    }
     if (scope == STATS_SCOPE_VM) {
-        return kvm_info_emit(&kvm_info.vm_stats, kvm_info_open_vm,
-                             kvm_info.kvm, sink, NULL, errp);
+        return kvm_info_emit(kvm_info.vm_stats, sink, NULL, errp);
     }
     for (unsigned i = 0; i < kvm_info.n; i++) {
-        if (!kvm_info_emit(&kvm_info.vcpu_stats[i], kvm_info_open_vcpu,
-                           kvm_get_vcpu(kvm_info.kvm, i), sink,
-                           kvm_info.paths[i], errp)) {
+        if (!kvm_info_emit(kvm_info.vcpu_stats[i], sink, kvm_info.paths[i],
+                           errp)) {
             return false;
         }
     }
     return true;
+}
+
+/*
+ * KVM_GET_STATS_FD on a vCPU is a vCPU ioctl: it waits for KVM_RUN to
+ * return, which a busy guest may never do.  So the files are opened
+ * here, while the vCPUs are parked, and only read (pread) afterwards.
+ */
+static void kvm_info_open_stats(void)
+{
+    Error *err = NULL;
+
+    kvm_info.vm_stats = kvm_stats_open_vm(kvm_info.kvm, &err);
+    for (unsigned i = 0; !err && i < kvm_info.n; i++) {
+        kvm_info.vcpu_stats[i] =
+            kvm_stats_open_vcpu(kvm_get_vcpu(kvm_info.kvm, i), &err);
+    }
+    if (err) {
+        kvm_info.stats_error = g_strdup(error_get_pretty(err));
+        error_free(err);
+    }
 }
 
 /* ---- registration ---- */
@@ -201,6 +206,7 @@ bool kvm_accel_info_init(KVMState *kvm, MachineState *ms, Error **errp)
             object_get_canonical_path(&kvm_info.cpus[i]->parent_obj.parent_obj);
         kvm_info.n = i + 1;
     }
+    kvm_info_open_stats();
     kvm_vcpu_info_ops.cpu_type = kvm_info.cpu_type;
     vcpu_info_register(&kvm_vcpu_info_ops);
     stats_register_provider("kvm", kvm_info_stats, NULL);
