@@ -103,8 +103,10 @@ static void kvm_stats_to_desc(const KVMStatsDesc *k, StatsDesc *d)
     d->name = k->name;
     d->kind = (k->flags & KVM_STATS_TYPE_MASK) >> KVM_STATS_TYPE_SHIFT;
     d->unit = (k->flags & KVM_STATS_UNIT_MASK) >> KVM_STATS_UNIT_SHIFT;
-    d->base = (k->flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW2 ? 2
-                                                                      : 10;
+    /* As QEMU: the base is given only where it scales something. */
+    d->base = !k->exponent ? 0
+              : (k->flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW2 ? 2
+              : 10;
     d->exponent = k->exponent;
     d->bucket_size = k->bucket_size;
 }
@@ -118,7 +120,8 @@ static bool kvm_info_emit(KVMStats *st, StatsSink *sink,
         return false;
     }
     stats_sink_begin(sink, qom_path);
-    for (unsigned i = 0; i < kvm_stats_count(st); i++) {
+    /* Last descriptor first, the order QEMU 7.2 lists them in. */
+    for (unsigned i = kvm_stats_count(st); i-- > 0;) {
         const KVMStatsDesc *k = kvm_stats_desc(st, i);
         StatsDesc d;
 
@@ -138,7 +141,8 @@ static bool kvm_info_stats(StatsScope scope, StatsSink *sink, void *opaque,
     if (scope == STATS_SCOPE_VM) {
         return kvm_info_emit(kvm_info.vm_stats, sink, NULL, errp);
     }
-    for (unsigned i = 0; i < kvm_info.n; i++) {
+    /* Last vCPU first, as QEMU 7.2 lists them. */
+    for (unsigned i = kvm_info.n; i-- > 0;) {
         if (!kvm_info_emit(kvm_info.vcpu_stats[i], sink, kvm_info.paths[i],
                            errp)) {
             return false;

@@ -101,6 +101,9 @@ def bracket(tap, c, vmdir, when):
     before = l2boot.read_counters(vmdir) or {}
     totals, ncpu = qmp_totals(c)
     after = l2boot.read_counters(vmdir) or {}
+    print('# %s: debugfs %s, query-stats %s (%d vCPUs), debugfs %s' % (
+        when, {k: before.get(k) for k in COUNTERS}, totals, ncpu,
+        {k: after.get(k) for k in COUNTERS}))
     ok = ncpu > 0 and all(
         totals[k] > 0 and before.get(k, -1) <= totals[k] <= after.get(k, -1)
         for k in COUNTERS)

@@ -383,9 +383,15 @@ def test_pc(t, vm, c):
 
 
 def vcpu0_counters(c):
-    r = c.cmd('query-stats', {'target': 'vcpu', 'providers': [
-        {'provider': 'kvm', 'names': ['exits', 'io_exits']}]})['return']
-    return {s['name']: s['value'] for s in r[0]['stats']} if r else {}
+    cpus = c.cmd('query-cpus-fast')['return']
+    if not cpus:
+        return {}
+    r = c.cmd('query-stats', {'target': 'vcpu',
+                              'vcpus': [cpus[0]['qom-path']],
+                              'providers': [{'provider': 'kvm',
+                                             'names': ['exits',
+                                                       'io_exits']}]})
+    return {s['name']: s['value'] for s in r['return'][0]['stats']}
 
 
 def test_events(t, vm, c):
@@ -690,6 +696,61 @@ def test_bytes_against_qemu(t):
                 or (len(a), len(b)))
 
 
+PC_SAME = [
+    ('query-stats-schemas', None),
+    ('query-stats', {'target': 'vcpu', 'providers': [
+        {'provider': 'kvm', 'names': ['exits', 'io_exits', 'guest_mode',
+                                      'halt_wait_hist']}]}),
+    ('query-stats', {'target': 'vm', 'providers': [
+        {'provider': 'kvm', 'names': ['pages_4k', 'remote_tlb_flush']}]}),
+]
+
+
+def pc_transcript(binary, tmp):
+    """Replies of both VMMs to PC_SAME on a paused -smp 2 pc VM, as text
+    with the values that differ by nature (thread ids) masked."""
+    # The topology is explicit: QEMU 7.2's pc-i440fx-7.2 reads a bare
+    # -smp 2 as two cores, Quokka as two sockets.
+    args = [binary, '-M', 'pc', '-accel', 'kvm', '-S',
+            '-smp', '2,sockets=1,cores=2,threads=1',
+            '-display', 'none', '-nodefaults', '-qmp', 'stdio']
+    data = ''.join(json.dumps(dict({'execute': n}, **(
+        {'arguments': a} if a else {}))) + '\n' for n, a in PC_SAME + [
+        ('query-cpus-fast', None)])
+    p = subprocess.run(args, input=('{"execute": "qmp_capabilities"}\n' +
+                                    data + '{"execute": "quit"}\n').encode(),
+                       capture_output=True, timeout=120, env=ENV, cwd=tmp)
+    docs = [json.loads(x) for x in p.stdout.decode().splitlines()
+            if x.strip()]
+    replies = [d for d in docs if 'return' in d or 'error' in d]
+    replies = replies[1:len(PC_SAME) + 2]       # less negotiation and quit
+    cpus = replies[-1].get('return', [])
+    paths = {c['qom-path']: 'cpu%d' % c['cpu-index'] for c in cpus}
+    for c in cpus:
+        c['thread-id'] = 'tid' if c['thread-id'] > 0 else c['thread-id']
+        c['qom-path'] = paths[c['qom-path']]
+    for r in replies[1:-1]:
+        for res in r.get('return', []):
+            if 'qom-path' in res:
+                res['qom-path'] = paths.get(res['qom-path'], res['qom-path'])
+    return [json.dumps(r) for r in replies]
+
+
+def test_pc_against_qemu(t, tmp):
+    """On the same /dev/kvm, KVM statistics and vCPU replies as QEMU's."""
+    qemu = shutil.which('qemu-system-x86_64')
+    name = ('query-stats-schemas, query-stats and query-cpus-fast equal '
+            'QEMU 7.2 on the same /dev/kvm (member order too)')
+    if not qemu or not HAVE_KVM:
+        t.skip(name, 'no qemu-system-x86_64' if not qemu else 'no /dev/kvm')
+        return
+    a = pc_transcript(qemu, tmp)
+    b = pc_transcript(quokka.SYSTEM, tmp)
+    t.check(name, a == b and len(a) == len(PC_SAME) + 1,
+            '\n'.join('%s\n%s' % x for x in zip(a, b) if x[0] != x[1])
+            or (len(a), len(b)))
+
+
 def main():
     t = Tap()
     tmp = quokka.tmpdir()
@@ -709,6 +770,7 @@ def main():
     test_cli_errors(t, tmp)
     test_against_qemu(t, tmp)
     test_bytes_against_qemu(t)
+    test_pc_against_qemu(t, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(t.done())
 
