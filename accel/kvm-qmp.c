@@ -33,6 +33,7 @@ typedef struct KVMInfo {
     unsigned n;
     X86CPUObject **cpus;
     char **paths;
+    CpuTopology topo;           /* -smp */
     bool dies;                  /* -smp dies > 1: props carry die-id */
     const char *cpu_type;
     KVMStats *vm_stats;
@@ -54,17 +55,33 @@ static int kvm_info_count(void)
     return kvm_info.n;
 }
 
+static int kvm_info_slots(void)
+{
+    return MAX(kvm_info.topo.max_cpus, kvm_info.n);
+}
+
+/* Slot @i's place in the topology, as -smp lays vCPUs out. */
+static void kvm_info_topology(unsigned i, VcpuInfo *info)
+{
+    const CpuTopology *t = &kvm_info.topo;
+    unsigned threads = MAX(t->threads, 1u), cores = MAX(t->cores, 1u);
+    unsigned dies = MAX(t->dies, 1u);
+
+    info->thread_id_in_core = i % threads;
+    info->core_id = (i / threads) % cores;
+    info->die_id = kvm_info.dies ? (int)((i / threads / cores) % dies) : -1;
+    info->socket_id = i / threads / cores / dies;
+}
+
 static void kvm_info_get(int index, VcpuInfo *info)
 {
-    X86CPUObject *cpu = kvm_info.cpus[index];
-
     info->cpu_index = index;
+    kvm_info_topology(index, info);
+    if ((unsigned)index >= kvm_info.n) {
+        return;                 /* an empty slot */
+    }
     info->qom_path = kvm_info.paths[index];
     info->thread_id = kvm_vcpu_thread_id(kvm_get_vcpu(kvm_info.kvm, index));
-    info->socket_id = cpu->socket_id;
-    info->die_id = kvm_info.dies ? cpu->die_id : -1;
-    info->core_id = cpu->core_id;
-    info->thread_id_in_core = cpu->thread_id;
 }
 
 /*
@@ -91,6 +108,7 @@ static void kvm_info_dump_registers(int index, GString *out)
 
 static VcpuInfoOps kvm_vcpu_info_ops = {
     .count = kvm_info_count,
+    .slots = kvm_info_slots,
     .get = kvm_info_get,
     .dump_registers = kvm_info_dump_registers,
     .hotpluggable = true,
@@ -173,19 +191,17 @@ static void kvm_info_open_stats(void)
 
 /* ---- registration ---- */
 
-/* vCPU @i's place in the topology, as -smp lays vCPUs out. */
-static bool kvm_info_new_cpu(const CpuTopology *t, unsigned i,
-                             X86CPUObject **out, Error **errp)
+static bool kvm_info_new_cpu(unsigned i, X86CPUObject **out, Error **errp)
 {
-    unsigned threads = MAX(t->threads, 1u), cores = MAX(t->cores, 1u);
-    unsigned dies = MAX(t->dies, 1u);
     DeviceState *dev = qdev_new(kvm_info.cpu_type);
     X86CPUObject *cpu = to_x86_cpu(&dev->parent_obj);
+    VcpuInfo v;
 
-    cpu->thread_id = i % threads;
-    cpu->core_id = (i / threads) % cores;
-    cpu->die_id = (i / threads / cores) % dies;
-    cpu->socket_id = i / threads / cores / dies;
+    kvm_info_topology(i, &v);
+    cpu->thread_id = v.thread_id_in_core;
+    cpu->core_id = v.core_id;
+    cpu->die_id = MAX(v.die_id, 0);
+    cpu->socket_id = v.socket_id;
     if (!qdev_realize_and_unref(dev, NULL, errp)) {
         return false;
     }
@@ -196,6 +212,7 @@ static bool kvm_info_new_cpu(const CpuTopology *t, unsigned i,
 bool kvm_accel_info_init(KVMState *kvm, MachineState *ms, Error **errp)
 {
     kvm_info.kvm = kvm;
+    kvm_info.topo = ms->smp;
     kvm_info.dies = ms->smp.dies > 1;
     kvm_info.cpu_type = ms->cpu_model && !strcmp(ms->cpu_model, "host")
                         ? "host-" TYPE_X86_CPU : "qemu64-" TYPE_X86_CPU;
@@ -203,7 +220,7 @@ bool kvm_accel_info_init(KVMState *kvm, MachineState *ms, Error **errp)
     kvm_info.paths = g_new0(char *, kvm_nr_vcpus(kvm));
     kvm_info.vcpu_stats = g_new0(KVMStats *, kvm_nr_vcpus(kvm));
     for (unsigned i = 0; i < kvm_nr_vcpus(kvm); i++) {
-        if (!kvm_info_new_cpu(&ms->smp, i, &kvm_info.cpus[i], errp)) {
+        if (!kvm_info_new_cpu(i, &kvm_info.cpus[i], errp)) {
             return false;
         }
         kvm_info.paths[i] =

@@ -213,16 +213,20 @@ JsonNode *qmp_query_hotpluggable_cpus(Error **errp)
         return NULL;
     }
     arr = json_array_new();
-    n = vcpu_ops->count();
-    for (int i = 0; i < n; i++) {
+    n = vcpu_ops->slots ? vcpu_ops->slots() : vcpu_ops->count();
+    /* QEMU 7.2 lists the slots from the last one down. */
+    for (int i = n - 1; i >= 0; i--) {
         JsonObject *info = json_object_new();
         VcpuInfo v = { 0 };
 
         vcpu_ops->get(i, &v);
-        json_object_set_string_member(info, "type", vcpu_ops->cpu_type);
-        json_object_set_int_member(info, "vcpus-count", 1);
+        /* Members in the order QEMU 7.2 writes them. */
         json_object_set_object_member(info, "props", cpu_props(&v));
-        json_object_set_string_member(info, "qom-path", v.qom_path);
+        json_object_set_int_member(info, "vcpus-count", 1);
+        if (v.qom_path) {
+            json_object_set_string_member(info, "qom-path", v.qom_path);
+        }
+        json_object_set_string_member(info, "type", vcpu_ops->cpu_type);
         json_array_add_object_element(arr, info);
     }
     return node_take_array(arr);

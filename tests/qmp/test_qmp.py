@@ -283,11 +283,11 @@ def test_pc_cpus(t, vm, c):
             types == ['qemu64-x86_64-cpu'] * SMP and sock == list(range(SMP)),
             (types, sock))
     hp = c.cmd('query-hotpluggable-cpus')['return']
-    t.check('query-hotpluggable-cpus lists the plugged vCPUs',
+    t.check('query-hotpluggable-cpus lists the vCPUs, last first as QEMU',
             [(h['type'], h['vcpus-count'], h['qom-path'], h['props'])
              for h in hp] ==
             [('qemu64-x86_64-cpu', 1, x['qom-path'], x['props'])
-             for x in cpus], hp)
+             for x in reversed(cpus)], hp)
     regs = c.cmd('human-monitor-command',
                  {'command-line': 'info registers', 'cpu-index': 1})['return']
     t.check('info registers shows vCPU 1 at the reset vector',
@@ -702,6 +702,7 @@ PC_SAME = [
     ('human-monitor-command', {'command-line': 'info registers',
                                'cpu-index': 1}),
     ('query-stats-schemas', None),
+    ('query-hotpluggable-cpus', None),
     ('query-stats', {'target': 'vcpu', 'providers': [
         {'provider': 'kvm', 'names': ['exits', 'io_exits', 'guest_mode',
                                       'halt_wait_hist']}]}),
@@ -714,9 +715,9 @@ def pc_transcript(binary, tmp):
     """Replies of both VMMs to PC_SAME on a paused -smp 2 pc VM, as text
     with the values that differ by nature (thread ids) masked."""
     # The topology is explicit: QEMU 7.2's pc-i440fx-7.2 reads a bare
-    # -smp 2 as two cores, Quokka as two sockets.
+    # -smp 2 as two cores, Quokka as two sockets.  One slot stays empty.
     args = [binary, '-M', 'pc', '-accel', 'kvm', '-S',
-            '-smp', '2,sockets=1,cores=2,threads=1',
+            '-smp', '2,sockets=1,cores=3,threads=1,maxcpus=3',
             '-display', 'none', '-nodefaults', '-qmp', 'stdio']
     data = ''.join(json.dumps(dict({'execute': n}, **(
         {'arguments': a} if a else {}))) + '\n' for n, a in PC_SAME + [
@@ -740,7 +741,7 @@ def pc_transcript(binary, tmp):
                                   replies[0].get('return', ''))
     for r in replies[1:-1]:
         for res in r.get('return', []):
-            if 'qom-path' in res:
+            if res.get('qom-path'):
                 res['qom-path'] = paths.get(res['qom-path'], res['qom-path'])
     return [json.dumps(r) for r in replies]
 
