@@ -43,28 +43,70 @@ int64_t kvm_vcpu_thread_id(KVMVCPU *cpu)
     return cpu->tid;
 }
 
-/* The descriptor attribute word as QEMU prints it (bits 8-23 of the
- * descriptor's high dword, Intel SDM vol. 3 section 3.4.5). */
+/*
+ * The descriptor attribute word as QEMU prints it (bits 8-23 of the
+ * descriptor's high dword, Intel SDM vol. 3 section 3.4.5); a segment KVM
+ * marks unusable reads as not present.
+ */
 static uint32_t kvm_seg_flags(const struct kvm_segment *sg)
 {
     return (uint32_t)sg->type << 8 | (uint32_t)sg->s << 12 |
-           (uint32_t)sg->dpl << 13 | (uint32_t)sg->present << 15 |
+           (uint32_t)sg->dpl << 13 |
+           (uint32_t)(sg->present && !sg->unusable) << 15 |
            (uint32_t)sg->avl << 20 | (uint32_t)sg->l << 21 |
            (uint32_t)sg->db << 22 | (uint32_t)sg->g << 23;
 }
 
+/* System descriptor types (SDM vol. 3 table 3-2), legacy and IA-32e. */
+static const char *const kvm_sys_type[2][16] = {
+    { "Reserved", "TSS16-avl", "LDT", "TSS16-busy", "CallGate16",
+      "TaskGate", "IntGate16", "TrapGate16", "Reserved", "TSS32-avl",
+      "Reserved", "TSS32-busy", "CallGate32", "Reserved", "IntGate32",
+      "TrapGate32" },
+    { "<hiword>", "Reserved", "LDT", "Reserved", "Reserved", "Reserved",
+      "Reserved", "Reserved", "Reserved", "TSS64-avl", "Reserved",
+      "TSS64-busy", "CallGate64", "Reserved", "IntGate64", "TrapGate64" },
+};
+
+/* The decoded attributes QEMU adds in protected mode ("DPL=0 CS64 [-RA]"). */
+static void kvm_dump_seg_decode(GString *out, const struct kvm_segment *sg,
+                                bool lm)
+{
+    g_string_append_printf(out, " DPL=%d ", sg->dpl);
+    if (!sg->s) {
+        g_string_append(out, kvm_sys_type[lm][sg->type & 15]);
+        return;
+    }
+    if (sg->type & 8) {
+        g_string_append_printf(out, "%s [%c%c",
+                               sg->l ? "CS64" : sg->db ? "CS32" : "CS16",
+                               sg->type & 4 ? 'C' : '-',
+                               sg->type & 2 ? 'R' : '-');
+    } else {
+        g_string_append_printf(out, "%s [%c%c",
+                               sg->db || lm ? "DS  " : "DS16",
+                               sg->type & 4 ? 'E' : '-',
+                               sg->type & 2 ? 'W' : '-');
+    }
+    g_string_append_printf(out, "%c]", sg->type & 1 ? 'A' : '-');
+}
+
 static void kvm_dump_seg(GString *out, const char *name,
-                         const struct kvm_segment *sg, bool lm)
+                         const struct kvm_segment *sg, bool lm, bool pe)
 {
     if (lm) {
-        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x\r\n",
+        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x",
                                name, sg->selector, (uint64_t)sg->base,
                                sg->limit, kvm_seg_flags(sg));
     } else {
-        g_string_append_printf(out, "%-3s=%04x %08x %08x %08x\r\n", name,
+        g_string_append_printf(out, "%-3s=%04x %08x %08x %08x", name,
                                sg->selector, (uint32_t)sg->base, sg->limit,
                                kvm_seg_flags(sg));
     }
+    if (pe && sg->present && !sg->unusable) {
+        kvm_dump_seg_decode(out, sg, lm);
+    }
+    g_string_append(out, "\r\n");
 }
 
 static void kvm_dump_gprs(GString *out, const struct kvm_regs *r, bool lm)
@@ -106,11 +148,13 @@ static void kvm_dump_sregs(GString *out, const struct kvm_sregs *sr, bool lm)
         &sr->es, &sr->cs, &sr->ss, &sr->ds, &sr->fs, &sr->gs,
     };
 
+    bool pe = sr->cr0 & X86_CR0_PE;
+
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-        kvm_dump_seg(out, names[i], segs[i], lm);
+        kvm_dump_seg(out, names[i], segs[i], lm, pe);
     }
-    kvm_dump_seg(out, "LDT", &sr->ldt, lm);
-    kvm_dump_seg(out, "TR", &sr->tr, lm);
+    kvm_dump_seg(out, "LDT", &sr->ldt, lm, pe);
+    kvm_dump_seg(out, "TR", &sr->tr, lm, pe);
     if (lm) {
         g_string_append_printf(out,
             "GDT=     %016llx %08x\r\nIDT=     %016llx %08x\r\n"

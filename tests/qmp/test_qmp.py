@@ -293,6 +293,14 @@ def test_pc_cpus(t, vm, c):
     t.check('info registers shows vCPU 1 at the reset vector',
             regs.startswith('\r\nCPU#1\r\n') and 'EIP=0000fff0' in regs and
             'CS =f000 ffff0000' in regs and 'CR0=60000010' in regs, regs)
+    regs = c.cmd('human-monitor-command',
+                 {'command-line': 'info registers'})['return']
+    t.check('info registers of vCPU 0 at the PVH entry: flat 32-bit '
+            'protected mode, decoded as QEMU does',
+            regs.startswith('\r\nCPU#0\r\n') and
+            ' 00000000 ffffffff 00c09b00 DPL=0 CS32 [-R' in regs and
+            ' 00000000 ffffffff 00c09300 DPL=0 DS   [-W' in regs and
+            'XMM07=' in regs and 'XMM08=' not in regs, regs)
     r = c.cmd('human-monitor-command',
               {'command-line': 'info registers', 'cpu-index': SMP})
     t.check('cpu-index of a missing vCPU is refused as in QEMU',
