@@ -33,10 +33,12 @@ typedef struct KVMInfo {
     unsigned n;
     X86CPUObject **cpus;
     char **paths;
+    CpuTopology topo;           /* -smp */
     bool dies;                  /* -smp dies > 1: props carry die-id */
     const char *cpu_type;
     KVMStats *vm_stats;
     KVMStats **vcpu_stats;
+    char *stats_error;          /* why there are no statistics */
 } KVMInfo;
 
 static KVMInfo kvm_info;
@@ -53,17 +55,33 @@ static int kvm_info_count(void)
     return kvm_info.n;
 }
 
+static int kvm_info_slots(void)
+{
+    return MAX(kvm_info.topo.max_cpus, kvm_info.n);
+}
+
+/* Slot @i's place in the topology, as -smp lays vCPUs out. */
+static void kvm_info_topology(unsigned i, VcpuInfo *info)
+{
+    const CpuTopology *t = &kvm_info.topo;
+    unsigned threads = MAX(t->threads, 1u), cores = MAX(t->cores, 1u);
+    unsigned dies = MAX(t->dies, 1u);
+
+    info->thread_id_in_core = i % threads;
+    info->core_id = (i / threads) % cores;
+    info->die_id = kvm_info.dies ? (int)((i / threads / cores) % dies) : -1;
+    info->socket_id = i / threads / cores / dies;
+}
+
 static void kvm_info_get(int index, VcpuInfo *info)
 {
-    X86CPUObject *cpu = kvm_info.cpus[index];
-
     info->cpu_index = index;
+    kvm_info_topology(index, info);
+    if ((unsigned)index >= kvm_info.n) {
+        return;                 /* an empty slot */
+    }
     info->qom_path = kvm_info.paths[index];
     info->thread_id = kvm_vcpu_thread_id(kvm_get_vcpu(kvm_info.kvm, index));
-    info->socket_id = cpu->socket_id;
-    info->die_id = kvm_info.dies ? cpu->die_id : -1;
-    info->core_id = cpu->core_id;
-    info->thread_id_in_core = cpu->thread_id;
 }
 
 /*
@@ -90,6 +108,7 @@ static void kvm_info_dump_registers(int index, GString *out)
 
 static VcpuInfoOps kvm_vcpu_info_ops = {
     .count = kvm_info_count,
+    .slots = kvm_info_slots,
     .get = kvm_info_get,
     .dump_registers = kvm_info_dump_registers,
     .hotpluggable = true,
@@ -102,31 +121,26 @@ static void kvm_stats_to_desc(const KVMStatsDesc *k, StatsDesc *d)
     d->name = k->name;
     d->kind = (k->flags & KVM_STATS_TYPE_MASK) >> KVM_STATS_TYPE_SHIFT;
     d->unit = (k->flags & KVM_STATS_UNIT_MASK) >> KVM_STATS_UNIT_SHIFT;
-    d->base = (k->flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW2 ? 2
-                                                                      : 10;
+    /* As QEMU: the base is given only where it scales something. */
+    d->base = !k->exponent ? 0
+              : (k->flags & KVM_STATS_BASE_MASK) == KVM_STATS_BASE_POW2 ? 2
+              : 10;
     d->exponent = k->exponent;
     d->bucket_size = k->bucket_size;
 }
 
-static bool kvm_info_emit(KVMStats **cache, KVMStats *(*open)(void *, Error **),
-                          void *obj, StatsSink *sink, const char *qom_path,
-                          Error **errp)
+static bool kvm_info_emit(KVMStats *st, StatsSink *sink,
+                          const char *qom_path, Error **errp)
 {
-    g_autofree uint64_t *data = NULL;
+    g_autofree uint64_t *data = g_new(uint64_t, kvm_stats_data_len(st));
 
-    if (!*cache) {
-        *cache = open(obj, errp);
-        if (!*cache) {
-            return false;
-        }
-    }
-    data = g_new(uint64_t, kvm_stats_data_len(*cache));
-    if (!kvm_stats_read(*cache, data, errp)) {
+    if (!kvm_stats_read(st, data, errp)) {
         return false;
     }
     stats_sink_begin(sink, qom_path);
-    for (unsigned i = 0; i < kvm_stats_count(*cache); i++) {
-        const KVMStatsDesc *k = kvm_stats_desc(*cache, i);
+    /* Last descriptor first, the order QEMU 7.2 lists them in. */
+    for (unsigned i = kvm_stats_count(st); i-- > 0;) {
+        const KVMStatsDesc *k = kvm_stats_desc(st, i);
         StatsDesc d;
 
         kvm_stats_to_desc(k, &d);
@@ -135,48 +149,59 @@ static bool kvm_info_emit(KVMStats **cache, KVMStats *(*open)(void *, Error **),
     return true;
 }
 
-static KVMStats *kvm_info_open_vm(void *obj, Error **errp)
-{
-    return kvm_stats_open_vm(obj, errp);
-}
-
-static KVMStats *kvm_info_open_vcpu(void *obj, Error **errp)
-{
-    return kvm_stats_open_vcpu(obj, errp);
-}
-
 static bool kvm_info_stats(StatsScope scope, StatsSink *sink, void *opaque,
                            Error **errp)
 {
-    if (scope == STATS_SCOPE_VM) {
-        return kvm_info_emit(&kvm_info.vm_stats, kvm_info_open_vm,
-                             kvm_info.kvm, sink, NULL, errp);
+    if (kvm_info.stats_error) {
+        error_setg(errp, "%s", kvm_info.stats_error);
+        return false;
     }
-    for (unsigned i = 0; i < kvm_info.n; i++) {
-        if (!kvm_info_emit(&kvm_info.vcpu_stats[i], kvm_info_open_vcpu,
-                           kvm_get_vcpu(kvm_info.kvm, i), sink,
-                           kvm_info.paths[i], errp)) {
+    if (scope == STATS_SCOPE_VM) {
+        return kvm_info_emit(kvm_info.vm_stats, sink, NULL, errp);
+    }
+    /* Last vCPU first, as QEMU 7.2 lists them. */
+    for (unsigned i = kvm_info.n; i-- > 0;) {
+        if (!kvm_info_emit(kvm_info.vcpu_stats[i], sink, kvm_info.paths[i],
+                           errp)) {
             return false;
         }
     }
     return true;
 }
 
+/*
+ * KVM_GET_STATS_FD on a vCPU is a vCPU ioctl: it waits for KVM_RUN to
+ * return, which a busy guest may never do.  So the files are opened
+ * here, while the vCPUs are parked, and only read (pread) afterwards.
+ */
+static void kvm_info_open_stats(void)
+{
+    Error *err = NULL;
+
+    kvm_info.vm_stats = kvm_stats_open_vm(kvm_info.kvm, &err);
+    for (unsigned i = 0; !err && i < kvm_info.n; i++) {
+        kvm_info.vcpu_stats[i] =
+            kvm_stats_open_vcpu(kvm_get_vcpu(kvm_info.kvm, i), &err);
+    }
+    if (err) {
+        kvm_info.stats_error = g_strdup(error_get_pretty(err));
+        error_free(err);
+    }
+}
+
 /* ---- registration ---- */
 
-/* vCPU @i's place in the topology, as -smp lays vCPUs out. */
-static bool kvm_info_new_cpu(const CpuTopology *t, unsigned i,
-                             X86CPUObject **out, Error **errp)
+static bool kvm_info_new_cpu(unsigned i, X86CPUObject **out, Error **errp)
 {
-    unsigned threads = MAX(t->threads, 1u), cores = MAX(t->cores, 1u);
-    unsigned dies = MAX(t->dies, 1u);
     DeviceState *dev = qdev_new(kvm_info.cpu_type);
     X86CPUObject *cpu = to_x86_cpu(&dev->parent_obj);
+    VcpuInfo v;
 
-    cpu->thread_id = i % threads;
-    cpu->core_id = (i / threads) % cores;
-    cpu->die_id = (i / threads / cores) % dies;
-    cpu->socket_id = i / threads / cores / dies;
+    kvm_info_topology(i, &v);
+    cpu->thread_id = v.thread_id_in_core;
+    cpu->core_id = v.core_id;
+    cpu->die_id = MAX(v.die_id, 0);
+    cpu->socket_id = v.socket_id;
     if (!qdev_realize_and_unref(dev, NULL, errp)) {
         return false;
     }
@@ -187,6 +212,7 @@ static bool kvm_info_new_cpu(const CpuTopology *t, unsigned i,
 bool kvm_accel_info_init(KVMState *kvm, MachineState *ms, Error **errp)
 {
     kvm_info.kvm = kvm;
+    kvm_info.topo = ms->smp;
     kvm_info.dies = ms->smp.dies > 1;
     kvm_info.cpu_type = ms->cpu_model && !strcmp(ms->cpu_model, "host")
                         ? "host-" TYPE_X86_CPU : "qemu64-" TYPE_X86_CPU;
@@ -194,13 +220,14 @@ bool kvm_accel_info_init(KVMState *kvm, MachineState *ms, Error **errp)
     kvm_info.paths = g_new0(char *, kvm_nr_vcpus(kvm));
     kvm_info.vcpu_stats = g_new0(KVMStats *, kvm_nr_vcpus(kvm));
     for (unsigned i = 0; i < kvm_nr_vcpus(kvm); i++) {
-        if (!kvm_info_new_cpu(&ms->smp, i, &kvm_info.cpus[i], errp)) {
+        if (!kvm_info_new_cpu(i, &kvm_info.cpus[i], errp)) {
             return false;
         }
         kvm_info.paths[i] =
             object_get_canonical_path(&kvm_info.cpus[i]->parent_obj.parent_obj);
         kvm_info.n = i + 1;
     }
+    kvm_info_open_stats();
     kvm_vcpu_info_ops.cpu_type = kvm_info.cpu_type;
     vcpu_info_register(&kvm_vcpu_info_ops);
     stats_register_provider("kvm", kvm_info_stats, NULL);

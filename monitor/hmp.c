@@ -213,6 +213,8 @@ static void info_registers(GString *out, int64_t cpu_index)
         g_string_append(out, "CPU is not valid\r\n");
         return;
     }
+    g_string_append_printf(out, "\r\nCPU#%" G_GINT64_FORMAT "\r\n",
+                           cpu_index);
     if (ops->dump_registers) {
         ops->dump_registers((int)cpu_index, out);
     }
@@ -289,8 +291,15 @@ JsonNode *qmp_human_monitor_command(const char *command_line,
     g_autofree char *line = g_strstrip(g_strdup(command_line));
     g_auto(GStrv) words = g_strsplit_set(line, " \t", -1);
     g_autoptr(GString) out = g_string_new(NULL);
+    const VcpuInfoOps *ops = vcpu_info_get_ops();
     JsonNode *n;
 
+    /* As QEMU: the monitor's CPU must exist before the line is run. */
+    if (has_cpu_index && (!ops || cpu_index < 0 ||
+                          cpu_index >= ops->count())) {
+        error_setg(errp, "Parameter 'cpu-index' expects a CPU number");
+        return NULL;
+    }
     if (!*line) {
         /* Empty line: no output, as in QEMU. */
     } else if (!strcmp(words[0], "info") || !strcmp(words[0], "i")) {

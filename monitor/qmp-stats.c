@@ -93,12 +93,13 @@ void stats_sink_begin(StatsSink *sink, const char *qom_path)
         if (!sink->skip) {
             sink->res = json_object_new();
             sink->cur = json_array_new();
+            /* Members in the order QEMU 7.2 writes them. */
             json_object_set_string_member(sink->res, "provider",
                                           sink->provider);
+            json_object_set_array_member(sink->res, "stats", sink->cur);
             json_object_set_string_member(sink->res, "target",
                                           sink->scope == STATS_SCOPE_VCPU
                                           ? "vcpu" : "vm");
-            json_object_set_array_member(sink->res, "stats", sink->cur);
         }
         return;
     }
@@ -108,21 +109,22 @@ void stats_sink_begin(StatsSink *sink, const char *qom_path)
     if (sink->skip) {
         return;
     }
+    /* Members in the order QEMU 7.2 writes them. */
     sink->res = json_object_new();
     sink->cur = json_array_new();
     json_object_set_string_member(sink->res, "provider", sink->provider);
+    json_object_set_array_member(sink->res, "stats", sink->cur);
     if (qom_path) {
         json_object_set_string_member(sink->res, "qom-path", qom_path);
     }
-    json_object_set_array_member(sink->res, "stats", sink->cur);
 }
 
 static void stats_schema_add(StatsSink *sink, const StatsDesc *d)
 {
     JsonObject *st = json_object_new();
 
+    /* Members in the order QEMU 7.2 writes them. */
     json_object_set_string_member(st, "name", d->name);
-    json_object_set_string_member(st, "type", stats_kind_names[d->kind]);
     if (d->unit != STATS_UNIT_NONE) {
         json_object_set_string_member(st, "unit", stats_unit_names[d->unit]);
     }
@@ -133,6 +135,7 @@ static void stats_schema_add(StatsSink *sink, const StatsDesc *d)
     if (d->bucket_size) {
         json_object_set_int_member(st, "bucket-size", d->bucket_size);
     }
+    json_object_set_string_member(st, "type", stats_kind_names[d->kind]);
     json_array_add_object_element(sink->cur, st);
 }
 
@@ -261,7 +264,8 @@ JsonNode *qmp_query_stats(int target, bool has_providers,
 JsonNode *qmp_query_stats_schemas(bool has_provider, int provider,
                                   Error **errp)
 {
-    static const StatsScope scopes[] = { STATS_SCOPE_VM, STATS_SCOPE_VCPU };
+    /* QEMU 7.2 lists the vCPU schema first. */
+    static const StatsScope scopes[] = { STATS_SCOPE_VCPU, STATS_SCOPE_VM };
     StatsSink sink = { .results = json_array_new(), .schema = true };
     JsonNode *n;
 

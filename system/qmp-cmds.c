@@ -171,12 +171,13 @@ static JsonObject *cpu_props(const VcpuInfo *v)
 {
     JsonObject *props = json_object_new();
 
-    json_object_set_int_member(props, "socket-id", v->socket_id);
+    /* Members in the order QEMU 7.2 writes them. */
+    json_object_set_int_member(props, "core-id", v->core_id);
+    json_object_set_int_member(props, "thread-id", v->thread_id_in_core);
     if (v->die_id >= 0) {
         json_object_set_int_member(props, "die-id", v->die_id);
     }
-    json_object_set_int_member(props, "core-id", v->core_id);
-    json_object_set_int_member(props, "thread-id", v->thread_id_in_core);
+    json_object_set_int_member(props, "socket-id", v->socket_id);
     return props;
 }
 
@@ -190,10 +191,11 @@ JsonNode *qmp_query_cpus_fast(Error **errp)
         VcpuInfo v = { 0 };
 
         vcpu_ops->get(i, &v);
-        json_object_set_int_member(info, "cpu-index", v.cpu_index);
-        json_object_set_string_member(info, "qom-path", v.qom_path);
+        /* Members in the order QEMU 7.2 writes them. */
         json_object_set_int_member(info, "thread-id", v.thread_id);
         json_object_set_object_member(info, "props", cpu_props(&v));
+        json_object_set_string_member(info, "qom-path", v.qom_path);
+        json_object_set_int_member(info, "cpu-index", v.cpu_index);
         json_object_set_string_member(info, "target", "x86_64");
         json_array_add_object_element(arr, info);
     }
@@ -211,16 +213,20 @@ JsonNode *qmp_query_hotpluggable_cpus(Error **errp)
         return NULL;
     }
     arr = json_array_new();
-    n = vcpu_ops->count();
-    for (int i = 0; i < n; i++) {
+    n = vcpu_ops->slots ? vcpu_ops->slots() : vcpu_ops->count();
+    /* QEMU 7.2 lists the slots from the last one down. */
+    for (int i = n - 1; i >= 0; i--) {
         JsonObject *info = json_object_new();
         VcpuInfo v = { 0 };
 
         vcpu_ops->get(i, &v);
-        json_object_set_string_member(info, "type", vcpu_ops->cpu_type);
-        json_object_set_int_member(info, "vcpus-count", 1);
+        /* Members in the order QEMU 7.2 writes them. */
         json_object_set_object_member(info, "props", cpu_props(&v));
-        json_object_set_string_member(info, "qom-path", v.qom_path);
+        json_object_set_int_member(info, "vcpus-count", 1);
+        if (v.qom_path) {
+            json_object_set_string_member(info, "qom-path", v.qom_path);
+        }
+        json_object_set_string_member(info, "type", vcpu_ops->cpu_type);
         json_array_add_object_element(arr, info);
     }
     return node_take_array(arr);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the monitor asks of KVM vCPUs: their host thread ids and a register
- * dump in the layout of QEMU's "info registers" (KVM_GET_REGS, KVM_GET_SREGS,
- * KVM_GET_MP_STATE and KVM_GET_VCPU_EVENTS on the vCPU fd).
+ * dump in the layout of QEMU's "info registers" (KVM_GET_REGS, _SREGS,
+ * _FPU, _DEBUGREGS, _MP_STATE and _VCPU_EVENTS on the vCPU fd).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "kvm-internal.h"
@@ -20,6 +21,16 @@
 #define X86_CR0_PE      0x1
 #define X86_EFER_LMA    0x400
 
+static uint64_t ldq_le(const uint8_t *p)
+{
+    return ldn_le_p(p, 8);
+}
+
+static uint16_t lduw_le(const uint8_t *p)
+{
+    return ldn_le_p(p, 2);
+}
+
 int64_t kvm_vcpu_thread_id(KVMVCPU *cpu)
 {
     KVMState *s = cpu->s;
@@ -32,28 +43,70 @@ int64_t kvm_vcpu_thread_id(KVMVCPU *cpu)
     return cpu->tid;
 }
 
-/* The descriptor attribute word as QEMU prints it (bits 8-23 of the
- * descriptor's high dword, Intel SDM vol. 3 section 3.4.5). */
+/*
+ * The descriptor attribute word as QEMU prints it (bits 8-23 of the
+ * descriptor's high dword, Intel SDM vol. 3 section 3.4.5); a segment KVM
+ * marks unusable reads as not present.
+ */
 static uint32_t kvm_seg_flags(const struct kvm_segment *sg)
 {
     return (uint32_t)sg->type << 8 | (uint32_t)sg->s << 12 |
-           (uint32_t)sg->dpl << 13 | (uint32_t)sg->present << 15 |
+           (uint32_t)sg->dpl << 13 |
+           (uint32_t)(sg->present && !sg->unusable) << 15 |
            (uint32_t)sg->avl << 20 | (uint32_t)sg->l << 21 |
            (uint32_t)sg->db << 22 | (uint32_t)sg->g << 23;
 }
 
+/* System descriptor types (SDM vol. 3 table 3-2), legacy and IA-32e. */
+static const char *const kvm_sys_type[2][16] = {
+    { "Reserved", "TSS16-avl", "LDT", "TSS16-busy", "CallGate16",
+      "TaskGate", "IntGate16", "TrapGate16", "Reserved", "TSS32-avl",
+      "Reserved", "TSS32-busy", "CallGate32", "Reserved", "IntGate32",
+      "TrapGate32" },
+    { "<hiword>", "Reserved", "LDT", "Reserved", "Reserved", "Reserved",
+      "Reserved", "Reserved", "Reserved", "TSS64-avl", "Reserved",
+      "TSS64-busy", "CallGate64", "Reserved", "IntGate64", "TrapGate64" },
+};
+
+/* The decoded attributes QEMU adds in protected mode ("DPL=0 CS64 [-RA]"). */
+static void kvm_dump_seg_decode(GString *out, const struct kvm_segment *sg,
+                                bool lm)
+{
+    g_string_append_printf(out, " DPL=%d ", sg->dpl);
+    if (!sg->s) {
+        g_string_append(out, kvm_sys_type[lm][sg->type & 15]);
+        return;
+    }
+    if (sg->type & 8) {
+        g_string_append_printf(out, "%s [%c%c",
+                               sg->l ? "CS64" : sg->db ? "CS32" : "CS16",
+                               sg->type & 4 ? 'C' : '-',
+                               sg->type & 2 ? 'R' : '-');
+    } else {
+        g_string_append_printf(out, "%s [%c%c",
+                               sg->db || lm ? "DS  " : "DS16",
+                               sg->type & 4 ? 'E' : '-',
+                               sg->type & 2 ? 'W' : '-');
+    }
+    g_string_append_printf(out, "%c]", sg->type & 1 ? 'A' : '-');
+}
+
 static void kvm_dump_seg(GString *out, const char *name,
-                         const struct kvm_segment *sg, bool lm)
+                         const struct kvm_segment *sg, bool lm, bool pe)
 {
     if (lm) {
-        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x\r\n",
+        g_string_append_printf(out, "%-3s=%04x %016" PRIx64 " %08x %08x",
                                name, sg->selector, (uint64_t)sg->base,
                                sg->limit, kvm_seg_flags(sg));
     } else {
-        g_string_append_printf(out, "%-3s=%04x %08x %08x %08x\r\n", name,
+        g_string_append_printf(out, "%-3s=%04x %08x %08x %08x", name,
                                sg->selector, (uint32_t)sg->base, sg->limit,
                                kvm_seg_flags(sg));
     }
+    if (pe && sg->present && !sg->unusable) {
+        kvm_dump_seg_decode(out, sg, lm);
+    }
+    g_string_append(out, "\r\n");
 }
 
 static void kvm_dump_gprs(GString *out, const struct kvm_regs *r, bool lm)
@@ -95,11 +148,13 @@ static void kvm_dump_sregs(GString *out, const struct kvm_sregs *sr, bool lm)
         &sr->es, &sr->cs, &sr->ss, &sr->ds, &sr->fs, &sr->gs,
     };
 
+    bool pe = sr->cr0 & X86_CR0_PE;
+
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-        kvm_dump_seg(out, names[i], segs[i], lm);
+        kvm_dump_seg(out, names[i], segs[i], lm, pe);
     }
-    kvm_dump_seg(out, "LDT", &sr->ldt, lm);
-    kvm_dump_seg(out, "TR", &sr->tr, lm);
+    kvm_dump_seg(out, "LDT", &sr->ldt, lm, pe);
+    kvm_dump_seg(out, "TR", &sr->tr, lm, pe);
     if (lm) {
         g_string_append_printf(out,
             "GDT=     %016llx %08x\r\nIDT=     %016llx %08x\r\n"
@@ -114,14 +169,41 @@ static void kvm_dump_sregs(GString *out, const struct kvm_sregs *sr, bool lm)
             sr->idt.limit, (uint32_t)sr->cr0, (uint32_t)sr->cr2,
             (uint32_t)sr->cr3, (uint32_t)sr->cr4);
     }
-    g_string_append_printf(out, "EFER=%016llx APIC_BASE=%016llx\r\n",
-                           sr->efer, sr->apic_base);
+}
+
+static void kvm_dump_debugregs(GString *out, const struct kvm_debugregs *d)
+{
+    for (int i = 0; i < 4; i++) {
+        g_string_append_printf(out, "DR%d=%016llx ", i, d->db[i]);
+    }
+    g_string_append_printf(out, "\r\nDR6=%016llx DR7=%016llx\r\n", d->dr6,
+                           d->dr7);
+}
+
+static void kvm_dump_fpu(GString *out, const struct kvm_fpu *f, bool lm)
+{
+    g_string_append_printf(out, "FCW=%04x FSW=%04x [ST=%d] FTW=%02x "
+                           "MXCSR=%08x\r\n", f->fcw, f->fsw,
+                           (f->fsw >> 11) & 7, f->ftwx, f->mxcsr);
+    for (int i = 0; i < 8; i++) {
+        /* 64-bit mantissa, then sign and exponent (80-bit format). */
+        g_string_append_printf(out, "FPR%d=%016" PRIx64 " %04x%s", i,
+                               ldq_le(f->fpr[i]), lduw_le(f->fpr[i] + 8),
+                               i & 1 ? "\r\n" : " ");
+    }
+    for (int i = 0; i < (lm ? 16 : 8); i++) {
+        g_string_append_printf(out, "XMM%02d=%016" PRIx64 " %016" PRIx64 "%s",
+                               i, ldq_le(f->xmm[i] + 8), ldq_le(f->xmm[i]),
+                               i & 1 ? "\r\n" : " ");
+    }
 }
 
 bool kvm_vcpu_dump_registers(KVMVCPU *cpu, GString *out, Error **errp)
 {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
+    struct kvm_debugregs dregs = { 0 };
+    struct kvm_fpu fpu;
     struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
     struct kvm_vcpu_events ev = { 0 };
     bool lm;
@@ -143,6 +225,14 @@ bool kvm_vcpu_dump_registers(KVMVCPU *cpu, GString *out, Error **errp)
     if (ioctl(cpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0) {
         ev.interrupt.shadow = 0;
     }
+    if (ioctl(cpu->fd, KVM_GET_FPU, &fpu) < 0) {
+        error_setg_errno(errp, errno, "vCPU %u: KVM_GET_FPU failed",
+                         cpu->index);
+        return false;
+    }
+    if (ioctl(cpu->fd, KVM_GET_DEBUGREGS, &dregs) < 0) {
+        memset(&dregs, 0, sizeof(dregs));
+    }
     lm = sregs.efer & X86_EFER_LMA;
     kvm_dump_gprs(out, &regs, lm);
     g_string_append_printf(out, " CPL=%d II=%d A20=1 SMM=%d HLT=%d\r\n",
@@ -151,6 +241,9 @@ bool kvm_vcpu_dump_registers(KVMVCPU *cpu, GString *out, Error **errp)
                            ev.smi.smm ? 1 : 0,
                            mp.mp_state == KVM_MP_STATE_HALTED);
     kvm_dump_sregs(out, &sregs, lm);
+    kvm_dump_debugregs(out, &dregs);
+    g_string_append_printf(out, "EFER=%016llx\r\n", sregs.efer);
+    kvm_dump_fpu(out, &fpu, lm);
     return true;
 }
 

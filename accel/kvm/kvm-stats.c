@@ -119,18 +119,10 @@ static bool kvm_stats_load(KVMStats *st, Error **errp)
     return true;
 }
 
-static KVMStats *kvm_stats_open_fd(int obj_fd, const char *device,
-                                   const char *what, Error **errp)
+KVMStats *kvm_stats_open_file(int fd, const char *device, Error **errp)
 {
-    KVMStats *st;
-    int fd = ioctl(obj_fd, KVM_GET_STATS_FD, 0);
+    KVMStats *st = g_new0(KVMStats, 1);
 
-    if (fd < 0) {
-        error_setg_errno(errp, errno, "%s offers no binary statistics for "
-                         "the %s (KVM_GET_STATS_FD)", device, what);
-        return NULL;
-    }
-    st = g_new0(KVMStats, 1);
     st->fd = fd;
     st->device = g_strdup(device);
     if (!kvm_stats_load(st, errp)) {
@@ -138,6 +130,19 @@ static KVMStats *kvm_stats_open_fd(int obj_fd, const char *device,
         return NULL;
     }
     return st;
+}
+
+static KVMStats *kvm_stats_open_fd(int obj_fd, const char *device,
+                                   const char *what, Error **errp)
+{
+    int fd = ioctl(obj_fd, KVM_GET_STATS_FD, 0);
+
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "%s offers no binary statistics for "
+                         "the %s (KVM_GET_STATS_FD)", device, what);
+        return NULL;
+    }
+    return kvm_stats_open_file(fd, device, errp);
 }
 
 KVMStats *kvm_stats_open_vm(KVMState *s, Error **errp)

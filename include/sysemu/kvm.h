@@ -213,6 +213,8 @@ typedef struct KVMStatsDesc {
 
 KVMStats *kvm_stats_open_vm(KVMState *s, Error **errp);
 KVMStats *kvm_stats_open_vcpu(KVMVCPU *cpu, Error **errp);
+/* The same over a stats file @fd, which it takes (closed on failure too). */
+KVMStats *kvm_stats_open_file(int fd, const char *device, Error **errp);
 unsigned kvm_stats_count(const KVMStats *st);
 const KVMStatsDesc *kvm_stats_desc(const KVMStats *st, unsigned i);
 size_t kvm_stats_data_len(const KVMStats *st);
