@@ -654,16 +654,20 @@ static bool check_smp(MachineClass *mc, CpuTopology *topo, Error **errp)
                    "on the pc machine");
         return false;
     }
-    /* QEMU's rule: fill missing values preferring sockets, then cores. */
+    /*
+     * Missing values are filled preferring cores over sockets, as QEMU 7.2
+     * does for its current machine types: "-smp 2" is one socket with two
+     * cores.
+     */
     maxcpus = maxcpus ? maxcpus : cpus;
     threads = threads ? threads : 1;
     if (!maxcpus) {
         maxcpus = (sockets ? sockets : 1) * (cores ? cores : 1) * threads;
     }
     if (!sockets) {
-        cores = cores ? cores : 1;
-        sockets = MAX(1, maxcpus / (cores * threads));
-    } else if (!cores) {
+        sockets = cores ? MAX(1, maxcpus / (cores * threads)) : 1;
+    }
+    if (!cores) {
         cores = MAX(1, maxcpus / (sockets * threads));
     }
     if (!cpus) {

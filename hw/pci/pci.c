@@ -255,9 +255,11 @@ static void pci_config_init(PCIDevice *dev)
     pci_set_word(dev->config + PCI_DEVICE_ID, pc->device_id);
     dev->config[PCI_REVISION_ID] = pc->revision;
     pci_set_word(dev->config + PCI_CLASS_DEVICE, pc->class_id);
+    /* QEMU's default subsystem for its machine's functions (Red Hat). */
     pci_set_word(dev->config + PCI_SUBSYSTEM_VENDOR_ID,
-                 pc->subsystem_vendor_id);
-    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, pc->subsystem_id);
+                 pc->subsystem_vendor_id ? pc->subsystem_vendor_id : 0x1af4);
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID,
+                 pc->subsystem_vendor_id ? pc->subsystem_id : 0x1100);
     if (dev->multifunction) {
         dev->config[PCI_HEADER_TYPE] |= PCI_HEADER_TYPE_MULTI_FUNCTION;
     }
