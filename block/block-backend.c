@@ -265,7 +265,8 @@ int blk_block_status(BlockBackend *blk, int64_t offset, int64_t bytes,
         bs = bs->backing;
         d++;
     }
-    *depth = d;
+    /* Not allocated anywhere: reported at the bottom layer, as QEMU does. */
+    *depth = MAX(d - 1, 0);
     *pnum = bytes;
     *map = 0;
     *file = NULL;

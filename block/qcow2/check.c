@@ -347,6 +347,15 @@ int qcow2_check(BlockDriverState *bs, BdrvCheckResult *res, int fix)
         again.corruptions_fixed = res->corruptions_fixed;
         *res = again;
     }
+    if (ret >= 0 && fix && !res->corruptions &&
+        (s->incompatible_features & (QCOW2_INCOMPAT_CORRUPT |
+                                     QCOW2_INCOMPAT_DIRTY))) {
+        /* Consistent again: the image may be used normally. */
+        s->incompatible_features &= ~(QCOW2_INCOMPAT_CORRUPT |
+                                      QCOW2_INCOMPAT_DIRTY);
+        ret = qcow2_update_header(bs);
+        s->corrupt_reported = false;
+    }
     g_mutex_unlock(&s->meta_lock);
     g_rw_lock_writer_unlock(&s->io_lock);
     return ret;

@@ -469,8 +469,8 @@ int qcow2_zero_clusters(BlockDriverState *bs, int64_t offset, int64_t bytes,
 {
     BDRVQcow2State *s = bs->opaque;
     bool backing = qcow2_has_backing(bs);
-    bool unalloc = mode == QCOW2_UNALLOCATE ||
-                   (mode == QCOW2_DISCARD && !backing);
+    /* Without a backing file, unallocated clusters read as zeroes too. */
+    bool unalloc = mode == QCOW2_UNALLOCATE || !backing;
     uint64_t zero_e, zero_bm;
     int ret = 0;
 

@@ -119,7 +119,7 @@ static bool qcow2_write_minimal(const char *filename, const Qcow2Header *h,
 static int qcow2_preallocate(BlockDriverState *bs, PreallocMode mode)
 {
     BDRVQcow2State *s = bs->opaque;
-    int64_t offset = 0;
+    int64_t offset = 0, end = 0;
     int ret = 0;
 
     g_mutex_lock(&s->meta_lock);
@@ -138,6 +138,8 @@ static int qcow2_preallocate(BlockDriverState *bs, PreallocMode mode)
         host = qcow2_alloc_clusters(bs, n);
         if (host < 0) {
             ret = host;
+        } else {
+            end = MAX(end, host + (n << s->cluster_bits));
         }
         for (int64_t i = 0; ret >= 0 && i < n; i++) {
             t[(idx + i) * s->l2_entry_words] =
@@ -163,8 +165,6 @@ static int qcow2_preallocate(BlockDriverState *bs, PreallocMode mode)
     }
     if (ret >= 0) {
         /* Data clusters past the last metadata: make the file cover them. */
-        int64_t end = s->free_cluster_index << s->cluster_bits;
-
         if (bdrv_getlength(bs->file) < end &&
             ftruncate(file_get_fd(bs->file), end) < 0) {
             ret = -errno;

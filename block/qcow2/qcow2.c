@@ -63,6 +63,10 @@ bool qcow2_parse_header(const uint8_t *buf, size_t len, Qcow2Header *h,
                         Error **errp)
 {
     memset(h, 0, sizeof(*h));
+    if (len >= 4 && len < QCOW2_V2_HEADER_SIZE && be32(buf) == QCOW_MAGIC) {
+        error_setg(errp, "qcow2 header is truncated (%zu bytes)", len);
+        return false;
+    }
     if (len < QCOW2_V2_HEADER_SIZE || be32(buf) != QCOW_MAGIC) {
         error_setg(errp, "Image is not in qcow2 format");
         return false;
@@ -94,7 +98,7 @@ bool qcow2_parse_header(const uint8_t *buf, size_t len, Qcow2Header *h,
     }
     if (h->version == 3) {
         if (len < QCOW2_V3_HEADER_SIZE) {
-            error_setg(errp, "qcow2 header too short");
+            error_setg(errp, "qcow2 header is truncated (%zu bytes)", len);
             return false;
         }
         h->incompatible_features = be64(buf + 72);
@@ -268,7 +272,7 @@ static bool qcow2_check_features(BlockDriverState *bs, const Qcow2Header *h,
         return false;
     }
     if ((h->incompatible_features & QCOW2_INCOMPAT_CORRUPT) &&
-        !bs->read_only) {
+        !bs->read_only && !bs->opts.for_repair) {
         error_setg(errp, "qcow2: Image is corrupt; cannot be opened "
                    "read/write");
         error_append_hint(errp, "Run 'quokka-img check -r all' to repair "
@@ -504,7 +508,8 @@ bool qcow2_open(BlockDriverState *bs, const BlockOpenOptions *opts,
     if (bs->read_only) {
         return true;
     }
-    if (s->incompatible_features & QCOW2_INCOMPAT_DIRTY) {
+    if ((s->incompatible_features & QCOW2_INCOMPAT_DIRTY) &&
+        !bs->opts.for_repair) {
         BdrvCheckResult res = { 0 };
 
         /* Lazy refcounts left stale counts behind: rebuild them. */

@@ -223,42 +223,37 @@ out:
 }
 
 /*
- * Makes sure a refcount block covers @cluster_index.  A missing block is
- * placed at @cluster_index itself (free, since its block is missing) and
- * counts itself; *used_it tells the caller to pick another cluster.
+ * Creates the missing refcount block @idx at host cluster @at, which must be
+ * free.  When @at lies in the range of block @idx the block counts itself;
+ * otherwise the block covering @at must exist and counts it.
  */
-static int ensure_refblock(BlockDriverState *bs, int64_t cluster_index,
-                           bool *used_it)
+static int create_refblock(BlockDriverState *bs, uint64_t idx, int64_t at)
 {
     BDRVQcow2State *s = bs->opaque;
-    uint64_t idx = cluster_index >> s->refcount_block_bits;
-    uint64_t off = (uint64_t)cluster_index << s->cluster_bits;
+    uint64_t off = (uint64_t)at << s->cluster_bits;
+    bool self = ((uint64_t)at >> s->refcount_block_bits) == idx;
     void *block;
     int ret;
 
-    *used_it = false;
-    if (idx >= s->refcount_table_size) {
-        ret = grow_reftable(bs, idx);
-        if (ret < 0) {
-            return ret;
-        }
-        *used_it = true;    /* allocation hints moved: rescan */
-        return 0;
-    }
-    if (s->refcount_table[idx]) {
-        return 0;
-    }
     ret = qcow2_check_overlap(bs, off, s->cluster_size, 0);
     if (ret < 0) {
         return ret;
+    }
+    if (!self) {
+        ret = qcow2_update_refcount(bs, off, s->cluster_size, 1);
+        if (ret < 0) {
+            return ret;
+        }
     }
     ret = qcow2_cache_get_empty(bs, s->refblock_cache, off, &block);
     if (ret < 0) {
         return ret;
     }
     memset(block, 0, s->cluster_size);
-    qcow2_refcount_write(s, block, cluster_index &
-                         ((1 << s->refcount_block_bits) - 1), 1);
+    if (self) {
+        qcow2_refcount_write(s, block, at &
+                             ((1 << s->refcount_block_bits) - 1), 1);
+    }
     qcow2_cache_mark_dirty(s->refblock_cache, block);
     qcow2_cache_put(s->refblock_cache, &block);
     /* The block must be on disk before the table points to it. */
@@ -269,8 +264,48 @@ static int ensure_refblock(BlockDriverState *bs, int64_t cluster_index,
     if (ret >= 0) {
         ret = reftable_set(bs, idx, off);
     }
-    *used_it = true;
     return ret;
+}
+
+/* Refcount of a cluster for allocation: no block yet means free. */
+static int peek_refcount(BlockDriverState *bs, int64_t c, uint64_t *rc)
+{
+    BDRVQcow2State *s = bs->opaque;
+    uint64_t idx = c >> s->refcount_block_bits;
+
+    if (idx >= s->refcount_table_size || !s->refcount_table[idx]) {
+        *rc = 0;
+        return 0;
+    }
+    return qcow2_get_refcount(bs, c, rc);
+}
+
+/* First run of @n free clusters at or after @from. */
+static int64_t find_free_run(BlockDriverState *bs, int64_t from, int64_t n)
+{
+    BDRVQcow2State *s = bs->opaque;
+    int64_t limit = QCOW2_MAX_SIZE >> s->cluster_bits;
+    int64_t start = from, run = 0;
+
+    while (run < n) {
+        uint64_t rc;
+        int ret;
+
+        if (start + run >= limit) {
+            return -EFBIG;
+        }
+        ret = peek_refcount(bs, start + run, &rc);
+        if (ret < 0) {
+            return ret;
+        }
+        if (rc) {
+            start += run + 1;
+            run = 0;
+        } else {
+            run++;
+        }
+    }
+    return start;
 }
 
 int qcow2_update_refcount(BlockDriverState *bs, int64_t offset,
@@ -330,39 +365,54 @@ int qcow2_update_refcount(BlockDriverState *bs, int64_t offset,
     return 0;
 }
 
+/*
+ * Allocates @n contiguous clusters.  Missing refcount blocks for the run
+ * are placed after it; a table too small is grown first.  Either way the
+ * search starts over, since the metadata took clusters.
+ */
 int64_t qcow2_alloc_clusters(BlockDriverState *bs, int64_t n)
 {
     BDRVQcow2State *s = bs->opaque;
-    int64_t start = s->free_cluster_index, run = 0;
+    int64_t start;
     int ret;
 
-    while (run < n) {
-        int64_t c = start + run;
-        uint64_t rc;
-        bool used;
+again:
+    start = find_free_run(bs, s->free_cluster_index, n);
+    if (start < 0) {
+        return start;
+    }
+    for (uint64_t b = start >> s->refcount_block_bits;
+         b <= (uint64_t)(start + n - 1) >> s->refcount_block_bits; b++) {
+        int64_t at;
+        uint64_t at_b;
 
-        if ((c + 1) > (int64_t)(QCOW2_MAX_SIZE >> s->cluster_bits)) {
-            return -EFBIG;
+        if (b >= s->refcount_table_size) {
+            ret = grow_reftable(bs, b);
+            if (ret < 0) {
+                return ret;
+            }
+            goto again;
         }
-        ret = ensure_refblock(bs, c, &used);
-        if (ret < 0) {
-            return ret;
-        }
-        if (used) {
-            start = MAX(c + 1, s->free_cluster_index);
-            run = 0;
+        if (s->refcount_table[b]) {
             continue;
         }
-        ret = qcow2_get_refcount(bs, c, &rc);
+        at = find_free_run(bs, start + n, 1);
+        if (at < 0) {
+            return at;
+        }
+        at_b = (uint64_t)at >> s->refcount_block_bits;
+        if (at_b >= s->refcount_table_size) {
+            ret = grow_reftable(bs, at_b);
+        } else if (at_b != b && !s->refcount_table[at_b]) {
+            /* That cluster's own block is missing too: it goes there. */
+            ret = create_refblock(bs, at_b, at);
+        } else {
+            ret = create_refblock(bs, b, at);
+        }
         if (ret < 0) {
             return ret;
         }
-        if (rc) {
-            start = c + 1;
-            run = 0;
-        } else {
-            run++;
-        }
+        goto again;
     }
     ret = qcow2_check_overlap(bs, start << s->cluster_bits,
                               n << s->cluster_bits, 0);
@@ -374,9 +424,8 @@ int64_t qcow2_alloc_clusters(BlockDriverState *bs, int64_t n)
     if (ret < 0) {
         return ret;
     }
-    if (s->free_cluster_index == start) {
-        s->free_cluster_index = start + n;
-    }
+    /* Holes skipped on the way stay unused until something is freed. */
+    s->free_cluster_index = MAX(s->free_cluster_index, start + n);
     return start << s->cluster_bits;
 }
 

@@ -64,6 +64,7 @@ typedef struct BlockOpenOptions {
     bool read_only;
     bool force_share;       /* take no exclusive lock, tolerate other users */
     bool no_backing;        /* do not open the backing chain */
+    bool for_repair;        /* check -r: open even corrupt images rw */
     BlockCacheMode cache;   /* all false: cache=writethrough */
     BlockAioMode aio;
     /* Overrides the backing file recorded in the image (NULL: use it). */

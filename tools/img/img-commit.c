@@ -96,8 +96,9 @@ int img_commit(int argc, char **argv)
         blk_unref(top);
         return 1;
     }
+    /* With its own backing chain: partial writes copy from it. */
     base = img_open(bs->full_backing_filename, bs->backing_format, true,
-                    false, cache, true);
+                    false, cache, false);
     if (!base) {
         blk_unref(top);
         return 1;

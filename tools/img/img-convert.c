@@ -405,9 +405,6 @@ int img_compare(int argc, char **argv)
         error_report("Expecting two image file names");
         return 2;
     }
-    if (!fmt2) {
-        fmt2 = fmt1;
-    }
     a = img_open(argv[optind], fmt1, false, share, cache, false);
     b = a ? img_open(argv[optind + 1], fmt2, false, share, cache, false)
           : NULL;

@@ -84,6 +84,8 @@ void img_json_string(GString *out, const char *str)
     g_string_append_c(out, '"');
 }
 
+static bool img_open_for_repair;
+
 BlockBackend *img_open(const char *filename, const char *fmt, bool writable,
                        bool force_share, const char *cache, bool no_backing)
 {
@@ -95,6 +97,7 @@ BlockBackend *img_open(const char *filename, const char *fmt, bool writable,
     o.read_only = !writable;
     o.force_share = force_share;
     o.no_backing = no_backing;
+    o.for_repair = img_open_for_repair;
     if (cache && !blk_parse_cache_mode(cache, &o.cache, &err)) {
         error_report_err(err);
         return NULL;
@@ -670,6 +673,7 @@ static int img_check(int argc, char **argv)
         error_report("--force-share/-U is not allowed with -r");
         return 1;
     }
+    img_open_for_repair = fix != 0;
     blk = img_open(argv[optind], fmt, fix != 0, share, cache, true);
     if (!blk) {
         return 1;
