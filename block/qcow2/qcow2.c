@@ -434,6 +434,8 @@ static void qcow2_free_state(BDRVQcow2State *s)
     }
     g_free(s->feature_table);
     s->feature_table = NULL;
+    g_rw_lock_clear(&s->io_lock);
+    g_mutex_clear(&s->meta_lock);
 }
 
 /* L2 cache: enough to map the whole disk, at most 32 MiB (min 16). */
@@ -496,7 +498,7 @@ fail:
 }
 
 bool qcow2_open(BlockDriverState *bs, const BlockOpenOptions *opts,
-                       Error **errp)
+                Error **errp)
 {
     BDRVQcow2State *s = bs->opaque;
     uint64_t known_autoclear = QCOW2_AUTOCLEAR_BITMAPS;

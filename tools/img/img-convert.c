@@ -52,12 +52,8 @@ static int64_t convert_locate(ConvertState *cs, int64_t offset, int *idx)
 
 static bool buffer_is_zero(const uint8_t *p, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        if (p[i]) {
-            return false;
-        }
-    }
-    return true;
+    /* Zero iff the first byte is and every byte equals its successor. */
+    return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
 }
 
 static int convert_write(ConvertState *cs, int64_t off, int64_t len,
