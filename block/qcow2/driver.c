@@ -384,6 +384,9 @@ const BlockDriver bdrv_qcow2 = {
     .create = qcow2_create,
     .check = qcow2_check,
     .snapshot_list = qcow2_snapshot_list,
+    .snapshot_create = qcow2_snapshot_create,
+    .snapshot_apply = qcow2_snapshot_apply,
+    .snapshot_delete = qcow2_snapshot_delete,
     .change_backing_file = qcow2_change_backing_file,
     .make_empty = qcow2_make_empty,
 };

@@ -295,6 +295,12 @@ int qcow2_check(BlockDriverState *bs, BdrvCheckResult *res, int fix);
 bool qcow2_read_snapshots(BlockDriverState *bs, Error **errp);
 void qcow2_free_snapshots(BDRVQcow2State *s);
 int qcow2_snapshot_list(BlockDriverState *bs, QuokkaSnapshotInfo **list);
+bool qcow2_snapshot_create(BlockDriverState *bs, const char *name,
+                           Error **errp);
+bool qcow2_snapshot_apply(BlockDriverState *bs, const char *name,
+                          Error **errp);
+bool qcow2_snapshot_delete(BlockDriverState *bs, const char *name,
+                           Error **errp);
 
 /* create.c */
 bool qcow2_create(const char *filename, const BlockCreateOptions *opts,

@@ -312,6 +312,51 @@ def resize(tap, q, wd):
               'without --shrink', out)
 
 
+def snapshots(tap, q, blk_io, wd):
+    img = os.path.join(wd, 'snap.qcow2')
+    ref = RefImage(wd, SIZE, 600)
+    run([q, 'create', '-q', '-f', 'qcow2', img, str(SIZE)])
+    blkio(blk_io, img, ref.random_writes(30))
+    first = bytes(ref.data)
+    rc, out = run([q, 'snapshot', '-c', 'first', img])
+    clean, out2 = qemu_check(img)
+    rc3, out3 = run([QEMU_IMG, 'snapshot', '-l', img])
+    tap.check(rc == 0 and clean and 'first' in out3,
+              'quokka-img snapshot -c: qemu-img lists it, check clean',
+              out + out2 + out3)
+    ok, out = blkio(blk_io, img, ref.random_writes(30))
+    raw = os.path.join(wd, 'first.raw')
+    rc, out2 = run([QEMU_IMG, 'convert', '-l', 'snapshot.name=first', '-O',
+                    'raw', img, raw])
+    with open(raw, 'rb') as f:
+        same = f.read() == first
+    clean, out3 = qemu_check(img)
+    same2, out4 = qemu_compare(ref.path, img)
+    tap.check(ok and rc == 0 and same and clean and same2,
+              'writes after a quokka snapshot: qemu reads the snapshot '
+              'unchanged and the active image updated',
+              out + out2 + out3 + out4)
+    rc, out = run([QEMU_IMG, 'snapshot', '-c', 'second', img])
+    rc2, out2 = run([q, 'snapshot', '-a', 'first', img])
+    with open(ref.path, 'wb') as f:
+        f.write(first)
+    same, out3 = qemu_compare(ref.path, img)
+    clean, out4 = qemu_check(img)
+    tap.check(rc == 0 and rc2 == 0 and same and clean,
+              'quokka-img snapshot -a reverts to the snapshot',
+              out + out2 + out3 + out4)
+    rc, out = run([q, 'snapshot', '-d', 'second', img])
+    rc2, out2 = run([q, 'snapshot', '-d', 'first', img])
+    clean, out3 = qemu_check(img)
+    same, out4 = qemu_compare(ref.path, img)
+    rc3, out5 = run([q, 'snapshot', '-d', 'first', img])
+    tap.check(rc == 0 and rc2 == 0 and clean and same and rc3 == 1 and
+              "Can't find the snapshot" in out5,
+              'quokka-img snapshot -d (of a qemu and a quokka snapshot): '
+              'check clean, no leaks, data kept',
+              out + out2 + out3 + out4 + out5)
+
+
 def locking(tap, q, wd):
     img = os.path.join(wd, 'lock.qcow2')
     run([QEMU_IMG, 'create', '-q', '-f', 'qcow2', img, '1M'])
@@ -348,6 +393,7 @@ def main():
         backing_chains(tap, q, blk_io, wd)
         convert_both_ways(tap, q, wd)
         resize(tap, q, wd)
+        snapshots(tap, q, blk_io, wd)
         locking(tap, q, wd)
     finally:
         shutil.rmtree(wd, ignore_errors=True)
