@@ -138,6 +138,7 @@ static bool file_open(BlockDriverState *bs, const BlockOpenOptions *opts,
     struct stat st;
 
     s->fd = -1;
+    g_mutex_init(&s->rmw_lock);
     s->direct = opts->cache.direct;
     if (s->direct) {
         flags |= O_DIRECT;
@@ -192,6 +193,7 @@ static void file_close(BlockDriverState *bs)
     if (s->fd >= 0) {
         close(s->fd);
     }
+    g_mutex_clear(&s->rmw_lock);
 }
 
 int file_get_fd(BlockDriverState *bs)
@@ -268,12 +270,18 @@ static int file_bounce(BlockDriverState *bs, bool write, int64_t offset,
     struct iovec biov = { .iov_base = buf, .iov_len = end - start };
     int ret;
 
+    if (write) {
+        g_mutex_lock(&s->rmw_lock);
+    }
     ret = file_do_rw(s, false, start, end - start, &biov, 1);
     if (ret >= 0 && write) {
         iov_to_buf(iov, iovcnt, 0, (char *)buf + (offset - start), bytes);
         ret = file_do_rw(s, true, start, end - start, &biov, 1);
     } else if (ret >= 0) {
         iov_from_buf(iov, iovcnt, 0, (char *)buf + (offset - start), bytes);
+    }
+    if (write) {
+        g_mutex_unlock(&s->rmw_lock);
     }
     g_aligned_free(buf);
     return ret;

@@ -18,6 +18,11 @@ typedef struct FileState {
     bool no_flush;
     bool is_blockdev;
     FileUring *uring;       /* NULL: aio=threads */
+    /*
+     * Serializes read-modify-write of misaligned O_DIRECT writes: two
+     * neighbours may share an aligned block.
+     */
+    GMutex rmw_lock;
 } FileState;
 
 bool file_uring_init(FileState *s, Error **errp);

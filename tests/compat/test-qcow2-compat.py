@@ -357,6 +357,24 @@ def snapshots(tap, q, blk_io, wd):
               out + out2 + out3 + out4 + out5)
 
 
+def raw_modes(tap, q, blk_io, wd):
+    """raw through each cache mode and aio=io_uring|threads."""
+    for cache in ('none', 'writeback', 'writethrough', 'directsync',
+                  'unsafe'):
+        for aio in ('threads', 'io_uring'):
+            img = os.path.join(wd, 'modes.raw')
+            ref = RefImage(wd, 16 * MiB, 700)
+            run([q, 'create', '-q', '-f', 'raw', img, str(16 * MiB)])
+            cmds = ref.random_writes(40, max_len=100000, align=4096)
+            cmds += ref.random_writes(10, max_len=100000)
+            rc, out = run([blk_io, '-f', 'raw', '-t', cache, '-i', aio, img]
+                          + cmds)
+            same, out2 = qemu_compare(ref.path, img, 'raw', 'raw')
+            tap.check(rc == 0 and same, 'raw with cache=%s aio=%s (aligned '
+                      'and unaligned, sync and async)' % (cache, aio),
+                      out + out2)
+
+
 def locking(tap, q, wd):
     img = os.path.join(wd, 'lock.qcow2')
     run([QEMU_IMG, 'create', '-q', '-f', 'qcow2', img, '1M'])
@@ -394,6 +412,7 @@ def main():
         convert_both_ways(tap, q, wd)
         resize(tap, q, wd)
         snapshots(tap, q, blk_io, wd)
+        raw_modes(tap, q, blk_io, wd)
         locking(tap, q, wd)
     finally:
         shutil.rmtree(wd, ignore_errors=True)
