@@ -375,6 +375,34 @@ def raw_modes(tap, q, blk_io, wd):
                       out + out2)
 
 
+def measure(tap, q, wd):
+    img = os.path.join(wd, 'measure.qcow2')
+    raw = os.path.join(wd, 'measure.raw')
+    ref = RefImage(wd, SIZE, 800)
+    ref.random_writes(30)
+    run([QEMU_IMG, 'convert', '-O', 'qcow2', ref.path, img])
+    run([QEMU_IMG, 'convert', '-S', '4k', '-O', 'raw', ref.path, raw])
+    cases = [
+        ['-O', 'qcow2', '--size', '1G'],
+        ['-O', 'qcow2', '-o', 'cluster_size=4k,refcount_bits=64', '--size',
+         '10G'],
+        ['-O', 'qcow2', '-o', 'extended_l2=on', '--size', '5G'],
+        ['-O', 'qcow2', '-o', 'preallocation=full', '--size', '3G'],
+        ['-O', 'raw', '--size', '1G'],
+        ['-O', 'qcow2', img],
+        ['-O', 'qcow2', '--output=json', img],
+        ['-O', 'qcow2', '-o', 'cluster_size=512', img],
+        ['-O', 'qcow2', raw],
+        ['-O', 'raw', img],
+    ]
+    for args in cases:
+        rc, out = run([q, 'measure'] + args)
+        rc2, out2 = run([QEMU_IMG, 'measure'] + args)
+        name = ' '.join(os.path.basename(a) for a in args)
+        tap.check(rc == rc2 == 0 and out == out2,
+                  'measure %s equals qemu-img\'s' % name, out + out2)
+
+
 def locking(tap, q, wd):
     img = os.path.join(wd, 'lock.qcow2')
     run([QEMU_IMG, 'create', '-q', '-f', 'qcow2', img, '1M'])
@@ -413,6 +441,7 @@ def main():
         resize(tap, q, wd)
         snapshots(tap, q, blk_io, wd)
         raw_modes(tap, q, blk_io, wd)
+        measure(tap, q, wd)
         locking(tap, q, wd)
     finally:
         shutil.rmtree(wd, ignore_errors=True)

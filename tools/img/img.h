@@ -29,5 +29,6 @@ int img_compare(int argc, char **argv);
 int img_commit(int argc, char **argv);
 int img_rebase(int argc, char **argv);
 int img_bench(int argc, char **argv);
+int img_measure(int argc, char **argv);
 
 #endif

@@ -983,6 +983,7 @@ static const struct {
     { "create", img_create },
     { "info", img_info },
     { "map", img_map },
+    { "measure", img_measure },
     { "rebase", img_rebase },
     { "resize", img_resize },
     { "snapshot", img_snapshot },
