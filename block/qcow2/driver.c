@@ -3,6 +3,7 @@
  * qcow2 request entry points, image information and the driver table.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qcow2.h"
@@ -340,6 +341,56 @@ static bool qcow2_change_backing_file(BlockDriverState *bs, const char *file,
     return true;
 }
 
+static bool qcow2_amend_option(BlockDriverState *bs, const char *key,
+                               const char *value, Error **errp)
+{
+    BDRVQcow2State *s = bs->opaque;
+    bool on = !strcmp(value, "on") || !strcmp(value, "true");
+    int ret;
+
+    if (!strcmp(key, "lazy_refcounts")) {
+        if (on && s->qcow_version < 3) {
+            error_setg(errp, "Lazy refcounts only supported with "
+                       "compatibility level 1.1 and above (use compat=1.1 "
+                       "or greater)");
+            return false;
+        }
+        g_mutex_lock(&s->meta_lock);
+        ret = qcow2_flush_caches(bs);
+        if (ret >= 0) {
+            ret = bdrv_flush(bs->file);
+        }
+        if (ret >= 0) {
+            if (on) {
+                s->compatible_features |= QCOW2_COMPAT_LAZY_REFCOUNTS;
+            } else {
+                /* Counts are exact here: the image is clean again. */
+                s->compatible_features &= ~QCOW2_COMPAT_LAZY_REFCOUNTS;
+                s->incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
+                s->marked_dirty = false;
+            }
+            ret = qcow2_update_header(bs);
+        }
+        g_mutex_unlock(&s->meta_lock);
+        if (ret < 0) {
+            error_setg_errno(errp, -ret, "Failed to update the header");
+            return false;
+        }
+        return true;
+    }
+    if ((!strcmp(key, "compat") &&
+         !strcmp(value, s->qcow_version < 3 ? "0.10" : "1.1")) ||
+        (!strcmp(key, "refcount_bits") &&
+         atoi(value) == s->refcount_bits) ||
+        (!strcmp(key, "cluster_size") &&
+         g_ascii_strtoll(value, NULL, 10) == s->cluster_size)) {
+        return true;    /* unchanged */
+    }
+    error_setg(errp, "Changing the '%s' option of an existing qcow2 image "
+               "is not supported", key);
+    return false;
+}
+
 static int qcow2_make_empty(BlockDriverState *bs)
 {
     BDRVQcow2State *s = bs->opaque;
@@ -389,4 +440,5 @@ const BlockDriver bdrv_qcow2 = {
     .snapshot_delete = qcow2_snapshot_delete,
     .change_backing_file = qcow2_change_backing_file,
     .make_empty = qcow2_make_empty,
+    .amend_option = qcow2_amend_option,
 };

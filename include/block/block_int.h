@@ -128,6 +128,9 @@ typedef struct BlockDriver {
     /* Changes the backing file recorded in the image (rebase). */
     bool (*change_backing_file)(BlockDriverState *bs, const char *file,
                                 const char *fmt, Error **errp);
+    /* Changes one creation option of an existing image (amend -o). */
+    bool (*amend_option)(BlockDriverState *bs, const char *key,
+                         const char *value, Error **errp);
     /* Drops every cluster so that all reads go to the backing file. */
     int (*make_empty)(BlockDriverState *bs);
 } BlockDriver;

@@ -403,6 +403,30 @@ def measure(tap, q, wd):
                   'measure %s equals qemu-img\'s' % name, out + out2)
 
 
+def amend(tap, q, blk_io, wd):
+    img = os.path.join(wd, 'amend.qcow2')
+    ref = RefImage(wd, SIZE, 900)
+    run([q, 'create', '-q', '-f', 'qcow2', img, str(SIZE)])
+    rc, out = run([q, 'amend', '-o', 'lazy_refcounts=on', img])
+    ok, out2 = blkio(blk_io, img, ref.random_writes(20))
+    rc3, out3 = run([QEMU_IMG, 'info', '--output=json', img])
+    lazy = json.loads(out3)['format-specific']['data']['lazy-refcounts']
+    clean, out4 = qemu_check(img)
+    same, out5 = qemu_compare(ref.path, img)
+    tap.check(rc == 0 and ok and lazy and clean and same,
+              'amend lazy_refcounts=on, then writes: qemu-img agrees',
+              out + out2 + out3 + out4 + out5)
+    rc, out = run([q, 'amend', '-o', 'lazy_refcounts=off', img])
+    rc2, out2 = run([QEMU_IMG, 'info', '--output=json', img])
+    data = json.loads(out2)['format-specific']['data']
+    tap.check(rc == 0 and not data['lazy-refcounts'] and
+              not json.loads(out2)['dirty-flag'],
+              'amend lazy_refcounts=off leaves a clean image', out + out2)
+    rc, out = run([q, 'amend', '-o', 'cluster_size=4096', img])
+    tap.check(rc == 1 and 'not supported' in out,
+              'amend refuses what it cannot change, naming the option', out)
+
+
 def locking(tap, q, wd):
     img = os.path.join(wd, 'lock.qcow2')
     run([QEMU_IMG, 'create', '-q', '-f', 'qcow2', img, '1M'])
@@ -442,6 +466,7 @@ def main():
         snapshots(tap, q, blk_io, wd)
         raw_modes(tap, q, blk_io, wd)
         measure(tap, q, wd)
+        amend(tap, q, blk_io, wd)
         locking(tap, q, wd)
     finally:
         shutil.rmtree(wd, ignore_errors=True)

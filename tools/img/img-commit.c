@@ -235,3 +235,91 @@ int img_rebase(int argc, char **argv)
     blk_unref(img);
     return ret < 0 ? 1 : 0;
 }
+
+/* amend: applies each -o key=value to the open image in turn. */
+int img_amend(int argc, char **argv)
+{
+    const char *fmt = NULL, *cache = "writeback", *opts = NULL;
+    const char *backing = NULL, *backing_fmt = NULL;
+    bool quiet = false;
+    BlockBackend *blk;
+    BlockDriverState *bs;
+    Error *err = NULL;
+    char **items;
+    int c, ret = 0;
+
+    while ((c = getopt(argc, argv, "+hf:t:o:pq")) != -1) {
+        switch (c) {
+        case 'f': fmt = optarg; break;
+        case 't': cache = optarg; break;
+        case 'o': opts = optarg; break;
+        case 'p': break;
+        case 'q': quiet = true; break;
+        default: return 1;
+        }
+    }
+    if (!opts) {
+        error_report("Must specify options (-o)");
+        return 1;
+    }
+    if (optind != argc - 1) {
+        error_report("Expecting one image file name");
+        return 1;
+    }
+    blk = img_open(argv[optind], fmt, true, false, cache, true);
+    if (!blk) {
+        return 1;
+    }
+    bs = blk_bs(blk);
+    items = g_strsplit(opts, ",", -1);
+    for (char **it = items; *it && !ret; it++) {
+        char *eq = strchr(*it, '=');
+
+        if (!eq) {
+            error_setg(&err, "Invalid parameter '%s'", *it);
+            ret = 1;
+            break;
+        }
+        *eq = '\0';
+        if (!strcmp(*it, "backing_file")) {
+            backing = eq + 1;
+        } else if (!strcmp(*it, "backing_fmt")) {
+            backing_fmt = eq + 1;
+        } else if (!strcmp(*it, "size")) {
+            int64_t size;
+
+            if (!img_parse_size(eq + 1, &size)) {
+                error_setg(&err, "Parameter 'size' expects a size");
+                ret = 1;
+            } else if (!blk_truncate(blk, size, false, &err)) {
+                ret = 1;
+            }
+        } else if (!bs->drv->amend_option) {
+            error_setg(&err, "Format driver '%s' does not support option "
+                       "amendment", bs->drv->format_name);
+            ret = 1;
+        } else if (!bs->drv->amend_option(bs, *it, eq + 1, &err)) {
+            ret = 1;
+        }
+    }
+    if (!ret && (backing || backing_fmt)) {
+        if (!bs->drv->change_backing_file) {
+            error_setg(&err, "Format driver '%s' has no backing file",
+                       bs->drv->format_name);
+            ret = 1;
+        } else if (!bs->drv->change_backing_file(
+                       bs, backing ? backing : bs->backing_file,
+                       backing_fmt ? backing_fmt : bs->backing_format,
+                       &err)) {
+            ret = 1;
+        }
+    }
+    g_strfreev(items);
+    if (ret) {
+        error_report_err(err);
+    } else if (!quiet) {
+        fflush(stdout);
+    }
+    blk_unref(blk);
+    return ret;
+}

@@ -30,5 +30,6 @@ int img_commit(int argc, char **argv);
 int img_rebase(int argc, char **argv);
 int img_bench(int argc, char **argv);
 int img_measure(int argc, char **argv);
+int img_amend(int argc, char **argv);
 
 #endif

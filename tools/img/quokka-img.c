@@ -975,6 +975,7 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } img_cmds[] = {
+    { "amend", img_amend },
     { "bench", img_bench },
     { "check", img_check },
     { "commit", img_commit },
