@@ -447,10 +447,11 @@ static int snapshot_do_apply(BlockDriverState *bs, int idx)
     BDRVQcow2State *s = bs->opaque;
     Qcow2Snapshot *sn = &s->snapshots[idx];
     uint64_t *l1 = g_new0(uint64_t, MAX(sn->l1_size, 1));
-    uint64_t *old = g_memdup2(s->l1_table, (uint64_t)s->l1_size * 8 + 8);
+    uint64_t *old = g_new0(uint64_t, MAX(s->l1_size, 1));
     uint32_t old_size = s->l1_size;
     int ret = 0;
 
+    memcpy(old, s->l1_table, (size_t)old_size * 8);
     if (sn->l1_size > s->l1_size) {
         ret = qcow2_grow_l1(bs, sn->l1_size);
     }
