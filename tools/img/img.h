@@ -23,6 +23,11 @@ BlockBackend *img_open(const char *filename, const char *fmt, bool writable,
 bool img_parse_create_opts(const char *optstr, BlockCreateOptions *o,
                            GPtrArray *owned, Error **errp);
 void img_progress(double done, double total, bool enabled);
+/* Checks --output's value and that exactly one file name is left. */
+bool img_check_output_and_file(const char *output, int argc);
+/* Appends the snapshot table to @json (members) and @human (a table). */
+void img_info_snapshots(BlockDriverState *bs, GString *json,
+                        GString *human);
 
 int img_convert(int argc, char **argv);
 int img_compare(int argc, char **argv);
@@ -31,5 +36,6 @@ int img_rebase(int argc, char **argv);
 int img_bench(int argc, char **argv);
 int img_measure(int argc, char **argv);
 int img_amend(int argc, char **argv);
+int img_info(int argc, char **argv);
 
 #endif
