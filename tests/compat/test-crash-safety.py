@@ -30,6 +30,8 @@ def expected_from_log(log):
     """Block -> lowest generation it must show (flushed writes only)."""
     writes = []
     flushed = 0
+    if not os.path.exists(log):
+        return {}, 0, 0     # killed before it started writing
     with open(log) as f:
         for line in f:
             p = line.split()
