@@ -7,13 +7,13 @@
  * --------
  * A BlockBackend is one opened image: a format driver (raw, qcow2) stacked on
  * the file protocol, plus the backing chain.  blk_open() probes the format
- * when none is given (as QEMU does, raw is never probed for writing without a
- * warning) and takes OFD locks on every file of the chain: a writer holds the
+ * when none is given (qcow2 by its magic, raw otherwise) and takes OFD locks
+ * on every file of the chain, with QEMU's lock bytes: a writer holds the
  * "write" permission and refuses to share it, so a second writer fails with
  * 'Failed to get "write" lock'.  force-share skips the exclusive part.
  *
- * I/O functions return 0 (or a positive count where documented) on success
- * and -errno on failure.  Offsets and lengths are in bytes; requests may be
+ * I/O functions return 0 on success and -errno on failure (block status
+ * returns its flags, >= 0).  Offsets and lengths are in bytes; requests may be
  * unaligned, the layer bounces as needed (cache=none needs 512-byte or
  * logical-block alignment underneath, which the layer handles).
  *
@@ -31,7 +31,8 @@
  *     context's loop (main loop or an I/O thread running its own context);
  *   - or, when no context is set (the default), directly in the worker
  *     thread or io_uring completion thread that finished the request.
- * The buffers/iovec must stay valid until the callback runs.
+ * The data buffers must stay valid until the callback runs; the iovec array
+ * itself is copied at submission.
  */
 #ifndef BLOCK_BLOCK_H
 #define BLOCK_BLOCK_H
