@@ -63,20 +63,27 @@ static int qk_decode_modrm(const u8 *b, unsigned int *pos, unsigned int avail,
  */
 int qk_decode(const u8 *b, unsigned int avail, int mode, struct qk_insn *insn)
 {
-	bool opsize = false, adsize = false, modrm = true;
-	unsigned int i, imm = 0;
+	static const u8 seg_prefix[6] = { 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+	bool opsize = false, adsize = false, modrm = true, rep = false;
+	unsigned int i, imm = 0, s;
 	int osize, asize, r;
 	u8 rex = 0, op;
 
 	memset(insn, 0, sizeof(*insn));
+	insn->seg = 3;
 	for (i = 0; i < avail && i < 14; i++) {
-		if (b[i] == 0x66)
+		for (s = 0; s < ARRAY_SIZE(seg_prefix); s++)
+			if (b[i] == seg_prefix[s])
+				break;
+		if (s < ARRAY_SIZE(seg_prefix))
+			insn->seg = s;
+		else if (b[i] == 0x66)
 			opsize = true;
 		else if (b[i] == 0x67)
 			adsize = true;
-		else if (b[i] != 0x26 && b[i] != 0x2e && b[i] != 0x36 &&
-			 b[i] != 0x3e && b[i] != 0x64 && b[i] != 0x65 &&
-			 b[i] != 0xf0)
+		else if (b[i] == 0xf3 || b[i] == 0xf2)
+			rep = true;
+		else if (b[i] != 0xf0)
 			break;
 	}
 	if (mode == 8 && i < avail && (b[i] & 0xf0) == 0x40)
@@ -91,8 +98,20 @@ int qk_decode(const u8 *b, unsigned int avail, int mode, struct qk_insn *insn)
 		asize = (mode == 4) != adsize ? 4 : 2;
 	}
 
+	insn->asize = asize;
 	op = b[i++];
+	/* REP only means something to the string forms. */
+	if (rep && op != 0xa4 && op != 0xa5 && op != 0xaa && op != 0xab)
+		return -EOPNOTSUPP;
+	insn->rep = rep;
 	switch (op) {
+	case 0xa4: case 0xa5:
+	case 0xaa: case 0xab:
+		insn->op = op >= 0xaa ? QK_INSN_STOS : QK_INSN_MOVS;
+		insn->size = (op & 1) ? osize : 1;
+		insn->reg = QK_RAX;
+		modrm = false;
+		break;
 	case 0x88: case 0x8a:
 		insn->op = op == 0x88 ? QK_INSN_STORE : QK_INSN_LOAD;
 		insn->size = 1;
@@ -205,8 +224,9 @@ int qk_gva_to_gpa(struct qk_vcpu *vcpu, u64 gva, u64 *gpa)
 			if (r)
 				return r;
 			if (level == 1 || (level <= 3 && (pte & PTE_PS))) {
-				*gpa = (pte & PTE_FRAME & ~((1ULL << shift) - 1)) |
-				       (gva & ((1ULL << shift) - 1));
+				u64 mask = (1ULL << shift) - 1;
+
+				*gpa = (pte & PTE_FRAME & ~mask) | (gva & mask);
 				return 0;
 			}
 			table = pte & PTE_FRAME;
@@ -315,6 +335,70 @@ static unsigned int qk_fetch(struct qk_vcpu *vcpu, const struct qk_paging *pg,
 	return got;
 }
 
+/* In 64-bit mode only FS and GS have a base (APM vol. 2, 4.5.3). */
+static u64 qk_seg_base(const struct qk_paging *pg, int seg, int mode)
+{
+	if (mode == 8 && seg != 4 && seg != 5)
+		return 0;
+	return pg->seg_base[seg];
+}
+
+/* One element of STOS/MOVS per exit; with REP, RIP stays until RCX is 0. */
+static void qk_string_advance(struct qk_vcpu *vcpu, const struct qk_insn *insn,
+			      unsigned long rip)
+{
+	long step = (vcpu->rflags & X86_EFLAGS_DF) ? -(long)insn->size :
+		    insn->size;
+
+	qk_update_index(vcpu, QK_RDI, step, insn->asize);
+	if (insn->op == QK_INSN_MOVS)
+		qk_update_index(vcpu, QK_RSI, step, insn->asize);
+	if (insn->rep)
+		qk_update_index(vcpu, QK_RCX, -1, insn->asize);
+	if (!insn->rep ||
+	    !(vcpu->regs[QK_RCX] & qk_asize_mask(insn->asize)))
+		rip += insn->len;
+	vcpu->rip = rip;
+}
+
+/*
+ * MOVS touches two addresses; the fault says which one is MMIO.  A store
+ * to MMIO reads its element from memory now; a load from MMIO stores its
+ * element when userspace has supplied it (qk_complete_mmio_read).
+ */
+static int qk_emulate_movs(struct qk_vcpu *vcpu, const struct qk_paging *pg,
+			   int mode, u64 gpa)
+{
+	struct qk_insn *insn = &vcpu->insn;
+	struct kvm_run *run = vcpu->run;
+	unsigned long mask = qk_asize_mask(insn->asize);
+	u64 dst = qk_seg_base(pg, 0, mode) + (vcpu->regs[QK_RDI] & mask);
+	u64 src = qk_seg_base(pg, insn->seg, mode) +
+		  (vcpu->regs[QK_RSI] & mask);
+	u64 dst_gpa, val = 0;
+
+	if (!qk_gva_to_gpa(vcpu, dst, &dst_gpa) &&
+	    dst_gpa >> PAGE_SHIFT == gpa >> PAGE_SHIFT) {
+		if (qk_read_gva(vcpu, src, &val, insn->size)) {
+			u64 data[3] = { gpa, vcpu->rip, src };
+
+			/* Both sides MMIO: not handled. */
+			return qk_internal_error(vcpu,
+						 KVM_INTERNAL_ERROR_EMULATION,
+						 3, data);
+		}
+		memcpy(run->mmio.data, &val, insn->size);
+		run->mmio.is_write = 1;
+		qk_string_advance(vcpu, insn, vcpu->rip);
+		return 0;
+	}
+	run->mmio.is_write = 0;
+	vcpu->pending = QK_PENDING_MMIO_READ;
+	vcpu->pending_addr = dst;
+	vcpu->pending_rip = vcpu->rip;
+	return 0;
+}
+
 /* A nested page fault outside every slot: hand the access to userspace. */
 int qk_emulate_mmio(struct qk_vcpu *vcpu, u64 gpa)
 {
@@ -344,6 +428,19 @@ int qk_emulate_mmio(struct qk_vcpu *vcpu, u64 gpa)
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn->size;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn->rep && !(vcpu->regs[QK_RCX] & qk_asize_mask(insn->asize))) {
+		vcpu->rip += insn->len;
+		return 1;
+	}
+	if (insn->op == QK_INSN_MOVS)
+		return qk_emulate_movs(vcpu, &pg, mode, gpa);
+	if (insn->op == QK_INSN_STOS) {
+		val = vcpu->regs[QK_RAX];
+		memcpy(run->mmio.data, &val, insn->size);
+		run->mmio.is_write = 1;
+		qk_string_advance(vcpu, insn, vcpu->rip);
+		return 0;
+	}
 	if (insn->op == QK_INSN_STORE || insn->op == QK_INSN_STORE_IMM) {
 		if (insn->op == QK_INSN_STORE_IMM)
 			val = insn->imm;
@@ -370,6 +467,11 @@ void qk_complete_mmio_read(struct qk_vcpu *vcpu)
 
 	memcpy(&val, vcpu->run->mmio.data, insn->size);
 	switch (insn->op) {
+	case QK_INSN_MOVS:
+		/* A fault here leaves the guest to retry the element. */
+		if (!qk_write_gva(vcpu, vcpu->pending_addr, &val, insn->size))
+			qk_string_advance(vcpu, insn, vcpu->pending_rip);
+		return;
 	case QK_INSN_LOAD:
 		if (insn->high_byte)
 			*reg = (*reg & ~0xff00UL) | ((val & 0xff) << 8);
@@ -382,6 +484,8 @@ void qk_complete_mmio_read(struct qk_vcpu *vcpu)
 	case QK_INSN_LOAD_SX:
 		val = insn->size == 1 ? (u64)(s64)(s8)val : (u64)(s64)(s16)val;
 		qk_set_reg_sized(vcpu, insn->reg, val, insn->dst_size);
+		break;
+	default:
 		break;
 	}
 	vcpu->rip = vcpu->pending_rip;

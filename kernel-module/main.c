@@ -69,18 +69,16 @@ static long qk_dev_ioctl(struct file *filp, unsigned int ioctl,
 
 	switch (ioctl) {
 	case KVM_GET_API_VERSION:
-		if (arg) {
+		if (arg)
 			return -EINVAL;
-		}
 		return QK_API_VERSION;
 	case KVM_CREATE_VM:
 		return qk_create_vm(arg);
 	case KVM_CHECK_EXTENSION:
 		return qk_check_extension(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
-		if (arg) {
+		if (arg)
 			return -EINVAL;
-		}
 		return QK_RUN_PAGES * PAGE_SIZE;
 	case KVM_GET_SUPPORTED_CPUID:
 		return qk_get_supported_cpuid(argp);
@@ -139,17 +137,14 @@ int qk_register_vendor(const struct qk_vendor_ops *ops)
 {
 	int r;
 
-	if (qk_ops) {
+	if (qk_ops)
 		return -EBUSY;
-	}
 	r = qk_check_vendor_ops(ops);
-	if (r) {
+	if (r)
 		return r;
-	}
 	r = ops->hardware_setup();
-	if (r) {
+	if (r)
 		return r;
-	}
 	qk_ops = ops;
 	return 0;
 }
@@ -183,13 +178,11 @@ static int __init qk_init(void)
 	int r;
 
 	r = qk_fpu_setup();
-	if (r) {
+	if (r)
 		return r;
-	}
 	r = qk_svm_init();
-	if (r) {
+	if (r)
 		return r;
-	}
 	qk_debugfs_init();
 	r = misc_register(&qk_dev);
 	if (r) {
@@ -198,12 +191,10 @@ static int __init qk_init(void)
 	}
 	if (kvm_compat) {
 		r = misc_register(&qk_kvm_dev);
-		if (r == -EBUSY) {
+		if (r == -EBUSY)
 			pr_err("kvm_compat=1 but /dev/kvm belongs to kvm.ko; unload kvm first\n");
-		}
-		if (r) {
+		if (r)
 			goto err_dev;
-		}
 		qk_kvm_dev_registered = true;
 	}
 	pr_info("ready on /dev/quokka%s (backend %s)\n",
@@ -220,9 +211,8 @@ err_svm:
 
 static void __exit qk_exit(void)
 {
-	if (qk_kvm_dev_registered) {
+	if (qk_kvm_dev_registered)
 		misc_deregister(&qk_kvm_dev);
-	}
 	misc_deregister(&qk_dev);
 	qk_debugfs_exit();
 	qk_svm_exit();

@@ -118,6 +118,9 @@ struct qk_insn {
 	u8 dst_size;		/* register size for loads with extension */
 	u8 reg;			/* register operand */
 	bool high_byte;		/* reg is AH, CH, DH or BH */
+	bool rep;		/* string forms: REP prefix */
+	u8 asize;		/* address size in bytes */
+	u8 seg;			/* MOVS source segment: ES, CS, SS, DS, FS, GS */
 	u64 imm;
 };
 
@@ -127,6 +130,8 @@ enum qk_insn_op {
 	QK_INSN_LOAD_SX,	/* movsx mem -> reg */
 	QK_INSN_STORE,		/* mov reg -> mem */
 	QK_INSN_STORE_IMM,	/* mov imm -> mem */
+	QK_INSN_STOS,		/* stos: RAX -> ES:RDI */
+	QK_INSN_MOVS,		/* movs: seg:RSI -> ES:RDI */
 };
 
 struct qk_vcpu {
@@ -200,7 +205,8 @@ extern unsigned int qk_fpu_size;
 extern u64 qk_host_xcr0;
 
 /* Writes @val into the low @size bytes of @reg as a register write would. */
-static inline void qk_set_reg_sized(struct qk_vcpu *vcpu, int reg, u64 val, int size)
+static inline void qk_set_reg_sized(struct qk_vcpu *vcpu, int reg, u64 val,
+				    int size)
 {
 	unsigned long *r = &vcpu->regs[reg];
 
@@ -218,6 +224,20 @@ static inline void qk_set_reg_sized(struct qk_vcpu *vcpu, int reg, u64 val, int 
 		*r = val;
 		break;
 	}
+}
+
+static inline unsigned long qk_asize_mask(u8 asize)
+{
+	return asize == 8 ? ~0UL : (1UL << (asize * 8)) - 1;
+}
+
+static inline void qk_update_index(struct qk_vcpu *vcpu, int reg, long delta,
+			    u8 asize)
+{
+	unsigned long mask = qk_asize_mask(asize);
+	unsigned long v = vcpu->regs[reg];
+
+	vcpu->regs[reg] = (v & ~mask) | ((v + delta) & mask);
 }
 
 /* svm/svm.c: the AMD backend */

@@ -54,20 +54,6 @@ int qk_internal_error(struct qk_vcpu *vcpu, u32 suberror, int ndata,
 	return 0;
 }
 
-static unsigned long qk_asize_mask(u8 asize)
-{
-	return asize == 8 ? ~0UL : (1UL << (asize * 8)) - 1;
-}
-
-static void qk_update_index(struct qk_vcpu *vcpu, int reg, long delta,
-			    u8 asize)
-{
-	unsigned long mask = qk_asize_mask(asize);
-	unsigned long v = vcpu->regs[reg];
-
-	vcpu->regs[reg] = (v & ~mask) | ((v + delta) & mask);
-}
-
 /*
  * Port I/O exit.  A single IN/OUT goes to userspace with its data in the
  * second run page; string forms move up to one page of elements per exit and

@@ -232,6 +232,16 @@ static void svm_save_exit_int_info(struct qk_svm_vcpu *svm)
 	svm->reinject_err = svm->vmcb->control.exit_int_info_err;
 }
 
+static int svm_exit_unknown(struct qk_svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	u64 data[4] = { c->exit_code, c->exit_info_1, c->exit_info_2,
+			svm->vmcb->save.rip };
+	u32 sub = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+
+	return qk_internal_error(&svm->vcpu, sub, 4, data);
+}
+
 int svm_handle_exit(struct qk_svm_vcpu *svm)
 {
 	struct vmcb_control_area *c = &svm->vmcb->control;
@@ -248,12 +258,5 @@ int svm_handle_exit(struct qk_svm_vcpu *svm)
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
 
-	{
-		u64 data[4] = { code, c->exit_info_1, c->exit_info_2,
-				svm->vmcb->save.rip };
-
-		return qk_internal_error(&svm->vcpu,
-					 KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
-					 4, data);
-	}
+	return svm_exit_unknown(svm);
 }

@@ -48,6 +48,25 @@ asm(".pushsection .rodata\n"
     "    mov $5, %cx\n"
     "    mov $0x14, %dx\n"
     "    rep outsb\n"
+    "    cld\n"                      /* string MMIO, as VGA BIOSes do */
+    "    mov $0xe000, %ax\n"
+    "    mov %ax, %es\n"
+    "    mov $0x40, %di\n"
+    "    mov $0x1234, %ax\n"
+    "    mov $3, %cx\n"
+    "    rep stosw\n"
+    "    mov $(0x1000 + guest16_msg - guest16_start), %si\n"
+    "    mov $0x80, %di\n"
+    "    mov $2, %cx\n"
+    "    rep movsb\n"
+    "    mov $0xe000, %ax\n"
+    "    mov %ax, %ds\n"
+    "    xor %ax, %ax\n"
+    "    mov %ax, %es\n"
+    "    mov $0x90, %si\n"
+    "    mov $0x7000, %di\n"
+    "    mov $2, %cx\n"
+    "    rep movsb\n"
     "    hlt\n"
     "guest16_msg: .ascii \"hello\"\n"
     "guest16_end:\n"
@@ -381,6 +400,21 @@ static void test_real_mode(void)
     tap_ok(log.str_len == 5 && !memcmp(log.str, "hello", 5),
            "real mode: REP OUTSB carried the string (%.*s)", log.str_len,
            log.str);
+    for (int i = 0; i < 3; i++) {
+        expect_event(&log, &pos, EV_MMIO_W, 0xe0040 + 2 * i, 2, 0x1234,
+                     "real mode: REP STOSW to MMIO, one element per exit");
+    }
+    expect_event(&log, &pos, EV_MMIO_W, 0xe0080, 1, 'h',
+                 "real mode: REP MOVSB memory to MMIO, first byte");
+    expect_event(&log, &pos, EV_MMIO_W, 0xe0081, 1, 'e',
+                 "real mode: REP MOVSB memory to MMIO, second byte");
+    expect_event(&log, &pos, EV_MMIO_R, 0xe0090, 1, mmio_value(0xe0090, 1),
+                 "real mode: REP MOVSB MMIO to memory, first byte");
+    expect_event(&log, &pos, EV_MMIO_R, 0xe0091, 1, mmio_value(0xe0091, 1),
+                 "real mode: REP MOVSB MMIO to memory, second byte");
+    tap_ok(vm.mem[0x7000] == mmio_byte(0xe0090) &&
+           vm.mem[0x7001] == mmio_byte(0xe0091),
+           "real mode: MMIO bytes landed in guest memory");
     qk_vcpu_close(&vcpu);
     qk_vm_close(&vm);
 }
