@@ -583,13 +583,12 @@ static void vga_update_graphic(VGACommon *s)
     }
     surf = display_console_surface(s->con);
     for (int y = 0; y <= h; y++) {
+        uint32_t *dst = surface_data(surf) + y * (surface_stride(surf) / 4);
         bool dirty = y < h && (s->full_update ||
                                vga_pages_dirty(s, base + y * line, visible));
 
         if (dirty) {
-            vga_convert_line(s, s->vram + base + y * line,
-                             surface_data(surf) + y * (surface_stride(surf) / 4),
-                             w, bpp);
+            vga_convert_line(s, s->vram + base + y * line, dst, w, bpp);
             band = band < 0 ? y : band;
         } else if (band >= 0) {
             display_console_update(s->con, 0, band, w, y - band);

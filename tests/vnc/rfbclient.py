@@ -399,6 +399,25 @@ class RFBClient:
                 data = self._tight_data(stream, w * h)
                 px = [pal[b] for b in data]
             self._put(x, y, w, h, px)
+        elif filt == 2 and self.pf.tight24():
+            data = self._tight_data(stream, w * h * 3)
+            px = [0] * (w * h)
+            prev = [(0, 0, 0)] * w          # the line above, as components
+            s = self.pf.shifts
+            for j in range(h):
+                cur = []
+                left, upleft = (0, 0, 0), (0, 0, 0)
+                for i in range(w):
+                    up = prev[i]
+                    comp = tuple(
+                        (max(0, min(255, left[k] + up[k] - upleft[k])) +
+                         data[(j * w + i) * 3 + k]) & 0xff for k in range(3))
+                    px[j * w + i] = (comp[0] << s[0] | comp[1] << s[1] |
+                                     comp[2] << s[2])
+                    cur.append(comp)
+                    left, upleft = comp, up
+                prev = cur
+            self._put(x, y, w, h, px)
         else:
             raise ConnectionError('tight filter %d not expected' % filt)
 
