@@ -199,6 +199,9 @@ static bool kvm_accel_cpus_reset(AccelState *a, const X86EntryState *entry,
             return false;
         }
         k->vcpus_created = true;
+        if (!kvm_accel_info_init(kvm, current_machine_get(), errp)) {
+            return false;
+        }
     }
     for (unsigned i = 0; i < kvm_nr_vcpus(kvm); i++) {
         if (!kvm_vcpu_reset(kvm_get_vcpu(kvm, i), errp)) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "hw/io-dispatch.h"
 #include "hw/qdev.h"
 #include "monitor/monitor.h"
 #include "monitor/monitor-internal.h"
@@ -73,6 +74,70 @@ static void info_chardev(GString *out, int64_t cpu_index)
     }
 }
 
+static void info_pci_bar(GString *out, JsonObject *r)
+{
+    gint64 addr = json_object_get_int_member(r, "address");
+    gint64 size = json_object_get_int_member(r, "size");
+    gint64 bar = json_object_get_int_member(r, "bar");
+
+    /* The end wraps as QEMU's does for an unmapped BAR (address -1). */
+    if (!strcmp(json_object_get_string_member(r, "type"), "io")) {
+        g_string_append_printf(out, "      BAR%" G_GINT64_FORMAT ": I/O at "
+                               "0x%04" G_GINT64_MODIFIER "x [0x%04"
+                               G_GINT64_MODIFIER "x].\r\n", bar, addr,
+                               (guint64)addr + size - 1);
+        return;
+    }
+    g_string_append_printf(out, "      BAR%" G_GINT64_FORMAT ": %d bit%s "
+                           "memory at 0x%08" G_GINT64_MODIFIER "x [0x%08"
+                           G_GINT64_MODIFIER "x].\r\n", bar,
+                           json_object_get_boolean_member(r, "mem_type_64")
+                           ? 64 : 32,
+                           json_object_get_boolean_member(r, "prefetch")
+                           ? " prefetchable" : "",
+                           addr, (guint64)addr + size - 1);
+}
+
+static void info_pci_device(GString *out, JsonObject *d)
+{
+    JsonObject *cls = json_object_get_object_member(d, "class_info");
+    JsonObject *id = json_object_get_object_member(d, "id");
+    JsonArray *regions = json_object_get_array_member(d, "regions");
+
+    g_string_append_printf(out, "  Bus %2" G_GINT64_FORMAT ", device %3"
+                           G_GINT64_FORMAT ", function %" G_GINT64_FORMAT
+                           ":\r\n",
+                           json_object_get_int_member(d, "bus"),
+                           json_object_get_int_member(d, "slot"),
+                           json_object_get_int_member(d, "function"));
+    if (json_object_has_member(cls, "desc")) {
+        g_string_append_printf(out, "    %s:",
+                               json_object_get_string_member(cls, "desc"));
+    } else {
+        g_string_append_printf(out, "    Class %04" G_GINT64_MODIFIER "x:",
+                               json_object_get_int_member(cls, "class"));
+    }
+    g_string_append_printf(out, " PCI device %04" G_GINT64_MODIFIER "x:%04"
+                           G_GINT64_MODIFIER "x\r\n",
+                           json_object_get_int_member(id, "vendor"),
+                           json_object_get_int_member(id, "device"));
+    g_string_append_printf(out, "      PCI subsystem %04" G_GINT64_MODIFIER
+                           "x:%04" G_GINT64_MODIFIER "x\r\n",
+                           json_object_get_int_member(id, "subsystem-vendor"),
+                           json_object_get_int_member(id, "subsystem"));
+    if (json_object_has_member(d, "irq")) {
+        g_string_append_printf(out, "      IRQ %" G_GINT64_FORMAT ", pin %c"
+                               "\r\n", json_object_get_int_member(d, "irq"),
+                               (int)('A' + json_object_get_int_member(
+                                   d, "irq_pin") - 1));
+    }
+    for (guint i = 0; i < json_array_get_length(regions); i++) {
+        info_pci_bar(out, json_array_get_object_element(regions, i));
+    }
+    g_string_append_printf(out, "      id \"%s\"\r\n",
+                           json_object_get_string_member(d, "qdev_id"));
+}
+
 static void info_pci(GString *out, int64_t cpu_index)
 {
     g_autoptr(JsonNode) list = qmp_query_pci(NULL);
@@ -83,27 +148,7 @@ static void info_pci(GString *out, int64_t cpu_index)
             json_array_get_object_element(buses, b), "devices");
 
         for (guint i = 0; i < json_array_get_length(devs); i++) {
-            JsonObject *d = json_array_get_object_element(devs, i);
-            JsonObject *cls = json_object_get_object_member(d, "class_info");
-            JsonObject *id = json_object_get_object_member(d, "id");
-
-            g_string_append_printf(
-                out, "  Bus %2" G_GINT64_FORMAT ", device %3" G_GINT64_FORMAT
-                ", function %" G_GINT64_FORMAT ":\r\n",
-                json_object_get_int_member(d, "bus"),
-                json_object_get_int_member(d, "slot"),
-                json_object_get_int_member(d, "function"));
-            g_string_append_printf(
-                out, "    %s: PCI device %04" G_GINT64_MODIFIER "x:%04"
-                G_GINT64_MODIFIER "x\r\n",
-                json_object_has_member(cls, "desc")
-                    ? json_object_get_string_member(cls, "desc")
-                    : "Class",
-                json_object_get_int_member(id, "vendor"),
-                json_object_get_int_member(id, "device"));
-            g_string_append_printf(out, "      id \"%s\"\r\n",
-                                   json_object_get_string_member(d,
-                                                                 "qdev_id"));
+            info_pci_device(out, json_array_get_object_element(devs, i));
         }
     }
 }
@@ -168,14 +213,40 @@ static void info_registers(GString *out, int64_t cpu_index)
         g_string_append(out, "CPU is not valid\r\n");
         return;
     }
+    g_string_append_printf(out, "\r\nCPU#%" G_GINT64_FORMAT "\r\n",
+                           cpu_index);
     if (ops->dump_registers) {
         ops->dump_registers((int)cpu_index, out);
     }
 }
 
+static void mtree_region(const IORegion *r, void *opaque)
+{
+    GString *out = opaque;
+    uint64_t base = io_region_base(r);
+
+    g_string_append_printf(out, "    %016" G_GINT64_MODIFIER "x-%016"
+                           G_GINT64_MODIFIER "x (prio 0, i/o): %s\r\n",
+                           base, base + io_region_size(r) - 1,
+                           io_region_name(r));
+}
+
+/*
+ * The dispatch tables in QEMU's layout: the I/O space, then the MMIO
+ * regions of the system address space (guest RAM, in KVM slots, is not
+ * listed).
+ */
 static void info_mtree(GString *out, int64_t cpu_index)
 {
-    /* Filled by the memory subsystem with hmp_info_register("mtree"). */
+    g_string_append(out, "address-space: I/O\r\n"
+                    "  0000000000000000-000000000000ffff (prio 0, i/o): "
+                    "io\r\n");
+    io_region_foreach(IO_SPACE_PIO, mtree_region, out);
+    g_string_append(out, "\r\naddress-space: memory\r\n"
+                    "  0000000000000000-ffffffffffffffff (prio 0, i/o): "
+                    "system\r\n");
+    io_region_foreach(IO_SPACE_MMIO, mtree_region, out);
+    g_string_append(out, "\r\n");
 }
 
 static const HmpInfoCmd hmp_info_cmds[] = {
@@ -220,8 +291,15 @@ JsonNode *qmp_human_monitor_command(const char *command_line,
     g_autofree char *line = g_strstrip(g_strdup(command_line));
     g_auto(GStrv) words = g_strsplit_set(line, " \t", -1);
     g_autoptr(GString) out = g_string_new(NULL);
+    const VcpuInfoOps *ops = vcpu_info_get_ops();
     JsonNode *n;
 
+    /* As QEMU: the monitor's CPU must exist before the line is run. */
+    if (has_cpu_index && (!ops || cpu_index < 0 ||
+                          cpu_index >= ops->count())) {
+        error_setg(errp, "Parameter 'cpu-index' expects a CPU number");
+        return NULL;
+    }
     if (!*line) {
         /* Empty line: no output, as in QEMU. */
     } else if (!strcmp(words[0], "info") || !strcmp(words[0], "i")) {

@@ -7,7 +7,8 @@ set -e
 # Build: compiler, meson, and the libraries of DESIGN.md section 8.
 BUILD_PKGS="gcc make meson ninja-build pkg-config python3
 libglib2.0-dev libpixman-1-dev libslirp-dev zlib1g-dev libzstd-dev
-liburing-dev libjson-glib-dev libseccomp-dev"
+liburing-dev libjson-glib-dev libseccomp-dev libpng-dev nettle-dev
+console-setup-linux"
 
 # Tests: the peers we check against (Debian's QEMU and qemu-img), the tools
 # that build guest payloads, and clang for the sanitizer and fuzz builds.

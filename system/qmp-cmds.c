@@ -2,8 +2,8 @@
 /*
  * QMP commands about the VM as a whole: run state, identity, machine
  * types, vCPUs, memory, iothreads and statistics (qapi/run-state.json,
- * qapi/machine.json, qapi/stats.json).  vCPU and statistics data come
- * from the providers of sysemu/cpu-info.h and sysemu/stats.h.
+ * qapi/machine.json).  vCPU data come from the provider of
+ * sysemu/cpu-info.h; statistics are in monitor/qmp-stats.c.
  */
 #include <string.h>
 #include <glib.h>
@@ -14,7 +14,6 @@
 #include "sysemu/accel.h"
 #include "sysemu/cpu-info.h"
 #include "sysemu/runstate.h"
-#include "sysemu/stats.h"
 #include "sysemu/sysemu.h"
 
 static JsonNode *node_take_object(JsonObject *obj)
@@ -172,10 +171,13 @@ static JsonObject *cpu_props(const VcpuInfo *v)
 {
     JsonObject *props = json_object_new();
 
-    json_object_set_int_member(props, "socket-id", v->socket_id);
-    json_object_set_int_member(props, "die-id", v->die_id);
+    /* Members in the order QEMU 7.2 writes them. */
     json_object_set_int_member(props, "core-id", v->core_id);
     json_object_set_int_member(props, "thread-id", v->thread_id_in_core);
+    if (v->die_id >= 0) {
+        json_object_set_int_member(props, "die-id", v->die_id);
+    }
+    json_object_set_int_member(props, "socket-id", v->socket_id);
     return props;
 }
 
@@ -189,10 +191,11 @@ JsonNode *qmp_query_cpus_fast(Error **errp)
         VcpuInfo v = { 0 };
 
         vcpu_ops->get(i, &v);
-        json_object_set_int_member(info, "cpu-index", v.cpu_index);
-        json_object_set_string_member(info, "qom-path", v.qom_path);
+        /* Members in the order QEMU 7.2 writes them. */
         json_object_set_int_member(info, "thread-id", v.thread_id);
         json_object_set_object_member(info, "props", cpu_props(&v));
+        json_object_set_string_member(info, "qom-path", v.qom_path);
+        json_object_set_int_member(info, "cpu-index", v.cpu_index);
         json_object_set_string_member(info, "target", "x86_64");
         json_array_add_object_element(arr, info);
     }
@@ -210,16 +213,20 @@ JsonNode *qmp_query_hotpluggable_cpus(Error **errp)
         return NULL;
     }
     arr = json_array_new();
-    n = vcpu_ops->count();
-    for (int i = 0; i < n; i++) {
+    n = vcpu_ops->slots ? vcpu_ops->slots() : vcpu_ops->count();
+    /* QEMU 7.2 lists the slots from the last one down. */
+    for (int i = n - 1; i >= 0; i--) {
         JsonObject *info = json_object_new();
         VcpuInfo v = { 0 };
 
         vcpu_ops->get(i, &v);
-        json_object_set_string_member(info, "type", vcpu_ops->cpu_type);
-        json_object_set_int_member(info, "vcpus-count", 1);
+        /* Members in the order QEMU 7.2 writes them. */
         json_object_set_object_member(info, "props", cpu_props(&v));
-        json_object_set_string_member(info, "qom-path", v.qom_path);
+        json_object_set_int_member(info, "vcpus-count", 1);
+        if (v.qom_path) {
+            json_object_set_string_member(info, "qom-path", v.qom_path);
+        }
+        json_object_set_string_member(info, "type", vcpu_ops->cpu_type);
         json_array_add_object_element(arr, info);
     }
     return node_take_array(arr);
@@ -239,126 +246,4 @@ JsonNode *qmp_query_iothreads(Error **errp)
 {
     /* -object iothread does not exist yet: there are none. */
     return node_take_array(json_array_new());
-}
-
-/* ---- statistics ---- */
-
-typedef struct StatsProviderEntry {
-    const char *name;
-    StatsCollectFn *fn;
-    void *opaque;
-} StatsProviderEntry;
-
-struct StatsSink {
-    JsonArray *results;
-    JsonArray *cur;             /* the "stats" list being filled */
-    const char *provider;
-    JsonArray *names;           /* NULL: every counter */
-    JsonArray *vcpus;           /* NULL: every vCPU */
-    bool skip;
-};
-
-static GArray *stats_providers;
-
-void stats_register_provider(const char *provider, StatsCollectFn *fn,
-                             void *opaque)
-{
-    StatsProviderEntry e = { provider, fn, opaque };
-
-    if (!stats_providers) {
-        stats_providers = g_array_new(FALSE, FALSE,
-                                      sizeof(StatsProviderEntry));
-    }
-    g_array_append_val(stats_providers, e);
-}
-
-static bool str_in_array(JsonArray *arr, const char *s)
-{
-    for (guint i = 0; i < json_array_get_length(arr); i++) {
-        if (!strcmp(json_array_get_string_element(arr, i), s)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-void stats_sink_begin(StatsSink *sink, const char *qom_path)
-{
-    JsonObject *res;
-
-    sink->skip = qom_path && sink->vcpus &&
-                 !str_in_array(sink->vcpus, qom_path);
-    if (sink->skip) {
-        return;
-    }
-    res = json_object_new();
-    sink->cur = json_array_new();
-    json_object_set_string_member(res, "provider", sink->provider);
-    if (qom_path) {
-        json_object_set_string_member(res, "qom-path", qom_path);
-    }
-    json_object_set_array_member(res, "stats", sink->cur);
-    json_array_add_object_element(sink->results, res);
-}
-
-void stats_sink_add(StatsSink *sink, const char *name, uint64_t value)
-{
-    JsonObject *st;
-
-    if (sink->skip || !sink->cur ||
-        (sink->names && !str_in_array(sink->names, name))) {
-        return;
-    }
-    st = json_object_new();
-    json_object_set_string_member(st, "name", name);
-    json_object_set_int_member(st, "value", (gint64)value);
-    json_array_add_object_element(sink->cur, st);
-}
-
-/* The StatsRequest for @provider, when the client listed providers. */
-static JsonObject *stats_request_for(JsonArray *reqs, const char *provider)
-{
-    for (guint i = 0; i < json_array_get_length(reqs); i++) {
-        JsonObject *r = json_array_get_object_element(reqs, i);
-
-        if (!strcmp(json_object_get_string_member(r, "provider"),
-                    provider)) {
-            return r;
-        }
-    }
-    return NULL;
-}
-
-JsonNode *qmp_query_stats(int target, bool has_providers,
-                          JsonNode *providers, bool has_vcpus,
-                          JsonNode *vcpus, Error **errp)
-{
-    StatsSink sink = { .results = json_array_new() };
-    StatsScope scope = target == qapi_enum_index("vcpu", StatsTarget_lookup)
-                       ? STATS_SCOPE_VCPU : STATS_SCOPE_VM;
-
-    if (has_vcpus && scope != STATS_SCOPE_VCPU) {
-        json_array_unref(sink.results);
-        error_setg(errp, "Parameter 'vcpus' applies to target 'vcpu' only");
-        return NULL;
-    }
-    for (guint i = 0; stats_providers && i < stats_providers->len; i++) {
-        StatsProviderEntry *e = &g_array_index(stats_providers,
-                                               StatsProviderEntry, i);
-        JsonObject *req = NULL;
-
-        if (has_providers) {
-            req = stats_request_for(json_node_get_array(providers), e->name);
-            if (!req) {
-                continue;
-            }
-        }
-        sink.provider = e->name;
-        sink.names = req && json_object_has_member(req, "names")
-                     ? json_object_get_array_member(req, "names") : NULL;
-        sink.vcpus = has_vcpus ? json_node_get_array(vcpus) : NULL;
-        sink.cur = NULL;
-        e->fn(scope, &sink, e->opaque);
-    }
-    return node_take_array(sink.results);
 }

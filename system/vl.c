@@ -15,6 +15,7 @@
 #include "config-host.h"
 #include "chardev/char-fe.h"
 #include "hw/boards.h"
+#include "hw/display/vga.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
 #include "monitor/monitor.h"
@@ -28,6 +29,7 @@
 #include "sysemu/sysemu.h"
 #include "system/options.h"
 #include "system/vl.h"
+#include "ui/vnc.h"
 
 /* One option occurrence: its text for messages and its parsed value. */
 typedef struct OptItem {
@@ -53,6 +55,7 @@ typedef struct VMConfig {
     OptItem *boot;
     OptItem *display;
     OptItem *vga;
+    OptItem *vnc;               /* -vnc, or -display vnc=... */
     char *cpu_model;
     char *kernel, *initrd, *append;
     char *pidfile;
@@ -312,6 +315,9 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return true;
     case OPT_VGA:
         opt_item_replace(&cfg.vga, opt_item_new(optname, arg));
+        return true;
+    case OPT_VNC:
+        opt_item_replace(&cfg.vnc, opt_item_new(optname, arg));
         return true;
     case OPT_UUID:
         g_free(cfg.uuid);
@@ -847,10 +853,16 @@ static bool check_display(Error **errp)
         };
 
         error_set_location(cfg.display->loc);
-        if (!type || !strcmp(type, "none")) {
+        if (g_str_has_prefix(cfg.display->arg, "vnc=")) {
+            OptItem *vnc = opt_item_new("display", cfg.display->arg);
+
+            g_free(vnc->arg);
+            vnc->arg = g_strdup(cfg.display->arg + 4);
+            opt_item_replace(&cfg.vnc, vnc);
+        } else if (!type || !strcmp(type, "none")) {
             /* nothing to show */
         } else if (!strcmp(type, "vnc")) {
-            error_setg(errp, "the VNC display is not supported yet");
+            error_setg(errp, "-display vnc needs an address: vnc=HOST:N");
             return false;
         } else {
             for (const char *const *k = known; *k; k++) {
@@ -873,7 +885,7 @@ static bool check_display(Error **errp)
         const char *card = cfg.vga->arg;
 
         error_set_location(cfg.vga->loc);
-        if (strcmp(card, "none")) {
+        if (strcmp(card, "none") && strcmp(card, "std")) {
             for (const char *const *c = cards; *c; c++) {
                 if (!strcmp(*c, card)) {
                     error_setg(errp, "vga type '%s' is not supported yet",
@@ -885,7 +897,28 @@ static bool check_display(Error **errp)
             return false;
         }
     }
+    if (cfg.vnc) {
+        error_set_location(cfg.vnc->loc);
+        if (!vnc_parse_opts(cfg.vnc->arg, errp)) {
+            return false;
+        }
+    }
     return true;
+}
+
+/* -vga, or QEMU's default: a std VGA unless -nodefaults or -device VGA. */
+static const char *vl_vga_type(void)
+{
+    for (guint i = 0; i < cfg.devices->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.devices, i);
+        const char *driver = keyval_get(item->kv, "driver");
+
+        if (driver && (!strcmp(driver, "VGA") ||
+                       !strcmp(driver, "bochs-display"))) {
+            return "none";
+        }
+    }
+    return cfg.vga ? cfg.vga->arg : cfg.nodefaults ? "none" : "std";
 }
 
 static bool check_chardevs(GHashTable *ids, Error **errp)
@@ -1582,6 +1615,7 @@ int quokka_main(int argc, char **argv)
     object_unref(&ms->parent_obj);
     current_machine_set(ms);
 
+    vga_interface_set(vl_vga_type());
     accel = vl_create_accel(ms, &err);
     if (err) {
         error_report_err(err);
@@ -1594,6 +1628,11 @@ int quokka_main(int argc, char **argv)
     vl_create_devices();
     reset_handler_register(vl_machine_reset, ms);
     system_reset(SHUTDOWN_CAUSE_NONE);
+    if (cfg.vnc && !vnc_display_init(cfg.vnc->arg, &err)) {
+        error_set_location(cfg.vnc->loc);
+        error_report_err(err);
+        exit(1);
+    }
     if (accel && accel_get_class(accel)->start_vcpus &&
         !accel_get_class(accel)->start_vcpus(accel, ms, &err)) {
         error_report_err(err);

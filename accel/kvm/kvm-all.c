@@ -422,6 +422,21 @@ bool kvm_set_irqfd(KVMState *s, int fd, unsigned gsi, bool assign,
     return true;
 }
 
+bool kvm_read_vm_debugfs_stat(KVMState *s, const char *name,
+                              uint64_t *value)
+{
+    g_autofree char *path = g_strdup_printf("/sys/kernel/debug/kvm/%d-%d/%s",
+                                            (int)getpid(), s->vm_fd, name);
+    g_autofree char *text = NULL;
+    char *end;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+        return false;
+    }
+    *value = g_ascii_strtoull(text, &end, 10);
+    return end != text;
+}
+
 void kvm_destroy(KVMState *s)
 {
     unsigned i;

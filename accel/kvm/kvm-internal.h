@@ -6,6 +6,7 @@
 #define ACCEL_KVM_INTERNAL_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <linux/kvm.h>
 
 #include "sysemu/kvm.h"
@@ -24,12 +25,14 @@ struct KVMVCPU {
     struct kvm_run *run;
     size_t run_size;
     pthread_t thread;
+    pid_t tid;                  /* set by the thread, under the lock */
     bool thread_started;
     KVMVCPUState state;
     /* Requests, written under the big lock. */
     bool pause_req;
     bool stop_req;
     int pending_vector;         /* kernel-irqchip=off, -1 when none */
+    KVMExitStats stats;         /* under the big lock */
     struct kvm_lapic_state lapic_at_create;
     bool have_lapic_at_create;
 };

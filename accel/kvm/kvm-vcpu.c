@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "kvm-internal.h"
 
@@ -102,22 +103,30 @@ KVMExitAction kvm_handle_exit(KVMVCPU *cpu)
     const KVMExitHandlers *h = cpu->s->handlers;
     struct kvm_run *run = cpu->run;
     void *opaque = cpu->s->opaque;
+    KVMExitStats *st = &cpu->stats;
     Error *err = NULL;
 
+    st->total++;
     switch (run->exit_reason) {
     case KVM_EXIT_IO:
+        st->pio++;
         return kvm_handle_io(cpu);
     case KVM_EXIT_MMIO:
+        st->mmio++;
         return kvm_handle_mmio(cpu);
     case KVM_EXIT_HLT:
+        st->hlt++;
         return h && h->hlt ? h->hlt(opaque, cpu) : KVM_EXIT_ACTION_RESUME;
     case KVM_EXIT_IRQ_WINDOW_OPEN:
     case KVM_EXIT_INTR:
+        st->interrupted++;
         return KVM_EXIT_ACTION_RESUME;
     case KVM_EXIT_SHUTDOWN:
+        st->other++;
         return h && h->shutdown ? h->shutdown(opaque, cpu)
                                 : KVM_EXIT_ACTION_STOP;
     case KVM_EXIT_SYSTEM_EVENT:
+        st->other++;
         return h && h->system_event
                ? h->system_event(opaque, cpu, run->system_event.type)
                : KVM_EXIT_ACTION_STOP;
@@ -135,6 +144,7 @@ KVMExitAction kvm_handle_exit(KVMVCPU *cpu)
                    run->exit_reason);
         break;
     }
+    st->other++;
     return kvm_report_error(cpu, err);
 }
 
@@ -179,6 +189,7 @@ static void *kvm_vcpu_thread(void *arg)
     int ret, saved_errno;
 
     g_mutex_lock(s->lock);
+    cpu->tid = gettid();
     while (action == KVM_EXIT_ACTION_RESUME && !cpu->stop_req) {
         if (cpu->pause_req) {
             kvm_vcpu_park(cpu);
@@ -195,6 +206,8 @@ static void *kvm_vcpu_thread(void *arg)
         cpu->run->immediate_exit = 0;
         if (ret < 0) {
             if (saved_errno == EINTR || saved_errno == EAGAIN) {
+                cpu->stats.total++;
+                cpu->stats.interrupted++;
                 continue;
             }
             error_setg_errno(&err, saved_errno, "vCPU %u: KVM_RUN failed",
@@ -303,4 +316,21 @@ void kvm_vcpu_inject_interrupt(KVMVCPU *cpu, uint8_t vector)
 {
     cpu->pending_vector = vector;
     kvm_vcpu_kick(cpu);
+}
+
+void kvm_get_exit_stats(KVMState *s, KVMExitStats *stats)
+{
+    unsigned i;
+
+    memset(stats, 0, sizeof(*stats));
+    for (i = 0; i < s->nr_cpus && s->cpus; i++) {
+        const KVMExitStats *c = &s->cpus[i].stats;
+
+        stats->total += c->total;
+        stats->pio += c->pio;
+        stats->mmio += c->mmio;
+        stats->hlt += c->hlt;
+        stats->interrupted += c->interrupted;
+        stats->other += c->other;
+    }
 }

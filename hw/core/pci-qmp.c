@@ -34,14 +34,15 @@ static JsonObject *pci_region(const PciInfoBar *b)
 {
     JsonObject *r = json_object_new();
 
-    json_object_set_int_member(r, "bar", b->bar);
-    json_object_set_string_member(r, "type", b->io ? "io" : "memory");
-    json_object_set_int_member(r, "address", (gint64)b->address);
-    json_object_set_int_member(r, "size", (gint64)b->size);
+    /* Members in the order QEMU 7.2 writes them. */
     if (!b->io) {
         json_object_set_boolean_member(r, "prefetch", b->prefetch);
         json_object_set_boolean_member(r, "mem_type_64", b->mem64);
     }
+    json_object_set_int_member(r, "bar", b->bar);
+    json_object_set_int_member(r, "size", (gint64)b->size);
+    json_object_set_int_member(r, "address", (gint64)b->address);
+    json_object_set_string_member(r, "type", b->io ? "io" : "memory");
     return r;
 }
 
@@ -55,26 +56,27 @@ void pci_info_add_device(PciInfoSink *sink, const PciInfoDevice *d)
     if (!sink->devices) {
         pci_info_add_bus(sink, d->bus);
     }
+    /* Members in the order QEMU 7.2 writes them. */
+    json_object_set_int_member(info, "irq_pin", d->irq_pin);
     json_object_set_int_member(info, "bus", d->bus);
-    json_object_set_int_member(info, "slot", d->slot);
-    json_object_set_int_member(info, "function", d->function);
-    if (d->class_desc) {
-        json_object_set_string_member(cls, "desc", d->class_desc);
-    }
-    json_object_set_int_member(cls, "class", d->class_code);
-    json_object_set_object_member(info, "class_info", cls);
-    json_object_set_int_member(id, "device", d->device_id);
-    json_object_set_int_member(id, "vendor", d->vendor_id);
-    json_object_set_int_member(id, "subsystem", d->subsystem_id);
-    json_object_set_int_member(id, "subsystem-vendor",
-                               d->subsystem_vendor_id);
-    json_object_set_object_member(info, "id", id);
+    json_object_set_string_member(info, "qdev_id",
+                                  d->qdev_id ? d->qdev_id : "");
     if (d->irq >= 0 && d->irq_pin) {
         json_object_set_int_member(info, "irq", d->irq);
     }
-    json_object_set_int_member(info, "irq_pin", d->irq_pin);
-    json_object_set_string_member(info, "qdev_id",
-                                  d->qdev_id ? d->qdev_id : "");
+    json_object_set_int_member(info, "slot", d->slot);
+    json_object_set_int_member(cls, "class", d->class_code);
+    if (d->class_desc) {
+        json_object_set_string_member(cls, "desc", d->class_desc);
+    }
+    json_object_set_object_member(info, "class_info", cls);
+    json_object_set_int_member(id, "device", d->device_id);
+    json_object_set_int_member(id, "subsystem-vendor",
+                               d->subsystem_vendor_id);
+    json_object_set_int_member(id, "vendor", d->vendor_id);
+    json_object_set_int_member(id, "subsystem", d->subsystem_id);
+    json_object_set_object_member(info, "id", id);
+    json_object_set_int_member(info, "function", d->function);
     for (int i = 0; i < d->n_bars && i < 7; i++) {
         json_array_add_object_element(regions, pci_region(&d->bars[i]));
     }

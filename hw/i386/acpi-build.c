@@ -56,6 +56,7 @@ void acpi_build_config_pc(AcpiBuildConfig *cfg, unsigned nr_cpus)
         .reset_port = 0xcf9,
         .reset_value = 0x06,
         .s5_slp_typ = 0,
+        .pirq_gsi = { 10, 10, 11, 11 },
         .nr_serial = 1,
         .rtc = true,
         .i8042 = true,
@@ -189,6 +190,54 @@ static void dsdt_add_isa(const AcpiBuildConfig *cfg, Aml *sb)
     }
 }
 
+#define PCI_SLOTS       32
+#define PCI_IOAPIC_MMIO 0xfec00000u
+
+/* _PRT: one entry per slot and pin (ACPI 6.4 section 6.2.13). */
+static Aml *dsdt_pci_prt(const AcpiBuildConfig *cfg)
+{
+    Aml *prt = aml_package();
+    unsigned slot, pin;
+
+    for (slot = 0; slot < PCI_SLOTS; slot++) {
+        for (pin = 0; pin < 4; pin++) {
+            Aml *entry = aml_package();
+
+            aml_append(entry, aml_int((slot << 16) | 0xffff));
+            aml_append(entry, aml_int(pin));
+            aml_append(entry, aml_int(0));  /* no link: a GSI */
+            aml_append(entry, aml_int(cfg->pirq_gsi[(slot + pin) % 4]));
+            aml_append(prt, entry);
+        }
+    }
+    return prt;
+}
+
+static void dsdt_add_pci_host(const AcpiBuildConfig *cfg, Aml *sb)
+{
+    Aml *dev = aml_device("PCI0");
+    Aml *crs = aml_resource_template();
+
+    aml_append(dev, aml_name_decl("_HID", aml_eisaid("PNP0A03")));
+    aml_append(dev, aml_name_decl("_ADR", aml_int(0)));
+    aml_append(dev, aml_name_decl("_UID", aml_int(0)));
+    aml_append(crs, aml_word_bus_number(0, 0xff));
+    aml_append(crs, aml_io(0xcf8, 0xcf8, 1, 8));
+    aml_append(crs, aml_word_io(0, 0xcf7));
+    aml_append(crs, aml_word_io(0xd00, 0xffff));
+    aml_append(crs, aml_dword_memory(0xa0000, 0xbffff));
+    aml_append(crs, aml_dword_memory(cfg->pci_hole_start,
+                                     PCI_IOAPIC_MMIO - 1));
+    if (cfg->pci_hole64_size) {
+        aml_append(crs, aml_qword_memory(cfg->pci_hole64_start,
+                                         cfg->pci_hole64_start +
+                                         cfg->pci_hole64_size - 1));
+    }
+    aml_append(dev, aml_name_decl("_CRS", crs));
+    aml_append(dev, aml_name_decl("_PRT", dsdt_pci_prt(cfg)));
+    aml_append(sb, dev);
+}
+
 static uint64_t build_dsdt(AcpiTables *t, const AcpiBuildConfig *cfg)
 {
     uint32_t start = table_begin(t, "DSDT", 2);
@@ -203,6 +252,9 @@ static uint64_t build_dsdt(AcpiTables *t, const AcpiBuildConfig *cfg)
     aml_append(pwrb, aml_name_decl("_UID", aml_int(0)));
     aml_append(pwrb, aml_name_decl("_STA", aml_int(0xf)));
     aml_append(sb, pwrb);
+    if (cfg->pci_host) {
+        dsdt_add_pci_host(cfg, sb);
+    }
     dsdt_add_isa(cfg, sb);
     aml_append(body, sb);
 
@@ -383,6 +435,25 @@ static bool acpi_check_config(const AcpiBuildConfig *cfg, uint64_t base,
         error_setg(errp, "ACPI: %u serial ports (at most 4 ISA ports)",
                    cfg->nr_serial);
         return false;
+    }
+    if (cfg->pci_host &&
+        (cfg->pci_hole_start < 0x100000 ||
+         cfg->pci_hole_start >= PCI_IOAPIC_MMIO ||
+         cfg->pci_hole64_start + cfg->pci_hole64_size <
+         cfg->pci_hole64_start)) {
+        error_setg(errp, "ACPI: bad PCI windows (32-bit from 0x%llx, "
+                   "64-bit 0x%llx+0x%llx)",
+                   (unsigned long long)cfg->pci_hole_start,
+                   (unsigned long long)cfg->pci_hole64_start,
+                   (unsigned long long)cfg->pci_hole64_size);
+        return false;
+    }
+    for (i = 0; cfg->pci_host && i < 4; i++) {
+        if (cfg->pirq_gsi[i] >= 24) {
+            error_setg(errp, "ACPI: PIRQ%c routed to GSI %u (the IOAPIC "
+                       "has 24)", 'A' + i, cfg->pirq_gsi[i]);
+            return false;
+        }
     }
     if (base & 15 || base + 0x10000 > 0x100000000ULL) {
         error_setg(errp, "ACPI: table base 0x%llx must be 16-byte aligned "

@@ -34,6 +34,17 @@
 #define AML_RES_IRQ_NO_FLAGS 0x22
 #define AML_RES_IO          0x47
 #define AML_RES_END_TAG     0x79
+/* Large resource descriptors, section 6.4.3. */
+#define AML_RES_DWORD_ADDR  0x87
+#define AML_RES_WORD_ADDR   0x88
+#define AML_RES_QWORD_ADDR  0x8a
+/* Resource types and flags of the address space descriptors. */
+#define AML_ADDR_MEMORY     0
+#define AML_ADDR_IO         1
+#define AML_ADDR_BUS        2
+#define AML_ADDR_MIN_MAX_FIXED 0x0c     /* _MIF | _MAF, a producer */
+#define AML_ADDR_IO_ENTIRE  0x03        /* _RNG: ISA and non-ISA ports */
+#define AML_ADDR_MEM_RW     0x01        /* _RW, non-cacheable */
 
 typedef enum AmlKind {
     AML_PLAIN,      /* bytes as they are */
@@ -375,4 +386,52 @@ Aml *aml_irq_no_flags(uint8_t irq)
     put_u8(a->body, AML_RES_IRQ_NO_FLAGS | 2);
     put_le(a->body, 1u << irq, 2);
     return a;
+}
+
+/*
+ * Granularity, minimum, maximum, translation offset and length, each
+ * @bytes wide, after the tag, length and the three flag bytes.
+ */
+static Aml *aml_address_space(uint8_t tag, unsigned bytes, uint8_t type,
+                              uint8_t type_flags, uint64_t min,
+                              uint64_t max)
+{
+    Aml *a = aml_alloc(AML_PLAIN);
+
+    g_assert(min <= max);
+    put_u8(a->body, tag);
+    put_le(a->body, 3 + 5 * bytes, 2);
+    put_u8(a->body, type);
+    put_u8(a->body, AML_ADDR_MIN_MAX_FIXED);
+    put_u8(a->body, type_flags);
+    put_le(a->body, 0, bytes);              /* granularity */
+    put_le(a->body, min, bytes);
+    put_le(a->body, max, bytes);
+    put_le(a->body, 0, bytes);              /* translation offset */
+    put_le(a->body, max - min + 1, bytes);
+    return a;
+}
+
+Aml *aml_word_bus_number(uint16_t min, uint16_t max)
+{
+    return aml_address_space(AML_RES_WORD_ADDR, 2, AML_ADDR_BUS, 0, min,
+                             max);
+}
+
+Aml *aml_word_io(uint16_t min, uint16_t max)
+{
+    return aml_address_space(AML_RES_WORD_ADDR, 2, AML_ADDR_IO,
+                             AML_ADDR_IO_ENTIRE, min, max);
+}
+
+Aml *aml_dword_memory(uint32_t min, uint32_t max)
+{
+    return aml_address_space(AML_RES_DWORD_ADDR, 4, AML_ADDR_MEMORY,
+                             AML_ADDR_MEM_RW, min, max);
+}
+
+Aml *aml_qword_memory(uint64_t min, uint64_t max)
+{
+    return aml_address_space(AML_RES_QWORD_ADDR, 8, AML_ADDR_MEMORY,
+                             AML_ADDR_MEM_RW, min, max);
 }

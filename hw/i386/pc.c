@@ -10,6 +10,7 @@
 
 #include "chardev/char.h"
 #include "hw/boards.h"
+#include "hw/display/vga.h"
 #include "hw/i386/acpi-build.h"
 #include "hw/i386/e820.h"
 #include "hw/i386/guest-memory.h"
@@ -19,6 +20,7 @@
 #include "hw/acpi/acpi-pm.h"
 #include "hw/input/i8042.h"
 #include "hw/rtc/mc146818rtc.h"
+#include "hw/pci/pci-info.h"
 #include "hw/pci-host/i440fx.h"
 #include "hw/southbridge/piix.h"
 #include "sysemu/accel.h"
@@ -168,6 +170,8 @@ static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
     cfg.nr_serial = nr_serial;
     cfg.rtc = true;
     cfg.i8042 = true;
+    cfg.pci_host = true;
+    cfg.pci_hole_start = pcms->layout.below_4g;
     return acpi_build(&cfg, PC_BIOS_AREA_START,
                       PC_BIOS_AREA_END - PC_BIOS_AREA_START, &pcms->acpi,
                       errp);
@@ -199,11 +203,15 @@ static bool pc_init(MachineState *ms, Error **errp)
         return false;
     }
     pcms->pci_bus = i440fx_host_bus(host);
+    pci_info_register(pci_bus_info_enum, pcms->pci_bus);
     pci_create_simple(pcms->pci_bus, PCI_DEVFN(0, 0), TYPE_I440FX_PCI_DEVICE);
     piix3 = pci_create_simple(pcms->pci_bus, PCI_DEVFN(1, 0),
                               TYPE_PIIX3_DEVICE);
     piix3_route_pci_irqs(piix3, pcms->pci_bus);
     pcms->isa_bus = piix3_isa_bus(piix3);
+    if (!vga_interface_create(pcms->pci_bus, errp)) {
+        return false;
+    }
 
     pcms->gsi = irq_lines_new(pc_gsi_set, pcms, PC_NUM_GSI);
     /* What qtest's "irq_intercept_in ioapic" intercepts (docs/qtest.md). */
@@ -248,6 +256,22 @@ static bool pc_init(MachineState *ms, Error **errp)
     return true;
 }
 
+/*
+ * Direct boot has no firmware, so do what SeaBIOS does before the kernel
+ * runs: route PIRQ A-D to ISA IRQs 10, 10, 11, 11, the GSIs the DSDT's
+ * _PRT names for PCI INTx.
+ */
+static void pc_firmware_pci_setup(PCMachineState *pcms)
+{
+    static const uint8_t pirq_irqs[4] = { 10, 10, 11, 11 };
+    PCIBus *bus = pcms->pci_bus;
+
+    for (int i = 0; i < 4; i++) {
+        pci_host_config_write(bus, PCI_DEVFN(1, 0), 0x60 + i, pirq_irqs[i],
+                              1);
+    }
+}
+
 static void pc_reset(MachineState *ms)
 {
     PCMachineState *pcms = to_pc_machine(&ms->parent_obj);
@@ -257,6 +281,9 @@ static void pc_reset(MachineState *ms)
     Error *err = NULL;
 
     bus_reset_all(sysbus_get_default());
+    if (pcms->kernel) {
+        pc_firmware_pci_setup(pcms);
+    }
     if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
         goto fail;
     }

@@ -17,7 +17,7 @@ typedef struct VcpuInfo {
     const char *qom_path;
     int64_t thread_id;          /* host thread id (gettid()) */
     int socket_id;
-    int die_id;
+    int die_id;                 /* -1: no dies in the topology */
     int core_id;
     int thread_id_in_core;
 } VcpuInfo;
@@ -25,7 +25,12 @@ typedef struct VcpuInfo {
 typedef struct VcpuInfoOps {
     /* Number of vCPUs present now. */
     int (*count)(void);
-    /* Fills @info for vCPU @index (0 <= index < count()). */
+    /* Number of vCPU slots (-smp maxcpus), >= count(); NULL: count(). */
+    int (*slots)(void);
+    /*
+     * Fills @info for slot @index (0 <= index < slots()); vCPUs present
+     * come first, an empty slot has a NULL qom_path and thread_id 0.
+     */
     void (*get)(int index, VcpuInfo *info);
     /* Appends the register dump "info registers" prints ("\r\n" lines). */
     void (*dump_registers)(int index, GString *out);

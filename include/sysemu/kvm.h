@@ -157,7 +157,77 @@ void kvm_vcpu_inject_interrupt(KVMVCPU *cpu, uint8_t vector);
 /* Joins every vCPU thread and closes everything.  Context: no big lock. */
 void kvm_destroy(KVMState *s);
 
+/* Exits that reached userspace, summed over the vCPUs. */
+typedef struct KVMExitStats {
+    uint64_t total;
+    uint64_t pio;           /* KVM_EXIT_IO, one per exit (not per item) */
+    uint64_t mmio;
+    uint64_t hlt;
+    uint64_t interrupted;   /* KVM_RUN ended by a kick or signal */
+    uint64_t other;
+} KVMExitStats;
+
+/* Context: big lock (the counters are written under it). */
+void kvm_get_exit_stats(KVMState *s, KVMExitStats *stats);
+
+/*
+ * The kernel's statistic @name (e.g. "exits", "io_exits", "halt_exits")
+ * for this VM from debugfs (/sys/kernel/debug/kvm/PID-VMFD/NAME), which
+ * counts the exits KVM handles itself too; false when not readable.
+ */
+bool kvm_read_vm_debugfs_stat(KVMState *s, const char *name,
+                              uint64_t *value);
+
 /* CPU models: "host" and "qemu64". */
 bool kvm_cpu_model_valid(const char *name);
+
+/* ---- monitor information (kvm-info.c, kvm-stats.c) ---- */
+
+/*
+ * The host thread id (gettid()) of @cpu's thread; waits for a thread that
+ * has not started yet.  Context: big lock.
+ */
+int64_t kvm_vcpu_thread_id(KVMVCPU *cpu);
+/*
+ * Appends @cpu's registers as QEMU's "info registers" prints them ("\r\n"
+ * lines).  Context: big lock, @cpu paused (a vCPU ioctl waits for KVM_RUN).
+ */
+bool kvm_vcpu_dump_registers(KVMVCPU *cpu, GString *out, Error **errp);
+
+/*
+ * Binary statistics of a VM or a vCPU (KVM_GET_STATS_FD).  Opening fails,
+ * with the reason, on a device without them (e.g. quokka.ko).  The
+ * descriptors are fixed; kvm_stats_read() fills kvm_stats_data_len()
+ * values, a statistic's values being data[offset / 8 ...] (size of them).
+ * Safe from any thread.
+ */
+typedef struct KVMStats KVMStats;
+typedef struct KVMStatsDesc {
+    char *name;                 /* "exits", "io_exits"... */
+    uint32_t flags;             /* KVM_STATS_TYPE_, _UNIT_, _BASE_ */
+    int16_t exponent;
+    uint16_t size;              /* number of values (1, or histogram) */
+    uint32_t offset;            /* bytes into the data block */
+    uint32_t bucket_size;
+} KVMStatsDesc;
+
+KVMStats *kvm_stats_open_vm(KVMState *s, Error **errp);
+KVMStats *kvm_stats_open_vcpu(KVMVCPU *cpu, Error **errp);
+/* The same over a stats file @fd, which it takes (closed on failure too). */
+KVMStats *kvm_stats_open_file(int fd, const char *device, Error **errp);
+unsigned kvm_stats_count(const KVMStats *st);
+const KVMStatsDesc *kvm_stats_desc(const KVMStats *st, unsigned i);
+size_t kvm_stats_data_len(const KVMStats *st);
+bool kvm_stats_read(KVMStats *st, uint64_t *data, Error **errp);
+void kvm_stats_close(KVMStats *st);
+/*
+ * accel/kvm-qmp.c, called once the vCPUs exist: a QOM object per vCPU,
+ * and the vCPU information and "kvm" statistics providers of the monitor.
+ */
+typedef struct MachineState MachineState;
+bool kvm_accel_info_init(KVMState *s, MachineState *ms, Error **errp);
+
+/* The device path ("/dev/kvm"), for messages. */
+const char *kvm_device_path(const KVMState *s);
 
 #endif

@@ -100,7 +100,10 @@ BAD_LINES = [
     (['-initrd', 'x'], '-initrd cannot be used without -kernel'),
     (['-nographic', '-daemonize'], '-nographic cannot be used with '
                                    '-daemonize'),
-    (['-vnc', ':0'], "-vnc :0: '-vnc' is not supported yet"),
+    (['-vnc', ':x'], "-vnc :x: 'x' is not a valid VNC display number"),
+    (['-vnc', ':0,bogus=1'], "-vnc :0,bogus=1: Invalid parameter 'bogus'"),
+    (['-display', 'vnc=nocolon'], "-display vnc=nocolon: 'nocolon': "
+                                  "expected [HOST]:DISPLAY"),
     (['-monitor', 'stdio'], "-monitor stdio: '-monitor' is not supported yet"),
     (['-netdev', 'user,id=n0'], "-netdev user,id=n0: '-netdev' is not "
                                 "supported yet"),
@@ -203,7 +206,8 @@ def test_paused_serial_socket(t):
             ok = wait_for(lambda: os.path.exists(path))
             mode = stat.S_IMODE(os.stat(path).st_mode) if ok else None
             s = socket.socket(socket.AF_UNIX)
-            s.connect(path)
+            # The file appears at bind(), a moment before listen().
+            wait_for(lambda: s.connect_ex(path) == 0)
             time.sleep(0.2)
             alive = proc.poll() is None
             rc, err = stop(proc, sig)
@@ -223,9 +227,8 @@ def test_socket_wait_on(t):
     proc = quokka.start(['-M', 'none', '-S', '-chardev',
                          'socket,id=c,path=%s,server=on' % path])
     ok = wait_for(lambda: os.path.exists(path))
-    time.sleep(0.2)
     s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
+    wait_for(lambda: s.connect_ex(path) == 0)
     time.sleep(0.2)
     alive = proc.poll() is None
     rc, err = stop(proc)

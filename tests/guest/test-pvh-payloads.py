@@ -31,6 +31,8 @@ def run_hello(args, payload, status):
     except subprocess.TimeoutExpired as e:
         return None, (e.stdout or b'').decode('utf-8', 'replace'), \
             'timed out after %d s' % args.timeout
+    except OSError as e:
+        return None, '', 'cannot run %s: %s' % (args.vmm, e.strerror)
     return proc.returncode, proc.stdout.decode('utf-8', 'replace'), \
         proc.stderr.decode('utf-8', 'replace')
 
@@ -40,7 +42,7 @@ def main():
     ap.add_argument('--vmm', default='qemu-system-x86_64')
     ap.add_argument('--accel', default='kvm')
     ap.add_argument('--payload-dir', required=True)
-    ap.add_argument('--timeout', type=int, default=40)
+    ap.add_argument('--timeout', type=int, default=60)
     args = ap.parse_args()
 
     payload = os.path.join(args.payload_dir, 'hello.elf')

@@ -5,7 +5,9 @@
  * layout, e820, ACPI tables, x86_boot_load, entry state, vCPU threads) with
  * only the devices a Linux boot to a shell needs and nothing more: a
  * transmit-only 16550 on COM1, CMOS clock registers, the ACPI PM1 and PM
- * timer registers, isa-debug-exit at 0xf4 and the reset ports.
+ * timer registers, isa-debug-exit at 0xf4, the reset ports, and a PCI bus
+ * (configuration mechanism 1) holding only a read-only i440FX host bridge,
+ * so the ACPI PCI0 description is exercised too.
  *
  * usage: direct-boot -kernel FILE [-initrd FILE] [-append STRING] [-m MB]
  *                    [-smp N] [-cpu host|qemu64] [-device-path PATH]
@@ -34,6 +36,9 @@
 #define DEBUG_EXIT      0xf4
 #define PIIX_RCR        0xcf9
 #define KBD_CMD         0x64
+#define PCI_CONFIG_ADDR 0xcf8
+#define PCI_CONFIG_DATA 0xcfc
+#define PCI_CONFIG_ENABLE (1u << 31)
 
 #define UART_IER_THRI   0x02
 #define UART_LSR_IDLE   0x60    /* THRE | TEMT */
@@ -64,6 +69,8 @@ typedef struct BootMachine {
     uint8_t cmos_index;
     uint8_t pm1_evt[4];         /* status (nothing ever pending), enable */
     uint8_t gpe0[16];           /* status half, enable half */
+    uint32_t pci_addr;          /* the 0xcf8 latch */
+    uint8_t host_bridge[64];    /* configuration header of 00:00.0 */
 } BootMachine;
 
 /* Context: big lock. */
@@ -223,6 +230,40 @@ static bool event_block_access(uint8_t *regs, unsigned len, uint16_t base,
     return true;
 }
 
+/* i440FX: vendor 8086, device 1237, revision 2, class 06/00 (bridge). */
+static void pci_host_init(BootMachine *m)
+{
+    uint8_t *c = m->host_bridge;
+
+    stn_le_p(c + 0x00, 2, 0x8086);
+    stn_le_p(c + 0x02, 2, 0x1237);
+    c[0x08] = 0x02;
+    c[0x0a] = 0x00;
+    c[0x0b] = 0x06;
+}
+
+/* Configuration mechanism 1 reads: only 00:00.0 exists. */
+static bool pci_config_read(BootMachine *m, uint16_t port, uint8_t *data,
+                            unsigned size)
+{
+    unsigned i, reg = (m->pci_addr & 0xfc) + (port - PCI_CONFIG_DATA);
+    bool host = (m->pci_addr & 0xffffff00) == PCI_CONFIG_ENABLE;
+
+    if (port >= PCI_CONFIG_ADDR && port < PCI_CONFIG_ADDR + 4) {
+        stn_le_p(data, size, size == 4 && port == PCI_CONFIG_ADDR
+                             ? m->pci_addr : UINT64_MAX);
+        return true;
+    }
+    if (port < PCI_CONFIG_DATA || port >= PCI_CONFIG_DATA + 4) {
+        return false;
+    }
+    for (i = 0; i < size; i++) {
+        data[i] = host && reg + i < sizeof(m->host_bridge)
+                  ? m->host_bridge[reg + i] : (host ? 0 : 0xff);
+    }
+    return true;
+}
+
 static KVMExitAction boot_pio_read(void *opaque, KVMVCPU *cpu, uint16_t port,
                                    uint8_t *data, unsigned size)
 {
@@ -232,7 +273,8 @@ static KVMExitAction boot_pio_read(void *opaque, KVMVCPU *cpu, uint16_t port,
 
     if (event_block_access(m->pm1_evt, 4, pm, port, data, size, false) ||
         event_block_access(m->gpe0, m->acpi.gpe0_len, m->acpi.gpe0_base,
-                           port, data, size, false)) {
+                           port, data, size, false) ||
+        pci_config_read(m, port, data, size)) {
         return KVM_EXIT_ACTION_RESUME;
     }
     if (port >= COM1_BASE && port < COM1_BASE + 8) {
@@ -267,6 +309,8 @@ static KVMExitAction boot_pio_write(void *opaque, KVMVCPU *cpu,
     }
     if (port >= COM1_BASE && port < COM1_BASE + 8) {
         uart_write(m, port - COM1_BASE, v);
+    } else if (port == PCI_CONFIG_ADDR && size == 4) {
+        m->pci_addr = v;
     } else if (port == CMOS_INDEX) {
         m->cmos_index = v & 0x7f;
     } else if (port == m->acpi.pm_io_base + 4 && (v & PM1_CNT_SLP_EN) &&
@@ -413,6 +457,9 @@ static bool machine_boot(BootMachine *m, const BootArgs *a, Error **errp)
         return false;
     }
     acpi_build_config_pc(&m->acpi, a->smp);
+    m->acpi.pci_host = true;
+    m->acpi.pci_hole_start = layout.below_4g;
+    pci_host_init(m);
     G_STATIC_ASSERT(sizeof(m->gpe0) >= 4);
     m->acpi.gpe0_len = MIN(m->acpi.gpe0_len, sizeof(m->gpe0));
     if (!acpi_build(&m->acpi, PC_BIOS_AREA_START,
@@ -436,6 +483,24 @@ static bool machine_boot(BootMachine *m, const BootArgs *a, Error **errp)
             info.kernel_end, info.initrd_addr, a->irqchip,
             kvm_has_pit(m->kvm) ? " + PIT" : "");
     return true;
+}
+
+/* Userspace exits, and KVM's own count when debugfs is mounted. */
+static void machine_print_stats(BootMachine *m)
+{
+    KVMExitStats st;
+    uint64_t kernel_exits, io_exits;
+
+    kvm_get_exit_stats(m->kvm, &st);
+    fprintf(stderr, "direct-boot: userspace exits %" PRIu64 " (pio %" PRIu64
+            ", mmio %" PRIu64 ", hlt %" PRIu64 ", interrupted %" PRIu64
+            ", other %" PRIu64 ")\n", st.total, st.pio, st.mmio, st.hlt,
+            st.interrupted, st.other);
+    if (kvm_read_vm_debugfs_stat(m->kvm, "exits", &kernel_exits) &&
+        kvm_read_vm_debugfs_stat(m->kvm, "io_exits", &io_exits)) {
+        fprintf(stderr, "direct-boot: KVM debugfs: exits %" PRIu64
+                ", io_exits %" PRIu64 "\n", kernel_exits, io_exits);
+    }
 }
 
 int main(int argc, char **argv)
@@ -464,6 +529,7 @@ int main(int argc, char **argv)
         }
     }
     code = m.exit_code;
+    machine_print_stats(&m);
     g_mutex_unlock(&m.lock);
     kvm_destroy(m.kvm);
     return code;

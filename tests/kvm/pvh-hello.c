@@ -9,8 +9,15 @@
  *   0x2a  everything as expected
  *   0x10 | bits   bit 0: bad magic, bit 1: bad version, bit 2: no RAM
  *                 entry covering 1 MiB in the memory map, bit 3: no cmdline
- * With "spin" on the command line it then loops forever without exits, so
- * the host can test pausing a busy vCPU.
+ * Modes chosen by words on the command line, after the line:
+ *   "spin"       loop forever without exits (the host tests pausing)
+ *   "msi"        enable the LAPIC, print "ready", wait with HLT for an
+ *                interrupt on vector 0x40 (the host sends an MSI), print
+ *                "irqs 0x40" and exit
+ *   "ioapic"     the same, with IOAPIC pins 10 and 11 routed to vectors
+ *                0x41 and 0x42 (the host raises GSI 10 through an irqfd
+ *                and GSI 11 with KVM_IRQ_LINE), "irqs 0x41 0x42"
+ *   "ioeventfd"  write 0x77 to port 0x510 (the host's ioeventfd) first
  */
 #include <stdint.h>
 
@@ -18,6 +25,10 @@
 #define DEBUG_EXIT      0xf4
 #define HVM_START_MAGIC 0x336ec578
 #define STATUS_OK       0x2a
+#define IOEVENTFD_PORT  0x510
+#define IOAPIC_BASE     0xfec00000
+#define LAPIC_SVR       0xfee000f0
+#define LAPIC_EOI       0xfee000b0
 
 struct hvm_start_info {
     uint32_t magic;
@@ -61,6 +72,35 @@ __asm__(
 
 static uint8_t stack[4096] __attribute__((aligned(16), used));
 __asm__(".set stack_top, stack + 4096");
+
+/*
+ * Interrupt entries for vectors 0x40-0x42: save the registers, note the
+ * vector, EOI, iret.
+ */
+#define IRQ_STUB(n)                 \
+    "irq_entry_" #n ":\n"           \
+    "    pushal\n"                  \
+    "    pushl $" #n "\n"            \
+    "    call irq_handler\n"         \
+    "    addl $4, %esp\n"            \
+    "    popal\n"                    \
+    "    iret\n"
+__asm__(".pushsection .text\n"
+        IRQ_STUB(0x40) IRQ_STUB(0x41) IRQ_STUB(0x42)
+        ".popsection\n");
+void irq_entry_0x40(void);
+void irq_entry_0x41(void);
+void irq_entry_0x42(void);
+void irq_handler(uint32_t vector);
+
+static volatile uint32_t irq_seen;     /* bit n: vector 0x40 + n */
+static uint64_t idt[256] __attribute__((aligned(8)));
+
+void irq_handler(uint32_t vector)
+{
+    irq_seen |= 1u << (vector - 0x40);
+    *(volatile uint32_t *)LAPIC_EOI = 0;
+}
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -124,14 +164,76 @@ static void put_cpu(void)
     put_str(p);
 }
 
-static int has_spin(const char *s)
+static int has_word(const char *s, const char *w)
 {
+    const char *a, *b;
+
     for (; *s; s++) {
-        if (s[0] == 's' && s[1] == 'p' && s[2] == 'i' && s[3] == 'n') {
+        for (a = s, b = w; *b && *a == *b; a++, b++) {
+        }
+        if (!*b) {
             return 1;
         }
     }
     return 0;
+}
+
+static void idt_set(unsigned vector, void (*entry)(void))
+{
+    uint32_t handler = (uint32_t)(uintptr_t)entry;
+
+    /* 32-bit interrupt gate (type 0xe, present) in code segment 0x10. */
+    idt[vector] = (handler & 0xffff) | (0x10u << 16) |
+                  ((uint64_t)0x8e00 << 32) |
+                  ((uint64_t)(handler >> 16) << 48);
+}
+
+static void ioapic_route(unsigned pin, unsigned vector)
+{
+    volatile uint32_t *sel = (volatile uint32_t *)IOAPIC_BASE;
+    volatile uint32_t *win = (volatile uint32_t *)(IOAPIC_BASE + 0x10);
+
+    /* Redirection entry: fixed, physical, edge, active high, to APIC 0. */
+    *sel = 0x11 + 2 * pin;
+    *win = 0;
+    *sel = 0x10 + 2 * pin;
+    *win = vector;
+}
+
+/* Prints "ready", then waits with HLT until every vector in @want came. */
+static void wait_for_irqs(uint32_t want)
+{
+    struct __attribute__((packed)) {
+        uint16_t limit;
+        uint32_t base;
+    } idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+    unsigned i;
+
+    /*
+     * Mask the 8259s: GSIs below 16 also reach the PIC, which after reset
+     * would deliver them through LINT0 (ExtINT) on vectors we have no
+     * gates for.
+     */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    idt_set(0x40, irq_entry_0x40);
+    idt_set(0x41, irq_entry_0x41);
+    idt_set(0x42, irq_entry_0x42);
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+    *(volatile uint32_t *)LAPIC_SVR = 0x1ff;    /* APIC software enable */
+    ioapic_route(10, 0x41);
+    ioapic_route(11, 0x42);
+    put_str("ready\n");
+    while ((irq_seen & want) != want) {
+        __asm__ volatile("sti; hlt; cli");
+    }
+    put_str("irqs");
+    for (i = 0; i < 3; i++) {
+        if (irq_seen & (1u << i)) {
+            put_str(i == 0 ? " 0x40" : i == 1 ? " 0x41" : " 0x42");
+        }
+    }
+    put_str("\n");
 }
 
 void pvh_main(const struct hvm_start_info *si)
@@ -168,10 +270,19 @@ void pvh_main(const struct hvm_start_info *si)
     put_dec(bad & 1 ? 0 : si->memmap_entries);
     put_cpu();
     put_str("\n");
-    if (has_spin(cmdline) && !bad) {
+    if (has_word(cmdline, "spin") && !bad) {
         for (;;) {
             __asm__ volatile("pause");
         }
+    }
+    if (has_word(cmdline, "msi")) {
+        wait_for_irqs(1u << 0);
+    }
+    if (has_word(cmdline, "ioapic")) {
+        wait_for_irqs(1u << 1 | 1u << 2);
+    }
+    if (has_word(cmdline, "ioeventfd")) {
+        outb(IOEVENTFD_PORT, 0x77);
     }
     outb(DEBUG_EXIT, bad ? 0x10 | bad : STATUS_OK);
 }

@@ -40,6 +40,8 @@ load_modules() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# all SysRq functions: on a timeout l1-run asks for task dumps (SysRq-w, -t)
+echo 1 >/proc/sys/kernel/sysrq
 
 kvm=$(cmdline_arg l1_kvm)
 share=$(cmdline_arg l1_share)
@@ -54,7 +56,18 @@ mount -t devtmpfs devtmpfs /host/dev
 mount -t devpts devpts /host/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
 mount -t debugfs debugfs /host/sys/kernel/debug
-mount -t tmpfs -o mode=1777 tmpfs /host/tmp
+mount -t tracefs tracefs /host/sys/kernel/tracing
+# /tmp: the host's /tmp seen through an overlay whose upper layer is a tmpfs,
+# so host files there (a caller's temporary directory) stay visible while
+# writes stay in L1; a plain tmpfs when overlayfs is not available.
+mkdir -p /overlay
+mount -t tmpfs -o mode=755 tmpfs /overlay
+mkdir -p /overlay/upper /overlay/work
+chmod 1777 /overlay/upper
+insmod /lib/modules/overlay.ko 2>/dev/null
+layers=lowerdir=/host/tmp,upperdir=/overlay/upper,workdir=/overlay/work
+mount -t overlay -o "$layers" overlay /host/tmp 2>/dev/null ||
+    mount -t tmpfs -o mode=1777 tmpfs /host/tmp
 mount -t tmpfs -o mode=755 tmpfs /host/run
 
 # The share may live under /tmp, now a fresh tmpfs: make its mount point.

@@ -19,6 +19,7 @@ import time
 MARKER = 'QUOKKA-L2-READY'
 DEFAULT_APPEND = 'console=ttyS0 panic=-1 quiet'
 DEBUGFS_KVM = '/sys/kernel/debug/kvm'
+KILL_GRACE = 20         # seconds a killed VMM gets to disappear
 
 # the counters printed beside boot times (all are kept)
 MAIN_COUNTERS = ['exits', 'io_exits', 'mmio_exits', 'halt_exits',
@@ -58,6 +59,7 @@ class BootResult:
         self.end_time = None        # seconds from start to the VMM's exit
         self.status = None          # VMM exit status, None if killed
         self.timed_out = False
+        self.unkillable = False     # the VMM survived SIGKILL
         self.output = ''            # serial console (VMM stdout)
         self.stderr = ''
         self.exits_at_marker = None
@@ -80,9 +82,11 @@ class BootResult:
                             if k in c)
         marker = '%.2f s' % self.marker_time if self.marker_time else 'never'
         rss = '%d MiB' % (self.maxrss_kb // 1024) if self.maxrss_kb else 'n/a'
-        return ('marker after %s, exit %s after %.2f s, peak RSS %s; '
+        flags = ''.join([', timed out' if self.timed_out else '',
+                         ', survived SIGKILL' if self.unkillable else ''])
+        return ('marker after %s, exit %s after %.2f s%s, peak RSS %s; '
                 'KVM at marker: %s'
-                % (marker, self.status, self.end_time or 0, rss,
+                % (marker, self.status, self.end_time or 0, flags, rss,
                    counts(self.exits_at_marker)))
 
 
@@ -113,9 +117,13 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     marker = MARKER.encode()
     seen = threading.Event()
     start = time.monotonic()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
-                            else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
+                                else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as e:
+        res.stderr = 'cannot run %s: %s' % (argv[0], e.strerror)
+        return res
     pattern = os.path.join(DEBUGFS_KVM, '%d-*' % proc.pid)
 
     def on_out(data):
@@ -133,7 +141,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
         r.start()
     status = rusage = None
     next_poll = 0
-    killed = False
+    killed = None           # when the VMM was sent SIGKILL
     while True:
         pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -153,14 +161,21 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
                 pass
             stdin_data = None
         if stop_after_markers and res.markers >= stop_after_markers and \
-                not killed:
-            killed = True
+                killed is None:
+            killed = now
             proc.kill()
-        if now > timeout and not killed:
-            res.timed_out = killed = True
+        if now > timeout and killed is None:
+            res.timed_out = True
+            killed = now
             proc.kill()
+        if killed is not None and now > killed + KILL_GRACE:
+            # SIGKILL did not end it: stuck in the kernel (KVM); leave it
+            res.unkillable = True
+            break
         time.sleep(0.05)
     res.end_time = time.monotonic() - start
+    if res.unkillable:
+        return _finish(res, out, err)
     proc.returncode = os.waitstatus_to_exitcode(status)
     res.status = proc.returncode if proc.returncode >= 0 else None
     res.maxrss_kb = rusage.ru_maxrss
@@ -173,6 +188,70 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             pass
     proc.stdout.close()
     proc.stderr.close()
+    return _finish(res, out, err)
+
+
+def _finish(res, out, err):
     res.output = out.decode('utf-8', 'replace')
     res.stderr = err.decode('utf-8', 'replace')
     return res
+
+
+TRACEFS = '/sys/kernel/tracing'
+# hist triggers on KVM's tracepoints: exits by reason, port I/O by port,
+# MMIO by 4 KiB page.
+PROFILE_TRIGGERS = {
+    'kvm_exit': 'hist:keys=exit_reason.hex:sort=hitcount.descending',
+    'kvm_pio': 'hist:keys=port.hex,rw:sort=hitcount.descending',
+    'kvm_mmio': 'hist:keys=gpa.buckets=4096,type:sort=hitcount.descending',
+}
+# names of the usual SVM exit codes (AMD APM vol. 2, appendix C)
+SVM_EXIT_NAMES = {
+    0x04: 'read_cr4', 0x14: 'write_cr4', 0x60: 'intr', 0x61: 'nmi',
+    0x64: 'vintr', 0x65: 'cr0_sel_write', 0x6e: 'rdtsc', 0x72: 'cpuid',
+    0x73: 'rsm', 0x77: 'pause', 0x78: 'hlt', 0x7b: 'ioio', 0x7c: 'msr',
+    0x7f: 'shutdown', 0x81: 'vmmcall', 0x89: 'wbinvd', 0x400: 'npf',
+}
+
+
+class ExitProfile:
+    """Counts L1 KVM exits by reason, port and address while active.
+
+    Counts every VM on L1, so profile one boot at a time.
+    """
+
+    def __init__(self):
+        self.hists = {}
+
+    def _trigger(self, event, text):
+        path = os.path.join(TRACEFS, 'events', 'kvm', event, 'trigger')
+        with open(path, 'w') as f:
+            f.write(text + '\n')
+
+    def __enter__(self):
+        for event, spec in PROFILE_TRIGGERS.items():
+            self._trigger(event, spec)
+        return self
+
+    def __exit__(self, *exc):
+        for event, spec in PROFILE_TRIGGERS.items():
+            path = os.path.join(TRACEFS, 'events', 'kvm', event, 'hist')
+            with open(path) as f:
+                self.hists[event] = f.read()
+            self._trigger(event, '!' + spec)
+
+    def top(self, event, n=12):
+        """The N most frequent keys of EVENT, as printed by the kernel."""
+        lines = [' '.join(line.split()) for line in
+                 self.hists.get(event, '').splitlines()
+                 if line.startswith('{')][:n]
+        if event == 'kvm_exit':
+            for i, line in enumerate(lines):
+                code = line.split()[2] if len(line.split()) > 2 else ''
+                try:
+                    name = SVM_EXIT_NAMES.get(int(code, 16))
+                except ValueError:
+                    name = None
+                if name:
+                    lines[i] = '%s (%s)' % (line, name)
+        return lines

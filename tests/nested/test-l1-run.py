@@ -49,11 +49,14 @@ def processes_mentioning(text):
 
 
 def main():
-    print('1..12')
+    print('1..13')
 
-    with tempfile.TemporaryDirectory(prefix='l1-run-test-') as share:
+    with tempfile.TemporaryDirectory(prefix='l1-run-test-') as share, \
+            tempfile.TemporaryDirectory(prefix='l1-run-tmp-') as hosttmp:
+        with open(os.path.join(hosttmp, 'from-host'), 'w') as f:
+            f.write('numbat\n')
         env = dict(os.environ, QUOKKA_L1_SHARE=share,
-                   QUOKKA_TEST_WORD='wombat')
+                   QUOKKA_TEST_WORD='wombat', QUOKKA_TEST_TMP=hosttmp)
         proc, secs = l1_run([], '''
             echo "cwd $(pwd)"
             echo "word $QUOKKA_TEST_WORD"
@@ -62,6 +65,8 @@ def main():
             grep -q '^kvm_amd ' /proc/modules && echo "kvm_amd loaded"
             touch . 2>/dev/null || echo "host tree read-only"
             echo made-in-l1 > "$QUOKKA_L1_SHARE/result"
+            echo "tmp $(cat "$QUOKKA_TEST_TMP/from-host")"
+            echo l1 > "$QUOKKA_TEST_TMP/from-l1" && echo "tmp writable"
             echo "to stderr" >&2
             exit 7''', env)
         print('# L1 with KVM: %.1f s' % secs)
@@ -88,6 +93,10 @@ def main():
         check(sorted(os.listdir(share)) == ['result'],
               'l1-run leaves only COMMAND\'s files in a given share',
               os.listdir(share))
+        check('tmp numbat' in out and 'tmp writable' in out and
+              os.listdir(hosttmp) == ['from-host'],
+              'host files in /tmp visible in L1, L1\'s writes stay there',
+              '%s; host sees %s' % (out, os.listdir(hosttmp)))
 
     proc, secs = l1_run(['--no-kvm'], '''
         if [ -e /dev/kvm ] || grep -q '^kvm ' /proc/modules; then

@@ -17,8 +17,9 @@ find_kernel() {
 
 k=$(find_kernel)
 if [ -z "$k" ]; then
-    pkg=$(apt-cache search --names-only '^linux-image-6\.1\.[0-9]+-[0-9]+-amd64$' \
-          2>/dev/null | awk '{print $1}' | sort -V | tail -n 1)
+    re='^linux-image-6\.1\.[0-9]+-[0-9]+-amd64$'
+    pkg=$(apt-cache search --names-only "$re" 2>/dev/null |
+          awk '{print $1}' | sort -V | tail -n 1)
     [ -n "$pkg" ] || pkg=linux-image-amd64
     tmp=$(mktemp -d "$cache/dl.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT

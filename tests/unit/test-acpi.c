@@ -237,23 +237,16 @@ static void test_aml_encoding(void)
     g_byte_array_unref(b);
 }
 
-/* Runs Debian's iasl -d on each table and returns the DSDT's source. */
-static void test_iasl(void)
+/* Runs Debian's iasl -d on @t's tables; returns the DSDT's source. */
+static char *iasl_disassemble(const char *iasl, const AcpiTables *t)
 {
-    g_autofree char *iasl = g_find_program_in_path("iasl");
-    g_autofree char *dir = NULL;
-    AcpiTables t;
+    g_autofree char *dir = g_dir_make_tmp("test-acpi-XXXXXX", NULL);
+    char *dsdt = NULL;
     unsigned i;
 
-    if (!iasl) {
-        g_test_skip("iasl not installed (Debian package acpica-tools)");
-        return;
-    }
-    dir = g_dir_make_tmp("test-acpi-XXXXXX", NULL);
     g_assert_nonnull(dir);
-    build(&t, 4);
-    for (i = 0; i < t.nr_tables; i++) {
-        const AcpiTableInfo *info = &t.tables[i];
+    for (i = 0; i < t->nr_tables; i++) {
+        const AcpiTableInfo *info = &t->tables[i];
         g_autofree char *name = g_strdup_printf("%s/%.4s.dat", dir,
                                                 info->sig);
         g_autofree char *dsl = g_strdup_printf("%s/%.4s.dsl", dir,
@@ -266,7 +259,7 @@ static void test_iasl(void)
             continue;   /* iasl wants an RSDP/FACS file name to match */
         }
         g_assert_true(g_file_set_contents(name,
-                      (const char *)t.blob->data + info->offset,
+                      (const char *)t->blob->data + info->offset,
                       info->length, NULL));
         g_assert_true(g_spawn_sync(dir, (char **)argv, NULL, 0, NULL, NULL,
                                    &out, &err, &status, NULL));
@@ -277,22 +270,95 @@ static void test_iasl(void)
         g_assert_true(g_file_get_contents(dsl, &src, NULL, NULL));
         g_assert_null(strstr(src, "**** Unknown"));
         g_assert_null(strstr(src, "Invalid"));
-        if (!strcmp(info->sig, "DSDT")) {
-            g_assert_nonnull(strstr(src, "Name (\\_S5, Package (0x04)"));
-            g_assert_nonnull(strstr(src, "Device (PWRB)"));
-            g_assert_nonnull(strstr(src, "EisaId (\"PNP0C0C\")"));
-            g_assert_nonnull(strstr(src, "Device (COM1)"));
-            g_assert_nonnull(strstr(src, "0x03F8, "));
-            g_assert_nonnull(strstr(src, "IRQNoFlags ()"));
-        }
         if (!strcmp(info->sig, "APIC")) {
+            /* Every build here has 4 vCPUs. */
             g_assert_nonnull(strstr(src, "Local Apic ID : 03"));
+        }
+        if (!strcmp(info->sig, "DSDT")) {
+            dsdt = g_steal_pointer(&src);
         }
         g_unlink(dsl);
         g_unlink(name);
     }
-    acpi_tables_free(&t);
     g_rmdir(dir);
+    g_assert_nonnull(dsdt);
+    return dsdt;
+}
+
+static void assert_contains_all(const char *src, const char *const *want)
+{
+    for (; *want; want++) {
+        if (!strstr(src, *want)) {
+            g_test_message("iasl output lacks: %s", *want);
+            g_test_fail();
+        }
+    }
+}
+
+static void test_iasl(void)
+{
+    static const char *const want[] = {
+        "Name (\\_S5, Package (0x04)", "Device (PWRB)",
+        "EisaId (\"PNP0C0C\")", "Device (COM1)", "0x03F8, ",
+        "IRQNoFlags ()", NULL,
+    };
+    g_autofree char *iasl = g_find_program_in_path("iasl");
+    g_autofree char *src = NULL;
+    AcpiTables t;
+
+    if (!iasl) {
+        g_test_skip("iasl not installed (Debian package acpica-tools)");
+        return;
+    }
+    build(&t, 4);
+    src = iasl_disassemble(iasl, &t);
+    assert_contains_all(src, want);
+    g_assert_null(strstr(src, "Device (PCI0)"));
+    acpi_tables_free(&t);
+}
+
+/* PCI0: windows and the _PRT, as iasl reads them back. */
+static void test_iasl_pci(void)
+{
+    static const char *const want[] = {
+        "Device (PCI0)", "EisaId (\"PNP0A03\")",
+        "WordBusNumber (ResourceProducer",
+        "0xC0000000,         // Range Minimum",
+        "0xFEBFFFFF,         // Range Maximum",
+        "0x0000000FFFFFFFFF, // Range Maximum",
+        "Name (_PRT, Package (0x80)", NULL,
+    };
+    g_autofree char *iasl = g_find_program_in_path("iasl");
+    g_autofree char *src = NULL;
+    AcpiBuildConfig cfg;
+    AcpiTables t;
+    const char *p;
+    unsigned entries = 0;
+
+    if (!iasl) {
+        g_test_skip("iasl not installed (Debian package acpica-tools)");
+        return;
+    }
+    acpi_build_config_pc(&cfg, 4);
+    cfg.pci_host = true;
+    cfg.pci_hole_start = 0xc0000000;
+    cfg.pci_hole64_start = 0x800000000ULL;
+    cfg.pci_hole64_size = 0x800000000ULL;
+    g_assert_true(acpi_build(&cfg, BASE, 0x20000, &t, &error_abort));
+    src = iasl_disassemble(iasl, &t);
+    assert_contains_all(src, want);
+    /* Slot 3 INTA: PIRQ (3 + 0) mod 4 = D, routed to GSI 11 (0x0B). */
+    p = strstr(src, "0x0003FFFF, \n                    Zero, \n"
+                    "                    Zero, \n                    0x0B");
+    g_assert_nonnull(p);
+    for (p = src; (p = strstr(p, "Package (0x04)")); p++) {
+        entries++;
+    }
+    g_assert_cmpuint(entries, ==, 128 + 1);     /* and _S5 */
+    acpi_tables_free(&t);
+
+    cfg.pirq_gsi[2] = 30;
+    g_assert_false(acpi_build(&cfg, BASE, 0x20000, &t, NULL));
 }
 
 int main(int argc, char **argv)
@@ -304,5 +370,6 @@ int main(int argc, char **argv)
     g_test_add_func("/acpi/madt-per-vcpu", test_madt);
     g_test_add_func("/acpi/bad-config", test_bad_config);
     g_test_add_func("/acpi/iasl-disassembles", test_iasl);
+    g_test_add_func("/acpi/iasl-pci0", test_iasl_pci);
     return g_test_run();
 }

@@ -299,6 +299,44 @@ static void test_synthetic_errors(void)
     g_free(img);
 }
 
+/* Corrupted setup headers are refused or loaded, never a crash (ASan). */
+static void test_mutations(void)
+{
+    static const unsigned fields[] = {
+        0x1f1, 0x1f4, 0x1f5, 0x1f6, 0x1fe, 0x201, 0x202, 0x206, 0x207,
+        0x211, 0x22c, 0x22f, 0x236, 0x238, 0x239, 0x260, 0x262, 0x263,
+    };
+    TestGuest g;
+    GRand *rand = g_rand_new_with_seed(20261121);
+    unsigned i, j, loaded = 0;
+
+    guest_init(&g, 8 * MIB);
+    for (i = 0; i < 3000; i++) {
+        size_t size;
+        uint8_t *img = make_bzimage(4096, &size);
+        uint8_t initrd[100] = { 0 };
+        X86BootConfig cfg = { .kernel = img, .e820 = &g.e820,
+                              .cmdline = "console=ttyS0",
+                              .initrd = initrd, .initrd_size = 100 };
+        X86EntryState entry;
+        X86BootInfo info;
+
+        for (j = 0; j < 1 + i % 3; j++) {
+            img[fields[g_rand_int_range(rand, 0, G_N_ELEMENTS(fields))]] =
+                g_rand_int_range(rand, 0, 256);
+        }
+        cfg.kernel_size = g_rand_int_range(rand, 0, 8) ? size
+                          : (size_t)g_rand_int_range(rand, 0, size);
+        loaded += x86_boot_load(&g.mem, &cfg, &entry, &info, NULL);
+        g_free(img);
+    }
+    g_test_message("%u of 3000 mutated images loaded", loaded);
+    g_assert_cmpuint(loaded, >, 0);
+    g_assert_cmpuint(loaded, <, 3000);
+    g_rand_free(rand);
+    guest_free(&g);
+}
+
 static void fetch_kernel(void)
 {
     const char *env = g_getenv("QUOKKA_TEST_KERNEL");
@@ -341,6 +379,7 @@ int main(int argc, char **argv)
     g_test_add_func("/linux-boot/debian-load", test_debian_load);
     g_test_add_func("/linux-boot/not-linux", test_not_linux);
     g_test_add_func("/linux-boot/synthetic-errors", test_synthetic_errors);
+    g_test_add_func("/linux-boot/mutations", test_mutations);
     ret = g_test_run();
     g_free(debian_kernel);
     return ret;

@@ -33,13 +33,28 @@ typedef struct AcpiBuildConfig {
     uint8_t reset_value;
     /* SLP_TYP value the PM1a_CNT register takes for S5 (soft off). */
     uint8_t s5_slp_typ;
+    /*
+     * The PCI root bus \_SB.PCI0 (an i440FX-style host bridge at 0xcf8):
+     * its windows and a _PRT that routes INTx of slot s, pin p (0 = INTA)
+     * to PIRQ (s + p) mod 4, and PIRQ n to GSI pirq_gsi[n].  The machine
+     * must program its PCI-to-ISA bridge the same way.
+     */
+    bool pci_host;
+    uint64_t pci_hole_start;    /* 32-bit window [start, 0xfec00000) */
+    uint64_t pci_hole64_start;  /* 64-bit window, none when size is 0 */
+    uint64_t pci_hole64_size;
+    uint8_t pirq_gsi[4];
     /* Legacy ISA devices to describe in the DSDT. */
     unsigned nr_serial;         /* COM1..COM4 */
     bool rtc;
     bool i8042;
 } AcpiBuildConfig;
 
-/* Fills @cfg with QEMU pc's values (PIIX4 PM at 0x600, SCI 9, ...). */
+/*
+ * Fills @cfg with QEMU pc's values (PIIX4 PM at 0x600, SCI 9, ...).  No
+ * PCI0 by default: set pci_host and pci_hole_start (the layout's below_4g)
+ * once the machine routes PIRQ A-D to pirq_gsi (10, 10, 11, 11).
+ */
 void acpi_build_config_pc(AcpiBuildConfig *cfg, unsigned nr_cpus);
 
 typedef struct AcpiTableInfo {

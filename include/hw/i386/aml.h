@@ -47,6 +47,15 @@ Aml *aml_notify(Aml *object, Aml *value);           /* consumes both */
 /* Resource descriptors (only valid inside aml_resource_template()). */
 Aml *aml_io(uint16_t min, uint16_t max, uint8_t align, uint8_t len);
 Aml *aml_irq_no_flags(uint8_t irq);
+/*
+ * Address space descriptors a bridge produces (ACPI 6.4 section 6.4.3.5),
+ * with fixed minimum and maximum: bus numbers, an I/O port range, and a
+ * non-cacheable read/write memory range (32- or 64-bit).
+ */
+Aml *aml_word_bus_number(uint16_t min, uint16_t max);
+Aml *aml_word_io(uint16_t min, uint16_t max);
+Aml *aml_dword_memory(uint32_t min, uint32_t max);
+Aml *aml_qword_memory(uint64_t min, uint64_t max);
 
 /* Encodes @child at the end of @parent and frees @child. */
 void aml_append(Aml *parent, Aml *child);

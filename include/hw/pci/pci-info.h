@@ -37,6 +37,8 @@ typedef struct PciInfoDevice {
 typedef void PciInfoEnumFn(PciInfoSink *sink, void *opaque);
 
 void pci_info_register(PciInfoEnumFn *fn, void *opaque);
+/* The enumerator of one PCI bus (hw/pci/pci-info.c); @opaque: PCIBus. */
+void pci_bus_info_enum(PciInfoSink *sink, void *opaque);
 void pci_info_add_bus(PciInfoSink *sink, int bus);
 /* Adds to the bus last added. */
 void pci_info_add_device(PciInfoSink *sink, const PciInfoDevice *dev);

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * quokka.ko AMD SVM backend: #VMEXIT handlers, one per exit code
+ * (APM vol. 2, appendix C).  Handlers return 1 to resume the guest, 0 to
+ * return to userspace with vcpu->run filled in, or a negative errno.
+ */
+#define pr_fmt(fmt) "quokka: " fmt
+
+#include <linux/kernel.h>
+#include <asm/msr.h>
+#include <asm/traps.h>
+
+#include "svm.h"
+
+/* Instruction lengths for exits that carry no next RIP (no NRIP save). */
+#define LEN_CPUID	2
+#define LEN_RDMSR	2
+#define LEN_HLT		1
+#define LEN_XSETBV	3
+#define LEN_RDTSCP	3
+
+#define NPF_GPT_WALK	BIT_ULL(33)	/* fault on a guest page-table access */
+#define NPF_FETCH	BIT_ULL(4)
+
+typedef int (*svm_exit_fn)(struct qk_svm_vcpu *svm);
+
+static int svm_exit_intr(struct qk_svm_vcpu *svm)
+{
+	svm->vcpu.stat.irq_exits++;
+	return 1;
+}
+
+static int svm_exit_nmi(struct qk_svm_vcpu *svm)
+{
+	return 1;
+}
+
+static int svm_exit_vintr(struct qk_svm_vcpu *svm)
+{
+	struct qk_vcpu *vcpu = &svm->vcpu;
+
+	svm->vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK);
+	svm_clr_intercept(svm->vmcb, INTERCEPT_VINTR);
+	vcpu->stat.irq_window_exits++;
+	if (vcpu->run->request_interrupt_window && vcpu->irq_pending < 0) {
+		vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		return 0;
+	}
+	return 1;
+}
+
+static int svm_exit_cpuid(struct qk_svm_vcpu *svm)
+{
+	qk_emulate_cpuid(&svm->vcpu);
+	svm->vcpu.rip += LEN_CPUID;
+	return 1;
+}
+
+static int svm_exit_iret(struct qk_svm_vcpu *svm)
+{
+	svm->vcpu.nmi_masked = false;
+	svm->vcpu.stat.nmi_window_exits++;
+	svm_clr_intercept(svm->vmcb, INTERCEPT_IRET);
+	return 1;
+}
+
+static int svm_exit_hlt(struct qk_svm_vcpu *svm)
+{
+	struct qk_vcpu *vcpu = &svm->vcpu;
+
+	vcpu->rip += LEN_HLT;
+	vcpu->stat.halt_exits++;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int svm_exit_ioio(struct qk_svm_vcpu *svm)
+{
+	u64 info = svm->vmcb->control.exit_info_1;
+	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+	u8 asize = (info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT;
+
+	/* SZ8/SZ16/SZ32 and A16/A32/A64 are one-hot fields (15.10.2). */
+	size = size == 4 ? 4 : size == 2 ? 2 : 1;
+	asize = asize == 4 ? 8 : asize == 2 ? 4 : 2;
+	return qk_emulate_pio(&svm->vcpu, info >> 16, size,
+			      info & SVM_IOIO_TYPE_MASK,
+			      info & SVM_IOIO_STR_MASK,
+			      info & SVM_IOIO_REP_MASK, asize,
+			      svm->vmcb->control.exit_info_2);
+}
+
+static int svm_exit_msr(struct qk_svm_vcpu *svm)
+{
+	struct qk_vcpu *vcpu = &svm->vcpu;
+	u32 index = vcpu->regs[QK_RCX];
+	u64 data;
+
+	vcpu->stat.msr_exits++;
+	if (svm->vmcb->control.exit_info_1) {
+		data = (u32)vcpu->regs[QK_RAX] |
+		       ((u64)vcpu->regs[QK_RDX] << 32);
+		if (qk_set_msr(vcpu, index, data, false)) {
+			qk_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+			return 1;
+		}
+	} else {
+		if (qk_get_msr(vcpu, index, &data)) {
+			qk_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+			return 1;
+		}
+		vcpu->regs[QK_RAX] = (u32)data;
+		vcpu->regs[QK_RDX] = data >> 32;
+	}
+	vcpu->rip += LEN_RDMSR;
+	return 1;
+}
+
+static int svm_exit_rdtscp(struct qk_svm_vcpu *svm)
+{
+	struct qk_vcpu *vcpu = &svm->vcpu;
+	u64 tsc = rdtsc() + svm->vmcb->control.tsc_offset;
+
+	vcpu->regs[QK_RAX] = (u32)tsc;
+	vcpu->regs[QK_RDX] = tsc >> 32;
+	vcpu->regs[QK_RCX] = (u32)svm->tsc_aux;
+	vcpu->rip += LEN_RDTSCP;
+	return 1;
+}
+
+static int svm_exit_xsetbv(struct qk_svm_vcpu *svm)
+{
+	struct qk_vcpu *vcpu = &svm->vcpu;
+	u64 v = (u32)vcpu->regs[QK_RAX] | ((u64)vcpu->regs[QK_RDX] << 32);
+
+	/* SDM vol. 1, 13.3: x87 always on, AVX needs SSE, only known bits. */
+	if ((u32)vcpu->regs[QK_RCX] != 0 || !(v & XFEATURE_MASK_FP) ||
+	    (v & ~qk_host_xcr0) ||
+	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE))) {
+		qk_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+		return 1;
+	}
+	vcpu->xcr0 = v;
+	vcpu->rip += LEN_XSETBV;
+	return 1;
+}
+
+/* SVM instructions and MONITOR/MWAIT are hidden from the guest. */
+static int svm_exit_ud(struct qk_svm_vcpu *svm)
+{
+	qk_queue_exception(&svm->vcpu, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int svm_exit_shutdown(struct qk_svm_vcpu *svm)
+{
+	/* The VMCB is undefined after a shutdown intercept (15.12). */
+	svm_vmcb_init(svm);
+	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int svm_exit_npf(struct qk_svm_vcpu *svm)
+{
+	struct qk_vcpu *vcpu = &svm->vcpu;
+	u64 gpa = svm->vmcb->control.exit_info_2;
+	u64 info = svm->vmcb->control.exit_info_1;
+	struct qk_memslot *slot;
+	int r;
+
+	vcpu->stat.npt_faults++;
+	read_lock(&vcpu->vm->mmu_lock);
+	slot = qk_find_slot(vcpu->vm, gpa >> PAGE_SHIFT);
+	read_unlock(&vcpu->vm->mmu_lock);
+	if (slot) {
+		r = svm_npt_fault(svm, gpa, slot);
+		return r == -EAGAIN ? 1 : r ? r : 1;
+	}
+	if (info & (NPF_GPT_WALK | NPF_FETCH)) {
+		u64 data[3] = { gpa, info, vcpu->rip };
+
+		return qk_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					 3, data);
+	}
+	return qk_emulate_mmio(vcpu, gpa);
+}
+
+static const svm_exit_fn svm_exit_handlers[] = {
+	[SVM_EXIT_INTR]		= svm_exit_intr,
+	[SVM_EXIT_NMI]		= svm_exit_nmi,
+	[SVM_EXIT_SMI]		= svm_exit_intr,
+	[SVM_EXIT_VINTR]	= svm_exit_vintr,
+	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
+	[SVM_EXIT_IRET]		= svm_exit_iret,
+	[SVM_EXIT_HLT]		= svm_exit_hlt,
+	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
+	[SVM_EXIT_IOIO]		= svm_exit_ioio,
+	[SVM_EXIT_MSR]		= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]	= svm_exit_shutdown,
+	[SVM_EXIT_RSM]		= svm_exit_ud,
+	[SVM_EXIT_VMRUN]	= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]	= svm_exit_ud,
+	[SVM_EXIT_VMLOAD]	= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]	= svm_exit_ud,
+	[SVM_EXIT_STGI]		= svm_exit_ud,
+	[SVM_EXIT_CLGI]		= svm_exit_ud,
+	[SVM_EXIT_SKINIT]	= svm_exit_ud,
+	[SVM_EXIT_RDTSCP]	= svm_exit_rdtscp,
+	[SVM_EXIT_MONITOR]	= svm_exit_ud,
+	[SVM_EXIT_MWAIT]	= svm_exit_ud,
+	[SVM_EXIT_XSETBV]	= svm_exit_xsetbv,
+	[SVM_EXIT_NPF]		= svm_exit_npf,
+};
+
+/* An event cut short by the exit is delivered again (15.7.2). */
+static void svm_save_exit_int_info(struct qk_svm_vcpu *svm)
+{
+	u32 info = svm->vmcb->control.exit_int_info;
+	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
+
+	svm->reinject = 0;
+	if (!(info & SVM_EXITINTINFO_VALID))
+		return;
+	/* INTn and INT3/INTO re-execute from RIP by themselves. */
+	if (type == SVM_EXITINTINFO_TYPE_SOFT)
+		return;
+	if (type == SVM_EXITINTINFO_TYPE_EXEPT &&
+	    ((info & SVM_EXITINTINFO_VEC_MASK) == X86_TRAP_BP ||
+	     (info & SVM_EXITINTINFO_VEC_MASK) == X86_TRAP_OF))
+		return;
+	svm->reinject = info;
+	svm->reinject_err = svm->vmcb->control.exit_int_info_err;
+}
+
+int svm_handle_exit(struct qk_svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct kvm_run *run = svm->vcpu.run;
+	u32 code = c->exit_code;
+
+	if (code == SVM_EXIT_ERR) {
+		run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		run->fail_entry.hardware_entry_failure_reason = code;
+		run->fail_entry.cpu = svm->last_cpu;
+		return 0;
+	}
+	svm_save_exit_int_info(svm);
+	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
+		return svm_exit_handlers[code](svm);
+
+	{
+		u64 data[4] = { code, c->exit_info_1, c->exit_info_2,
+				svm->vmcb->save.rip };
+
+		return qk_internal_error(&svm->vcpu,
+					 KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+					 4, data);
+	}
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helpers shared by the quokka.ko test programs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "qk-test.h"
+
+static int tap_count;
+static int tap_failed;
+
+void tap_ok(bool cond, const char *fmt, ...)
+{
+    va_list ap;
+
+    tap_count++;
+    if (!cond) {
+        tap_failed++;
+    }
+    printf("%sok %d - ", cond ? "" : "not ", tap_count);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+void tap_diag(const char *fmt, ...)
+{
+    va_list ap;
+
+    printf("# ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+int tap_done(void)
+{
+    printf("1..%d\n", tap_count);
+    return tap_failed ? 1 : 0;
+}
+
+bool qk_load_module(const char *device, const char *ko_path)
+{
+    int fd;
+
+    if (access(device, F_OK) == 0) {
+        return true;
+    }
+    fd = open(ko_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        tap_diag("cannot open %s: %s", ko_path, strerror(errno));
+        return false;
+    }
+    if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
+        tap_diag("finit_module(%s): %s", ko_path, strerror(errno));
+        close(fd);
+        return false;
+    }
+    close(fd);
+    return access(device, F_OK) == 0;
+}
+
+bool qk_vm_open(QkVm *vm, const char *device, size_t mem_size)
+{
+    struct kvm_userspace_memory_region mr;
+
+    memset(vm, 0, sizeof(*vm));
+    vm->vm_fd = -1;
+    vm->sys_fd = open(device, O_RDWR | O_CLOEXEC);
+    if (vm->sys_fd < 0) {
+        tap_diag("open %s: %s", device, strerror(errno));
+        return false;
+    }
+    vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+    if (vm->vm_fd < 0) {
+        tap_diag("KVM_CREATE_VM: %s", strerror(errno));
+        return false;
+    }
+    vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (vm->mem == MAP_FAILED) {
+        vm->mem = NULL;
+        return false;
+    }
+    vm->mem_size = mem_size;
+    mr = (struct kvm_userspace_memory_region) {
+        .slot = 0,
+        .guest_phys_addr = 0,
+        .memory_size = mem_size,
+        .userspace_addr = (uintptr_t)vm->mem,
+    };
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+        tap_diag("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+void qk_vm_close(QkVm *vm)
+{
+    if (vm->mem) {
+        munmap(vm->mem, vm->mem_size);
+    }
+    if (vm->vm_fd >= 0) {
+        close(vm->vm_fd);
+    }
+    if (vm->sys_fd >= 0) {
+        close(vm->sys_fd);
+    }
+    memset(vm, 0, sizeof(*vm));
+}
+
+bool qk_vcpu_open(QkVcpu *vcpu, QkVm *vm, int id)
+{
+    int size;
+
+    memset(vcpu, 0, sizeof(*vcpu));
+    vcpu->vm = vm;
+    vcpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+    if (vcpu->fd < 0) {
+        tap_diag("KVM_CREATE_VCPU: %s", strerror(errno));
+        return false;
+    }
+    size = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (size <= 0) {
+        return false;
+    }
+    vcpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     vcpu->fd, 0);
+    if (vcpu->run == MAP_FAILED) {
+        vcpu->run = NULL;
+        tap_diag("mmap vcpu: %s", strerror(errno));
+        return false;
+    }
+    vcpu->run_size = size;
+    return true;
+}
+
+void qk_vcpu_close(QkVcpu *vcpu)
+{
+    if (vcpu->run) {
+        munmap(vcpu->run, vcpu->run_size);
+    }
+    if (vcpu->fd > 0) {
+        close(vcpu->fd);
+    }
+    memset(vcpu, 0, sizeof(*vcpu));
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tight encoding (RFB protocol community specification, "Tight"): a
+ * solid rectangle is one fill colour; otherwise up to 256 colours go
+ * through the palette filter (1 bit per pixel for two), more through the
+ * copy filter, each kind on its own zlib stream.  No JPEG: lossless only.
+ */
+#include <string.h>
+
+#include "ui/vnc/vnc-enc.h"
+
+#define TIGHT_FILL 0x80
+#define TIGHT_EXPLICIT_FILTER 0x40
+#define TIGHT_FILTER_PALETTE 1
+#define TIGHT_MIN_TO_COMPRESS 12
+#define TIGHT_STREAM_COPY 0
+#define TIGHT_STREAM_MONO 1
+#define TIGHT_STREAM_PALETTE 2
+
+/* TPIXEL: R, G, B bytes for 24-bit colour in 32-bit pixels. */
+static bool tight_pack24(const VncPixelFormat *pf)
+{
+    return pf->bits_per_pixel == 32 && pf->depth == 24 && pf->max[0] == 255 &&
+           pf->max[1] == 255 && pf->max[2] == 255;
+}
+
+static void tight_put_tpixel(const VncPixelFormat *pf, GByteArray *out,
+                             uint32_t rgb)
+{
+    if (tight_pack24(pf)) {
+        uint8_t b[3] = { rgb >> 16, rgb >> 8, rgb };
+
+        g_byte_array_append(out, b, 3);
+    } else {
+        vnc_put_pixel(pf, out, vnc_convert_pixel(pf, rgb),
+                      pf->bits_per_pixel / 8);
+    }
+}
+
+/* Short data goes as is; longer data as a compact length and zlib. */
+static void tight_put_data(VncEncoder *enc, GByteArray *out, int stream,
+                           const uint8_t *data, size_t len)
+{
+    z_stream *zs = &enc->tight[stream];
+    size_t n;
+    uint8_t compact[3];
+    int nb = 0;
+
+    if (len < TIGHT_MIN_TO_COMPRESS) {
+        g_byte_array_append(out, data, len);
+        return;
+    }
+    if (!enc->tight_ready[stream]) {
+        deflateInit(zs, enc->compress_level);
+        enc->tight_ready[stream] = true;
+    }
+    g_byte_array_set_size(enc->zbuf, 0);
+    vnc_deflate(zs, enc->zbuf, data, len);
+    n = enc->zbuf->len;
+    /* Up to 22 bits in 7-bit groups, low first, continuation bit 7. */
+    compact[nb++] = (n & 0x7f) | (n > 0x7f ? 0x80 : 0);
+    if (n > 0x7f) {
+        compact[nb++] = ((n >> 7) & 0x7f) | (n > 0x3fff ? 0x80 : 0);
+        if (n > 0x3fff) {
+            compact[nb++] = n >> 14;
+        }
+    }
+    g_byte_array_append(out, compact, nb);
+    g_byte_array_append(out, enc->zbuf->data, n);
+}
+
+static void tight_palette(VncEncoder *enc, GByteArray *out,
+                          const VncPalette *pal, const uint32_t *px,
+                          int stride, int w, int h)
+{
+    int stream = pal->size == 2 ? TIGHT_STREAM_MONO : TIGHT_STREAM_PALETTE;
+    GByteArray *data = enc->scratch;
+
+    vnc_put_u8(out, (stream << 4) | TIGHT_EXPLICIT_FILTER);
+    vnc_put_u8(out, TIGHT_FILTER_PALETTE);
+    vnc_put_u8(out, pal->size - 1);
+    for (int i = 0; i < pal->size; i++) {
+        tight_put_tpixel(&enc->pf, out, pal->colour[i]);
+    }
+    g_byte_array_set_size(data, 0);
+    for (int y = 0; y < h; y++) {
+        if (pal->size == 2) {
+            for (int x = 0; x < w; x += 8) {
+                uint8_t byte = 0;
+
+                for (int b = 0; b < 8 && x + b < w; b++) {
+                    byte |= (px[y * stride + x + b] == pal->colour[1]) <<
+                            (7 - b);
+                }
+                vnc_put_u8(data, byte);
+            }
+        } else {
+            for (int x = 0; x < w; x++) {
+                vnc_put_u8(data, vnc_palette_index(pal, px[y * stride + x]));
+            }
+        }
+    }
+    tight_put_data(enc, out, stream, data->data, data->len);
+}
+
+void vnc_encode_tight(VncEncoder *enc, GByteArray *out, const uint32_t *pixels,
+                      int stride, int w, int h)
+{
+    VncPalette *pal = g_new(VncPalette, 1);
+    GByteArray *data = enc->scratch;
+
+    bool small = vnc_palette_build(pal, pixels, stride, w, h,
+                                   VNC_PALETTE_MAX);
+
+    if (small && pal->size == 1) {
+        vnc_put_u8(out, TIGHT_FILL);
+        tight_put_tpixel(&enc->pf, out, pixels[0]);
+    } else if (small && (pal->size <= 16 || pal->size * 4 < w * h)) {
+        tight_palette(enc, out, pal, pixels, stride, w, h);
+    } else {
+        vnc_put_u8(out, TIGHT_STREAM_COPY << 4);
+        g_byte_array_set_size(data, 0);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                tight_put_tpixel(&enc->pf, data, pixels[y * stride + x]);
+            }
+        }
+        tight_put_data(enc, out, TIGHT_STREAM_COPY, data->data, data->len);
+    }
+    g_free(pal);
+}
