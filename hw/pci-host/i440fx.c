@@ -57,7 +57,13 @@ static bool i440fx_decode(I440FXPCIHost *s, uint64_t offset, uint8_t *devfn,
         return false;           /* disabled, or a bus we do not have */
     }
     *devfn = (s->config_addr >> 8) & 0xff;
-    *reg = (s->config_addr & 0xfc) | (offset & 3);
+    /*
+     * Bits 1:0 of the address are kept and ORed with the data port
+     * offset, as QEMU does: its libqos writes the register's full offset
+     * to 0xcf8 and reads 0xcfc, so QEMU's qtests depend on it.  Guests
+     * write them as 0 and are unaffected.
+     */
+    *reg = (s->config_addr & 0xff) | (offset & 3);
     return true;
 }
 

@@ -66,6 +66,15 @@ static void test_config_mechanism(void)
     g_assert_cmphex(qtest_inb(s, 0xcfe), ==, 0x37);
     g_assert_cmphex(qtest_inb(s, 0xcff), ==, 0x12);
     g_assert_cmphex(qtest_inw(s, 0xcfe), ==, 0x1237);
+    /*
+     * QEMU's libqos puts the register's low bits in 0xcf8 and reads
+     * 0xcfc; QEMU ORs them with the port offset, and so does Quokka.
+     */
+    qtest_outl(s, 0xcf8, 0x80000002);
+    g_assert_cmphex(qtest_inw(s, 0xcfc), ==, 0x1237);
+    qtest_outl(s, 0xcf8, 0x8000000b);
+    g_assert_cmphex(qtest_inb(s, 0xcfc), ==, 0x06);
+    g_assert_cmphex(qtest_inl(s, 0xcf8), ==, 0x8000000b);
     /* Enable bit clear: no configuration cycle, all ones. */
     qtest_outl(s, 0xcf8, 0x00000000);
     g_assert_cmphex(qtest_inl(s, 0xcfc), ==, 0xffffffff);
