@@ -63,7 +63,7 @@ def main():
             [ -c /dev/kvm ] && echo "kvm present"
             ls /sys/kernel/debug/kvm >/dev/null && echo "debugfs ok"
             grep -q '^kvm_amd ' /proc/modules && echo "kvm_amd loaded"
-            touch . 2>/dev/null || echo "host tree read-only"
+            touch /usr 2>/dev/null || echo "host tree read-only"
             echo made-in-l1 > "$QUOKKA_L1_SHARE/result"
             echo "tmp $(cat "$QUOKKA_TEST_TMP/from-host")"
             echo l1 > "$QUOKKA_TEST_TMP/from-l1" && echo "tmp writable"
