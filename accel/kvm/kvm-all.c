@@ -241,26 +241,49 @@ bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
     return true;
 }
 
+/*
+ * Guest RAM is anonymous memory aligned to 2 MiB and advised for
+ * transparent huge pages, so KVM can map it with 2 MiB nested pages.  A
+ * memfd (shmem) would get none under Linux's default shmem_enabled=never:
+ * measured in the nested tier, that costs about 24,000 more nested page
+ * faults per Linux boot (29.7k against 5.9k).
+ */
+#define KVM_RAM_ALIGN (2 * 1024 * 1024)
+
+static uint8_t *kvm_ram_alloc(uint64_t size, Error **errp)
+{
+    uint64_t map_size = size + KVM_RAM_ALIGN;
+    uint8_t *area, *ram;
+    uintptr_t aligned;
+
+    area = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (area == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot map %" PRIu64 " bytes of "
+                         "guest RAM", size);
+        return NULL;
+    }
+    aligned = ((uintptr_t)area + KVM_RAM_ALIGN - 1) &
+              ~(uintptr_t)(KVM_RAM_ALIGN - 1);
+    ram = (uint8_t *)aligned;
+    /* Give back the unaligned head and tail of the reservation. */
+    if (ram > area) {
+        munmap(area, ram - area);
+    }
+    if (area + map_size > ram + size) {
+        munmap(ram + size, area + map_size - (ram + size));
+    }
+    /* Advice only: without THP the guest still runs, on 4 KiB pages. */
+    madvise(ram, size, MADV_HUGEPAGE);
+    return ram;
+}
+
 bool kvm_ram_init(KVMState *s, const X86MemLayout *l, GuestMemory *mem,
                   Error **errp)
 {
-    uint8_t *ram;
+    uint8_t *ram = kvm_ram_alloc(l->ram_size, errp);
 
-    s->ram_fd = memfd_create("quokka-ram", MFD_CLOEXEC);
-    if (s->ram_fd < 0) {
-        error_setg_errno(errp, errno, "cannot create the RAM memfd");
-        return false;
-    }
-    if (ftruncate(s->ram_fd, l->ram_size) < 0) {
-        error_setg_errno(errp, errno, "cannot size guest RAM to %" PRIu64
-                         " bytes", l->ram_size);
-        return false;
-    }
-    ram = mmap(NULL, l->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-               s->ram_fd, 0);
-    if (ram == MAP_FAILED) {
-        error_setg_errno(errp, errno, "cannot map %" PRIu64 " bytes of "
-                         "guest RAM", l->ram_size);
+    if (!ram) {
         return false;
     }
     s->ram = ram;
