@@ -30,7 +30,9 @@ from qmpclient import QMPClient, wait_for_socket  # noqa: E402
 from tap import Tap  # noqa: E402
 
 COUNTERS = ('exits', 'io_exits')
+# A QMP socket serves one client at a time: the test's own, the tool's.
 SOCK = '/tmp/l2-quokka-stat-qmp.sock'
+TEST_SOCK = '/tmp/l2-quokka-stat-test.sock'
 # The guest keeps printing, so the exit counters move during each run.
 PRINT_LOOP = b'while :; do echo tick; usleep 50000; done &\n'
 
@@ -151,7 +153,8 @@ def inner_main(args):
     kernel, initrd = args.inner
     t = Tap()
     argv = l2boot.vmm_argv(args.vmm, kernel, initrd, smp=2) + [
-        '-qmp', 'unix:%s,server=on,wait=off' % SOCK]
+        '-qmp', 'unix:%s,server=on,wait=off' % SOCK,
+        '-qmp', 'unix:%s,server=on,wait=off' % TEST_SOCK]
     out = bytearray()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -165,11 +168,11 @@ def inner_main(args):
                l2boot.MARKER not in out.decode('utf-8', 'replace')):
             time.sleep(0.1)
         booted = l2boot.MARKER in out.decode('utf-8', 'replace')
-        t.check(booted, 'the VMM boots L2 to its marker',
+        t.check('the VMM boots L2 to its marker', booted,
                 out[-2000:].decode('utf-8', 'replace'))
         if not booted:
             return t.done()
-        c = QMPClient(sock=wait_for_socket(SOCK, proc), timeout=30)
+        c = QMPClient(sock=wait_for_socket(TEST_SOCK, proc), timeout=30)
         c.read_doc()
         c.cmd('qmp_capabilities')
         proc.stdin.write(PRINT_LOOP)
