@@ -102,6 +102,8 @@ def check_once(t, args, c):
              '^(exits|io_exits)$')
     after = qmp_totals(c)
     rows = totals_of(r.stdout)
+    for line in r.stdout.splitlines():
+        print('# quokka-stat -1: ' + line)
     t.check('quokka-stat -1: non-zero exits and io_exits between two '
             'query-stats readings (before %s, after %s)' % (before, after),
             r.returncode == 0 and sorted(rows) == sorted(COUNTERS) and
