@@ -12,6 +12,7 @@
 #include "monitor/monitor-internal.h"
 #include "qapi/qapi-generated.h"
 #include "qapi/qapi-runtime.h"
+#include "quokka/vmm-stats.h"
 #include "sysemu/runstate.h"
 
 MonitorQMP *monitor_cur;
@@ -39,6 +40,7 @@ static JsonNode *error_reply(JsonNode *id, ErrorClass cls, const char *desc)
     JsonObject *obj = json_object_new();
     JsonObject *err = json_object_new();
 
+    vmm_stat_add(VMM_STAT_QMP_ERRORS, 1);
     json_object_set_string_member(err, "class", error_class_name(cls));
     json_object_set_string_member(err, "desc", desc);
     /* QEMU's member order: "id" first in error replies. */
@@ -176,6 +178,7 @@ void monitor_qmp_handle(MonitorQMP *mon, const char *text, size_t len,
     const char *name = NULL;
     Error *err = NULL;
 
+    vmm_stat_add(VMM_STAT_QMP_COMMANDS, 1);
     if (error) {
         reply = error_reply(NULL, ERROR_CLASS_GENERIC_ERROR, error);
         monitor_qmp_send(mon, reply);

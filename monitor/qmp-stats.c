@@ -15,6 +15,7 @@ typedef struct StatsProviderEntry {
     const char *name;
     StatsCollectFn *fn;
     void *opaque;
+    bool extension;             /* only when a request names it */
 } StatsProviderEntry;
 
 struct StatsSink {
@@ -48,16 +49,28 @@ static const char *const stats_unit_names[] = {
     [STATS_UNIT_BOOLEAN] = "boolean",
 };
 
-void stats_register_provider(const char *provider, StatsCollectFn *fn,
-                             void *opaque)
+static void stats_add_provider(const char *provider, StatsCollectFn *fn,
+                               void *opaque, bool extension)
 {
-    StatsProviderEntry e = { provider, fn, opaque };
+    StatsProviderEntry e = { provider, fn, opaque, extension };
 
     if (!stats_providers) {
         stats_providers = g_array_new(FALSE, FALSE,
                                       sizeof(StatsProviderEntry));
     }
     g_array_append_val(stats_providers, e);
+}
+
+void stats_register_provider(const char *provider, StatsCollectFn *fn,
+                             void *opaque)
+{
+    stats_add_provider(provider, fn, opaque, false);
+}
+
+void stats_register_extension(const char *provider, StatsCollectFn *fn,
+                              void *opaque)
+{
+    stats_add_provider(provider, fn, opaque, true);
 }
 
 static bool str_in_array(JsonArray *arr, const char *s)
@@ -248,6 +261,8 @@ JsonNode *qmp_query_stats(int target, bool has_providers,
             if (!req) {
                 continue;
             }
+        } else if (e->extension) {
+            continue;
         }
         sink.names = req && json_object_has_member(req, "names")
                      ? json_object_get_array_member(req, "names") : NULL;
@@ -272,8 +287,9 @@ JsonNode *qmp_query_stats_schemas(bool has_provider, int provider,
     for (guint i = 0; stats_providers && i < stats_providers->len; i++) {
         StatsProviderEntry *e = stats_provider(i);
 
-        if (has_provider &&
-            strcmp(e->name, StatsProvider_lookup[provider]) != 0) {
+        if (has_provider ?
+            strcmp(e->name, StatsProvider_lookup[provider]) != 0 :
+            e->extension) {
             continue;
         }
         for (size_t j = 0; j < G_N_ELEMENTS(scopes); j++) {

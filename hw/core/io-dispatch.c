@@ -17,11 +17,21 @@ struct IORegion {
     bool mapped;
     const IORegionOps *ops;
     void *opaque;
+    /* Accesses dispatched to the region (vCPU threads count them). */
+    uint64_t reads;
+    uint64_t writes;
 };
 
 /* Mapped regions per space, sorted by base. */
 static GPtrArray *io_spaces[2];
 static const GuestMemory *guest_ram;
+/* Accesses that hit no region, per space. */
+static uint64_t io_unassigned[2];
+
+static void io_count(uint64_t *counter)
+{
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
 
 static GPtrArray *space_table(IOSpace space)
 {
@@ -146,12 +156,14 @@ uint64_t io_read(IOSpace space, uint64_t addr, unsigned size)
     uint64_t value = 0;
 
     if (!r || !r->ops->read) {
+        io_count(&io_unassigned[space]);
         log_guest_error("read of unassigned %s 0x%" G_GINT64_MODIFIER "x "
                         "(size %u)", space_name(space), addr, size);
         return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
     }
     max = r->ops->max_access ? r->ops->max_access : 4;
     if (size <= max) {
+        io_count(&r->reads);
         return r->ops->read(r->opaque, addr - r->base, size);
     }
     /* Split a wide access into little-endian pieces of the largest size. */
@@ -167,6 +179,7 @@ void io_write(IOSpace space, uint64_t addr, uint64_t value, unsigned size)
     unsigned max;
 
     if (!r || !r->ops->write) {
+        io_count(&io_unassigned[space]);
         log_guest_error("write of 0x%" G_GINT64_MODIFIER "x to unassigned %s "
                         "0x%" G_GINT64_MODIFIER "x (size %u)", value,
                         space_name(space), addr, size);
@@ -174,6 +187,7 @@ void io_write(IOSpace space, uint64_t addr, uint64_t value, unsigned size)
     }
     max = r->ops->max_access ? r->ops->max_access : 4;
     if (size <= max) {
+        io_count(&r->writes);
         r->ops->write(r->opaque, addr - r->base, value, size);
         return;
     }
@@ -191,6 +205,17 @@ void io_region_foreach(IOSpace space,
     for (guint i = 0; i < t->len; i++) {
         fn(g_ptr_array_index(t, i), opaque);
     }
+}
+
+void io_region_counts(const IORegion *r, uint64_t *reads, uint64_t *writes)
+{
+    *reads = __atomic_load_n(&r->reads, __ATOMIC_RELAXED);
+    *writes = __atomic_load_n(&r->writes, __ATOMIC_RELAXED);
+}
+
+uint64_t io_unassigned_count(IOSpace space)
+{
+    return __atomic_load_n(&io_unassigned[space], __ATOMIC_RELAXED);
 }
 
 void guest_ram_set(const GuestMemory *mem)

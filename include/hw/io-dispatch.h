@@ -58,6 +58,13 @@ void io_region_foreach(IOSpace space,
                        void (*fn)(const IORegion *r, void *opaque),
                        void *opaque);
 uint64_t io_region_size(const IORegion *r);
+/*
+ * Accesses dispatched to @r's handlers since it was created (a wide access
+ * split into pieces counts each piece), and accesses to @space that hit no
+ * region.  Safe from any thread.
+ */
+void io_region_counts(const IORegion *r, uint64_t *reads, uint64_t *writes);
+uint64_t io_unassigned_count(IOSpace space);
 
 /* Guest RAM for DMA: set by the machine once RAM exists. */
 typedef struct GuestMemory GuestMemory;

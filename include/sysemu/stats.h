@@ -61,6 +61,13 @@ typedef bool StatsCollectFn(StatsScope scope, StatsSink *sink, void *opaque,
 /* @provider is a StatsProvider name from qapi/stats.json ("kvm"). */
 void stats_register_provider(const char *provider, StatsCollectFn *fn,
                              void *opaque);
+/*
+ * A provider that is not QEMU's ("quokka"): it answers only requests that
+ * name it, so that unfiltered replies keep QEMU's shape for clients that
+ * know QEMU's providers only.
+ */
+void stats_register_extension(const char *provider, StatsCollectFn *fn,
+                              void *opaque);
 void stats_sink_begin(StatsSink *sink, const char *qom_path);
 void stats_sink_add(StatsSink *sink, const char *name, uint64_t value);
 /*

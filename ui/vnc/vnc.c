@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 
 #include "quokka/timer.h"
+#include "quokka/vmm-stats.h"
 #include "ui/vnc/vnc-int.h"
 
 #define VNC_REFRESH_MS 30
@@ -203,6 +204,7 @@ bool vnc_client_flush(VncClient *vc)
             return false;
         }
         vc->out_off += n;
+        vmm_stat_add(VMM_STAT_VNC_BYTES, n);
     }
     g_byte_array_set_size(vc->out, 0);
     vc->out_off = 0;
@@ -398,6 +400,8 @@ void vnc_client_send_update(VncClient *vc)
     vc->out->data[head + 2] = count >> 8;
     vc->out->data[head + 3] = count;
     vc->update_requested = false;
+    vmm_stat_add(VMM_STAT_VNC_UPDATES, 1);
+    vmm_stat_add(VMM_STAT_VNC_RECTS, count);
 }
 
 static void vnc_refresh(void *opaque)
