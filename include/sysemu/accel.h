@@ -38,6 +38,8 @@ typedef struct AccelClass {
                        Error **errp);
     /* Drives global system interrupt @gsi (ISA IRQ n is GSI n). */
     void (*set_gsi)(AccelState *accel, int gsi, int level);
+    /* Delivers a message-signalled interrupt (optional). */
+    void (*send_msi)(AccelState *accel, uint64_t addr, uint32_t data);
     /* Stops vCPU threads for good before exit.  Context: BQL. */
     void (*shutdown)(AccelState *accel);
 } AccelClass;
