@@ -139,7 +139,7 @@ static void rng_request(RngFixture *f, uint8_t *out)
 
     qvirtqueue_publish(f->vq, head);
     qvirtio_kick(&f->dev.vdev, f->vq);
-    g_assert_true(qvirtqueue_wait_used(f->vq, 0, 5000, &id, &len));
+    g_assert_true(qvirtqueue_wait_used(f->vq, 1000, 5000, &id, &len));
     g_assert_cmpuint(id, ==, head);
     g_assert_cmpuint(len, ==, 64);
     qtest_memread(f->qts, buf, out, 64);
@@ -201,7 +201,7 @@ static void test_indirect(void)
     patch_desc(&f, head, DESC_F_INDIRECT, 0);
     qvirtqueue_publish(f.vq, head);
     qvirtio_kick(&f.dev.vdev, f.vq);
-    g_assert_true(qvirtqueue_wait_used(f.vq, 0, 5000, &id, &len));
+    g_assert_true(qvirtqueue_wait_used(f.vq, 1000, 5000, &id, &len));
     g_assert_cmpuint(len, ==, 96);
     qtest_memread(f.qts, buf, data, sizeof(data));
     g_assert_false(all_zero(data, 32));
