@@ -237,6 +237,13 @@ static void kvm_accel_send_msi(AccelState *a, uint64_t addr, uint32_t data)
     }
 }
 
+static bool kvm_accel_set_ioeventfd(AccelState *a, int fd, uint64_t addr,
+                                    unsigned len, bool assign, Error **errp)
+{
+    return kvm_set_ioeventfd(to_kvm_accel(a)->kvm, fd, addr, len, false,
+                             false, 0, assign, errp);
+}
+
 static void kvm_accel_shutdown_vcpus(AccelState *a)
 {
     KVMAccel *k = to_kvm_accel(a);
@@ -264,6 +271,7 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->cpus_reset = kvm_accel_cpus_reset;
     ac->set_gsi = kvm_accel_set_gsi;
     ac->send_msi = kvm_accel_send_msi;
+    ac->set_ioeventfd = kvm_accel_set_ioeventfd;
     ac->shutdown = kvm_accel_shutdown_vcpus;
     object_class_add_props(klass, kvm_accel_props);
 }

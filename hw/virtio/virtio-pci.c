@@ -5,7 +5,10 @@
  * virtio-*-pci device.
  */
 #include <glib.h>
+#include <glib-unix.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "hw/virtio/virtio-pci.h"
 #include "qom/property.h"
@@ -183,6 +186,81 @@ static const VirtioTransportOps virtio_pci_transport_ops = {
     .notify = virtio_pci_notify,
 };
 
+/* ---- ioeventfd: notifications without a vCPU exit ---- */
+
+static gboolean virtio_pci_notifier_ready(gint fd, GIOCondition cond,
+                                          gpointer opaque)
+{
+    VirtIOPCINotifier *n = opaque;
+    uint64_t count;
+
+    if (read(fd, &count, sizeof(count)) == sizeof(count)) {
+        virtio_queue_notify(n->proxy->vdev, n->queue);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static AccelClass *virtio_pci_accel_class(void)
+{
+    AccelState *accel = current_accel();
+
+    return accel ? accel_get_class(accel) : NULL;
+}
+
+/*
+ * Binds queue @q's notify address to an eventfd when the accelerator can.
+ * Without one (qtest, or an error) the MMIO write path serves the queue.
+ * Context: BQL, with the modern BAR mapped.
+ */
+static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
+{
+    VirtIOPCINotifier *n = &p->notifiers[q];
+    IORegion *bar = p->parent_obj.bars[VIRTIO_PCI_BAR].region;
+    AccelClass *ac = virtio_pci_accel_class();
+    Error *err = NULL;
+
+    if (!p->ioeventfd || !ac || !ac->set_ioeventfd || n->fd >= 0 ||
+        !bar || !io_region_mapped(bar)) {
+        return;
+    }
+    n->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (n->fd < 0) {
+        return;
+    }
+    n->proxy = p;
+    n->queue = q;
+    n->addr = io_region_base(bar) + VIRTIO_PCI_NOTIFY_OFF +
+              (uint64_t)q * VIRTIO_PCI_NOTIFY_MULT;
+    /* Linux writes the queue index as 16 bits (4.1.5.2). */
+    if (!ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, true,
+                           &err)) {
+        log_guest_error("virtio-pci: no ioeventfd for queue %u: %s", q,
+                        error_get_pretty(err));
+        error_free(err);
+        close(n->fd);
+        n->fd = -1;
+        return;
+    }
+    n->source = g_unix_fd_add(n->fd, G_IO_IN, virtio_pci_notifier_ready, n);
+}
+
+static void virtio_pci_notifiers_stop(VirtIOPCIProxy *p)
+{
+    AccelClass *ac = virtio_pci_accel_class();
+
+    for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
+        VirtIOPCINotifier *n = &p->notifiers[q];
+
+        if (n->fd < 0) {
+            continue;
+        }
+        ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, false, NULL);
+        g_source_remove(n->source);
+        close(n->fd);
+        n->fd = -1;
+    }
+}
+
 /* ---- Common configuration ---- */
 
 static VirtQueue *virtio_pci_selected(VirtIOPCIProxy *p)
@@ -290,8 +368,8 @@ static void common_write_queue(VirtIOPCIProxy *p, uint64_t off, uint64_t val)
         vq->vector = virtio_pci_check_vector(p, val);
         break;
     case VIRTIO_PCI_COMMON_Q_ENABLE:
-        if (val == 1) {
-            virtio_queue_enable(vq);
+        if (val == 1 && virtio_queue_enable(vq)) {
+            virtio_pci_notifier_start(p, vq->index);
         }
         break;
     case VIRTIO_PCI_COMMON_Q_DESCLO:
@@ -340,6 +418,7 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
     case VIRTIO_PCI_COMMON_STATUS:
         virtio_set_status(vdev, val);
         if (val == 0) {
+            virtio_pci_notifiers_stop(p);
             p->driver_features = 0;
             p->msix_pending = 0;
             pci_set_irq(&p->parent_obj, 0);
@@ -519,6 +598,9 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
     VirtioPCIClass *vc = virtio_pci_get_class(p);
     uint8_t pos = VIRTIO_PCI_CAP_BASE;
 
+    for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
+        p->notifiers[q].fd = -1;
+    }
     if (p->nvectors == VIRTIO_PCI_VECTORS_DEFAULT) {
         p->nvectors = vc->default_vectors;
     }
@@ -564,6 +646,7 @@ static void virtio_pci_exit(PCIDevice *dev)
     VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
     VirtioPCIClass *vc = virtio_pci_get_class(p);
 
+    virtio_pci_notifiers_stop(p);
     if (vc->exit) {
         vc->exit(p);
     }
@@ -573,6 +656,7 @@ static void virtio_pci_reset(DeviceState *qdev)
 {
     VirtIOPCIProxy *p = to_virtio_pci(&qdev->parent_obj);
 
+    virtio_pci_notifiers_stop(p);
     pci_device_reset(&p->parent_obj);
     virtio_reset(p->vdev);
     p->device_feature_select = 0;
@@ -595,6 +679,8 @@ static Property virtio_pci_props[] = {
     DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors,
                        VIRTIO_PCI_VECTORS_DEFAULT,
                        "number of MSI-X vectors (0: INTx only)"),
+    DEFINE_PROP_BOOL("ioeventfd", VirtIOPCIProxy, ioeventfd, true,
+                     "queue notifications through eventfds (KVM)"),
     DEFINE_PROP_END,
 };
 

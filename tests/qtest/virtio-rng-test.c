@@ -161,6 +161,30 @@ static void test_request(void)
     qtest_quit(f.qts);
 }
 
+/*
+ * Without MSI-X (vectors=0) the queue interrupt is INTx: slot 4 pin A
+ * is PIRQA (PIIX3 config 0x60), routed here to IRQ 10; reading the ISR
+ * lowers it.
+ */
+static void test_intx(void)
+{
+    RngFixture f;
+    uint8_t out[64];
+
+    f.qts = qtest_init("-M pc -nodefaults "
+                       "-device virtio-rng-pci,addr=4,vectors=0");
+    g_assert_cmpuint(qvirtio_pci_find_cap(f.qts, RNG_DEVFN, 0x11, 0), ==, 0);
+    qpci_config_writeb(f.qts, QPCI_DEVFN(1, 0), 0x60, 10);
+    qtest_irq_intercept_in(f.qts, "ioapic");
+    rng_setup(&f, f.qts, RNG_DEVFN, MMIO_BASE, 0, ALLOC_START);
+    g_assert_false(qtest_get_irq(f.qts, 10));
+    rng_request(&f, out);
+    g_assert_true(qtest_get_irq(f.qts, 10));
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 1);
+    g_assert_false(qtest_get_irq(f.qts, 10));
+    qtest_quit(f.qts);
+}
+
 /* Marks descriptor @i of @vq with @flags (and @next) in guest memory. */
 static void patch_desc(RngFixture *f, uint16_t i, uint16_t flags,
                        uint16_t next)
@@ -321,6 +345,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-rng-pci/features", test_features);
     g_test_add_func("/qtest/virtio-rng-pci/request", test_request);
     g_test_add_func("/qtest/virtio-rng-pci/indirect", test_indirect);
+    g_test_add_func("/qtest/virtio-rng-pci/intx", test_intx);
     g_test_add_data_func("/qtest/virtio-rng-pci/malicious/loop",
                          bad_loop, test_malicious);
     g_test_add_data_func("/qtest/virtio-rng-pci/malicious/outside-ram",

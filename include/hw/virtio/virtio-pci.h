@@ -11,6 +11,8 @@
 #ifndef HW_VIRTIO_PCI_H
 #define HW_VIRTIO_PCI_H
 
+#include <glib.h>
+
 #include "hw/pci/pci.h"
 #include "hw/virtio/virtio.h"
 
@@ -18,7 +20,18 @@
 #define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4
 #define VIRTIO_PCI_MSIX_MAX 64
 
-typedef struct VirtIOPCIProxy {
+typedef struct VirtIOPCIProxy VirtIOPCIProxy;
+
+/* A queue's notification through an eventfd the accelerator signals. */
+typedef struct VirtIOPCINotifier {
+    VirtIOPCIProxy *proxy;
+    unsigned queue;
+    int fd;                     /* -1: none */
+    uint64_t addr;
+    guint source;
+} VirtIOPCINotifier;
+
+struct VirtIOPCIProxy {
     PCIDevice parent_obj;
     VirtIODevice *vdev;
     uint32_t nvectors;          /* "vectors" property; 0: no MSI-X */
@@ -30,8 +43,8 @@ typedef struct VirtIOPCIProxy {
     uint8_t msix_table[VIRTIO_PCI_MSIX_MAX * 16];
     uint64_t msix_pending;
     bool ioeventfd;             /* "ioeventfd" property */
-    int notify_fds[VIRTIO_QUEUE_MAX];
-} VirtIOPCIProxy;
+    VirtIOPCINotifier notifiers[VIRTIO_QUEUE_MAX];
+};
 
 typedef struct VirtioPCIClass {
     PCIDeviceClass parent_class;
