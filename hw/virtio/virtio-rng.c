@@ -2,14 +2,17 @@
 /*
  * "virtio-rng-pci": the entropy device (Virtio 1.2, section 5.4) on the
  * virtio-pci transport.  One request queue; each device-writable buffer
- * is filled with bytes from the host's getrandom(2).
+ * is filled with bytes from the host's getrandom(2), at most "max-bytes"
+ * per "period" milliseconds of virtual time.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <glib.h>
 #include <sys/random.h>
 
 #include "hw/virtio/virtio-pci.h"
 #include "qom/property.h"
+#include "quokka/timer.h"
 
 #define TYPE_VIRTIO_RNG_PCI "virtio-rng-pci"
 #define PCI_CLASS_OTHERS 0x00ff
@@ -18,6 +21,10 @@
 typedef struct VirtIORngPCI {
     VirtIOPCIProxy parent_obj;
     VirtIODevice vdev;
+    uint64_t max_bytes;         /* "max-bytes" per period */
+    uint32_t period_ms;         /* "period" */
+    uint64_t quota;             /* bytes left in this period */
+    Timer *refill;              /* pending while the quota is spent */
 } VirtIORngPCI;
 
 static VirtIORngPCI *to_virtio_rng_pci(Object *obj)
@@ -25,14 +32,19 @@ static VirtIORngPCI *to_virtio_rng_pci(Object *obj)
     return (VirtIORngPCI *)object_check_type(obj, TYPE_VIRTIO_RNG_PCI);
 }
 
-/* Fills @elem's writable buffers; returns the bytes written. */
-static size_t virtio_rng_fill(VirtIODevice *vdev, VirtQueueElement *elem)
+static VirtIORngPCI *rng_of(VirtIODevice *vdev)
+{
+    return (VirtIORngPCI *)((uint8_t *)vdev - offsetof(VirtIORngPCI, vdev));
+}
+
+/* Fills @elem's writable buffers up to @limit; returns the bytes written. */
+static size_t virtio_rng_fill(VirtQueueElement *elem, uint64_t limit)
 {
     size_t total = 0;
 
-    for (unsigned i = 0; i < elem->in_num; i++) {
+    for (unsigned i = 0; i < elem->in_num && total < limit; i++) {
         uint8_t *buf = elem->in_sg[i].iov_base;
-        size_t len = elem->in_sg[i].iov_len, done = 0;
+        size_t len = MIN(elem->in_sg[i].iov_len, limit - total), done = 0;
 
         while (done < len) {
             ssize_t n = getrandom(buf + done, len - done, 0);
@@ -53,21 +65,45 @@ static size_t virtio_rng_fill(VirtIODevice *vdev, VirtQueueElement *elem)
 
 static void virtio_rng_handle_request(VirtIODevice *vdev, VirtQueue *vq)
 {
+    VirtIORngPCI *s = rng_of(vdev);
     VirtQueueElement *elem;
     bool pushed = false;
 
-    while ((elem = virtqueue_pop(vq))) {
-        size_t len = virtio_rng_fill(vdev, elem);
+    while (s->quota && (elem = virtqueue_pop(vq))) {
+        size_t len = virtio_rng_fill(elem, s->quota);
 
+        s->quota -= len;
         virtqueue_push(vq, elem, len);
         pushed = true;
+    }
+    if (!s->quota && !timer_pending(s->refill)) {
+        timer_mod_ns(s->refill, clock_get_ns(QCLOCK_VIRTUAL) +
+                     (int64_t)s->period_ms * 1000000);
     }
     if (pushed) {
         virtio_notify(vdev, vq);
     }
 }
 
+/* A new period: full quota, and requests that waited are served. */
+static void virtio_rng_refill(void *opaque)
+{
+    VirtIORngPCI *s = opaque;
+
+    s->quota = s->max_bytes;
+    virtio_queue_notify(&s->vdev, 0);
+}
+
+static void virtio_rng_reset(VirtIODevice *vdev)
+{
+    VirtIORngPCI *s = rng_of(vdev);
+
+    timer_del(s->refill);
+    s->quota = s->max_bytes;
+}
+
 static const VirtioDeviceOps virtio_rng_ops = {
+    .reset = virtio_rng_reset,
 };
 
 static bool virtio_rng_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
@@ -75,6 +111,17 @@ static bool virtio_rng_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
     VirtIORngPCI *s = to_virtio_rng_pci(obj);
 
+    if (!s->max_bytes || s->max_bytes > INT64_MAX) {
+        error_setg(errp, "Property 'max-bytes' must be 1 to %" PRId64
+                   ", got %" PRIu64, INT64_MAX, s->max_bytes);
+        return false;
+    }
+    if (!s->period_ms) {
+        error_setg(errp, "Property 'period' must be positive");
+        return false;
+    }
+    s->quota = s->max_bytes;
+    s->refill = timer_new_ns(QCLOCK_VIRTUAL, virtio_rng_refill, s);
     virtio_init(&s->vdev, TYPE_VIRTIO_RNG_PCI, VIRTIO_ID_RNG, 0,
                 &virtio_rng_ops);
     virtio_add_queue(&s->vdev, VIRTIO_RNG_QUEUE_SIZE,
@@ -85,8 +132,20 @@ static bool virtio_rng_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
 
 static void virtio_rng_pci_exit(VirtIOPCIProxy *proxy)
 {
+    VirtIORngPCI *s = rng_of(proxy->vdev);
+
+    timer_free(s->refill);
+    s->refill = NULL;
     virtio_cleanup(proxy->vdev);
 }
+
+static Property virtio_rng_pci_props[] = {
+    DEFINE_PROP_UINT64("max-bytes", VirtIORngPCI, max_bytes, INT64_MAX,
+                       "bytes of entropy the guest may take per period"),
+    DEFINE_PROP_UINT32("period", VirtIORngPCI, period_ms, 1 << 16,
+                       "rate limit period in milliseconds"),
+    DEFINE_PROP_END,
+};
 
 static void virtio_rng_pci_class_init(ObjectClass *klass, const void *data)
 {
@@ -101,6 +160,7 @@ static void virtio_rng_pci_class_init(ObjectClass *klass, const void *data)
     vc->realize = virtio_rng_pci_realize;
     vc->exit = virtio_rng_pci_exit;
     vc->default_vectors = 2;
+    object_class_add_props(klass, virtio_rng_pci_props);
 }
 
 static const TypeInfo virtio_rng_pci_type_info = {

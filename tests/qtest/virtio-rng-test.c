@@ -185,6 +185,30 @@ static void test_intx(void)
     qtest_quit(f.qts);
 }
 
+/* max-bytes=64,period=1000: the second 64 bytes wait for the next second. */
+static void test_rate_limit(void)
+{
+    RngFixture f;
+    uint8_t out[64];
+    uint64_t buf;
+    uint32_t id, len;
+
+    f.qts = qtest_init("-M pc -nodefaults -device virtio-rng-pci,addr=4,"
+                       "max-bytes=64,period=1000");
+    rng_setup(&f, f.qts, RNG_DEVFN, MMIO_BASE, 0, ALLOC_START);
+    rng_request(&f, out);
+    buf = qguest_alloc(&f.alloc, 64, 16);
+    qvirtqueue_publish(f.vq, qvirtqueue_add(f.vq, &(QVirtBuf){
+        .addr = buf, .len = 64, .write = true }, 1));
+    qvirtio_kick(&f.dev.vdev, f.vq);
+    qtest_clock_step(f.qts, 999000000);
+    g_assert_false(qvirtqueue_get_used(f.vq, &id, &len));
+    qtest_clock_step(f.qts, 1000000);
+    g_assert_true(qvirtqueue_get_used(f.vq, &id, &len));
+    g_assert_cmpuint(len, ==, 64);
+    qtest_quit(f.qts);
+}
+
 /* Marks descriptor @i of @vq with @flags (and @next) in guest memory. */
 static void patch_desc(RngFixture *f, uint16_t i, uint16_t flags,
                        uint16_t next)
@@ -346,6 +370,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-rng-pci/request", test_request);
     g_test_add_func("/qtest/virtio-rng-pci/indirect", test_indirect);
     g_test_add_func("/qtest/virtio-rng-pci/intx", test_intx);
+    g_test_add_func("/qtest/virtio-rng-pci/rate-limit", test_rate_limit);
     g_test_add_data_func("/qtest/virtio-rng-pci/malicious/loop",
                          bad_loop, test_malicious);
     g_test_add_data_func("/qtest/virtio-rng-pci/malicious/outside-ram",
