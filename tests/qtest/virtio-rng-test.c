@@ -55,6 +55,12 @@ static void rng_setup(RngFixture *f, QTestState *qts, int devfn,
     qvirtio_driver_ok(&f->dev.vdev);
 }
 
+static void rng_stop(RngFixture *f)
+{
+    qtest_quit(f->qts);
+    qvirtqueue_free(f->vq);
+}
+
 static uint8_t rng_status(RngFixture *f)
 {
     return f->dev.vdev.ops->get_status(&f->dev);
@@ -158,7 +164,7 @@ static void test_request(void)
     g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 0);
     rng_request(&f, b);
     g_assert_true(memcmp(a, b, 64) != 0);
-    qtest_quit(f.qts);
+    rng_stop(&f);
 }
 
 /*
@@ -182,7 +188,7 @@ static void test_intx(void)
     g_assert_true(qtest_get_irq(f.qts, 10));
     g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 1);
     g_assert_false(qtest_get_irq(f.qts, 10));
-    qtest_quit(f.qts);
+    rng_stop(&f);
 }
 
 /* max-bytes=64,period=1000: the second 64 bytes wait for the next second. */
@@ -206,7 +212,7 @@ static void test_rate_limit(void)
     qtest_clock_step(f.qts, 1000000);
     g_assert_true(qvirtqueue_get_used(f.vq, &id, &len));
     g_assert_cmpuint(len, ==, 64);
-    qtest_quit(f.qts);
+    rng_stop(&f);
 }
 
 /* Marks descriptor @i of @vq with @flags (and @next) in guest memory. */
@@ -254,7 +260,7 @@ static void test_indirect(void)
     qtest_memread(f.qts, buf, data, sizeof(data));
     g_assert_false(all_zero(data, 32));
     g_assert_false(all_zero(data + 32, 64));
-    qtest_quit(f.qts);
+    rng_stop(&f);
 }
 
 typedef void BadChain(RngFixture *f);
