@@ -20,6 +20,11 @@
 #define VIRTIO_PCI_CAP_NOTIFY_CFG 2
 #define VIRTIO_PCI_CAP_ISR_CFG 3
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
+#define VIRTIO_PCI_CAP_PCI_CFG 5
+#define VIRTIO_PCI_CFG_BAR 4
+#define VIRTIO_PCI_CFG_OFFSET 8
+#define VIRTIO_PCI_CFG_LENGTH 12
+#define VIRTIO_PCI_CFG_DATA 16
 #define PCI_CAP_ID_VNDR 0x09
 #define PCI_CAP_ID_MSIX 0x11
 
@@ -155,15 +160,6 @@ static void msix_bar_write(void *opaque, uint64_t off, uint64_t val,
         return;                 /* the PBA is read-only */
     }
     memcpy(p->msix_table + off, &val, size);
-    msix_flush_pending(p);
-}
-
-static void virtio_pci_config_write(PCIDevice *dev, uint32_t addr,
-                                    uint32_t val, unsigned len)
-{
-    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
-
-    pci_default_write_config(dev, addr, val, len);
     msix_flush_pending(p);
 }
 
@@ -534,6 +530,67 @@ static void virtio_pci_bar_write(void *opaque, uint64_t addr, uint64_t val,
     }
 }
 
+/* ---- The PCI configuration access window (4.1.4.9) ---- */
+
+/*
+ * The access the driver set up in the window's bar/offset/length fields;
+ * false unless it is a naturally aligned 1, 2 or 4 byte access to the
+ * modern BAR.
+ */
+static bool pci_cfg_access(VirtIOPCIProxy *p, uint32_t *off, unsigned *len)
+{
+    const uint8_t *c = p->parent_obj.config + p->pci_cfg_cap;
+
+    *off = pci_get_long(c + VIRTIO_PCI_CFG_OFFSET);
+    *len = pci_get_long(c + VIRTIO_PCI_CFG_LENGTH);
+    return c[VIRTIO_PCI_CFG_BAR] == VIRTIO_PCI_BAR &&
+           (*len == 1 || *len == 2 || *len == 4) && !(*off % *len) &&
+           *off + *len <= VIRTIO_PCI_BAR_SIZE;
+}
+
+static bool pci_cfg_data_hit(VirtIOPCIProxy *p, uint32_t addr, unsigned len)
+{
+    uint32_t data = p->pci_cfg_cap + VIRTIO_PCI_CFG_DATA;
+
+    return p->pci_cfg_cap && addr < data + 4 && data < addr + len;
+}
+
+static uint32_t virtio_pci_config_read(PCIDevice *dev, uint32_t addr,
+                                       unsigned len)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    uint32_t off;
+    unsigned size;
+
+    if (pci_cfg_data_hit(p, addr, len) && pci_cfg_access(p, &off, &size)) {
+        uint32_t val = virtio_pci_bar_read(p, off, size);
+
+        memcpy(dev->config + p->pci_cfg_cap + VIRTIO_PCI_CFG_DATA, &val,
+               size);
+    }
+    return pci_default_read_config(dev, addr, len);
+}
+
+static void virtio_pci_config_write(PCIDevice *dev, uint32_t addr,
+                                    uint32_t val, unsigned len)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    uint32_t off;
+    unsigned size;
+
+    pci_default_write_config(dev, addr, val, len);
+    if (pci_cfg_data_hit(p, addr, len) && pci_cfg_access(p, &off, &size)) {
+        uint32_t data = pci_get_long(dev->config + p->pci_cfg_cap +
+                                     VIRTIO_PCI_CFG_DATA);
+
+        if (size < 4) {
+            data &= (1u << (8 * size)) - 1;
+        }
+        virtio_pci_bar_write(p, off, data, size);
+    }
+    msix_flush_pending(p);
+}
+
 /* ---- Capabilities, realize, reset ---- */
 
 /* Appends a capability of @len bytes at @*pos; returns its offset. */
@@ -565,6 +622,18 @@ static void virtio_pci_add_vndr_cap(PCIDevice *dev, uint8_t *pos,
     if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
         pci_set_long(c + 16, VIRTIO_PCI_NOTIFY_MULT);
     }
+}
+
+static void virtio_pci_add_cfg_window(VirtIOPCIProxy *p, uint8_t *pos)
+{
+    PCIDevice *dev = &p->parent_obj;
+    uint8_t off = virtio_pci_add_cap(dev, pos, PCI_CAP_ID_VNDR, 20);
+
+    p->pci_cfg_cap = off;
+    dev->config[off + 2] = 20;
+    dev->config[off + 3] = VIRTIO_PCI_CAP_PCI_CFG;
+    dev->wmask[off + VIRTIO_PCI_CFG_BAR] = 0xff;
+    memset(dev->wmask + off + VIRTIO_PCI_CFG_OFFSET, 0xff, 12);
 }
 
 static void virtio_pci_add_msix(VirtIOPCIProxy *p, uint8_t *pos)
@@ -634,6 +703,7 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
                             VIRTIO_PCI_DEVICE_OFF);
     virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_NOTIFY_CFG,
                             VIRTIO_PCI_NOTIFY_OFF);
+    virtio_pci_add_cfg_window(p, &pos);
     pci_register_bar(dev, VIRTIO_PCI_BAR,
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH,
@@ -692,6 +762,7 @@ static void virtio_pci_class_init(ObjectClass *klass, const void *data)
     dc->reset = virtio_pci_reset;
     pc->realize = virtio_pci_realize;
     pc->exit = virtio_pci_exit;
+    pc->config_read = virtio_pci_config_read;
     pc->config_write = virtio_pci_config_write;
     pc->vendor_id = PCI_VENDOR_ID_REDHAT_QUMRANET;
     pc->subsystem_vendor_id = PCI_VENDOR_ID_REDHAT_QUMRANET;

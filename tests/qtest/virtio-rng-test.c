@@ -125,6 +125,38 @@ static void test_features(void)
     qtest_quit(qts);
 }
 
+/* Config-space window (4.1.4.9): BAR 4 accesses through cfg type 5. */
+static void test_pci_cfg_window(void)
+{
+    QTestState *qts = start(false);
+    QVirtioPCIDevice d;
+    uint8_t cap;
+
+    g_assert_true(qvirtio_pci_init(&d, qts, RNG_DEVFN, MMIO_BASE));
+    cap = qvirtio_pci_find_cap(qts, RNG_DEVFN, 0x09, 5);
+    g_assert_cmpuint(cap, !=, 0);
+    g_assert_cmpuint(qpci_config_readb(qts, RNG_DEVFN, cap + 2), ==, 20);
+    /* Write device_feature_select = 1, then read device_feature. */
+    qpci_config_writeb(qts, RNG_DEVFN, cap + 4, 4);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 8, 0x00);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 12, 4);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 16, 1);
+    g_assert_cmphex(qtest_readl(qts, d.common + 0x00), ==, 1);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 8, 0x04);
+    g_assert_cmphex(qpci_config_readl(qts, RNG_DEVFN, cap + 16), ==, 1);
+    /* A one-byte status write through the window. */
+    qpci_config_writel(qts, RNG_DEVFN, cap + 8, 0x14);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 12, 1);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 16, 0x101);
+    g_assert_cmphex(qtest_readb(qts, d.common + 0x14), ==, 1);
+    /* A misaligned access does nothing. */
+    qpci_config_writel(qts, RNG_DEVFN, cap + 8, 0x13);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 12, 2);
+    qpci_config_writel(qts, RNG_DEVFN, cap + 16, 0xffff);
+    g_assert_cmphex(qtest_readb(qts, d.common + 0x14), ==, 1);
+    qtest_quit(qts);
+}
+
 static bool all_zero(const uint8_t *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -373,6 +405,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qtest/virtio-rng-pci/ids-and-caps", test_ids_and_caps);
     g_test_add_func("/qtest/virtio-rng-pci/features", test_features);
+    g_test_add_func("/qtest/virtio-rng-pci/pci-cfg-window",
+                    test_pci_cfg_window);
     g_test_add_func("/qtest/virtio-rng-pci/request", test_request);
     g_test_add_func("/qtest/virtio-rng-pci/indirect", test_indirect);
     g_test_add_func("/qtest/virtio-rng-pci/intx", test_intx);

@@ -40,6 +40,7 @@ struct VirtIOPCIProxy {
     uint64_t driver_features;
     uint16_t queue_select;
     uint8_t msix_cap;
+    uint8_t pci_cfg_cap;        /* VIRTIO_PCI_CAP_PCI_CFG window */
     uint8_t msix_table[VIRTIO_PCI_MSIX_MAX * 16];
     uint64_t msix_pending;
     bool ioeventfd;             /* "ioeventfd" property */
