@@ -247,6 +247,46 @@ static void test_rate_limit(void)
     rng_stop(&f);
 }
 
+/*
+ * Interrupt suppression (2.7.7, 2.7.10): with EVENT_IDX the device
+ * interrupts only when used_event lies among the new used entries, and
+ * publishes avail_event; without it, VRING_AVAIL_F_NO_INTERRUPT silences
+ * the queue.  Seen through ISR bit 0.
+ */
+static void test_event_idx(void)
+{
+    RngFixture f;
+    uint8_t out[64];
+    uint64_t used_event, avail_event;
+
+    rng_setup(&f, start(false), RNG_DEVFN, MMIO_BASE, 1ULL << F_EVENT_IDX,
+              ALLOC_START);
+    used_event = f.vq->avail + 4 + 2 * f.vq->size;
+    avail_event = f.vq->used + 4 + 8 * f.vq->size;
+    rng_request(&f, out);
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 1);
+    g_assert_cmpuint(qtest_readw(f.qts, avail_event), ==, 1);
+    /* used_event 10: the second completion stays quiet. */
+    qtest_writew(f.qts, used_event, 10);
+    rng_request(&f, out);
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 0);
+    g_assert_cmpuint(qtest_readw(f.qts, avail_event), ==, 2);
+    /* used_event 2: the third completion (used idx 2 -> 3) interrupts. */
+    qtest_writew(f.qts, used_event, 2);
+    rng_request(&f, out);
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 1);
+    rng_stop(&f);
+
+    rng_setup(&f, start(false), RNG_DEVFN, MMIO_BASE, 0, ALLOC_START);
+    qtest_writew(f.qts, f.vq->avail, 1);    /* NO_INTERRUPT */
+    rng_request(&f, out);
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 0);
+    qtest_writew(f.qts, f.vq->avail, 0);
+    rng_request(&f, out);
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr), ==, 1);
+    rng_stop(&f);
+}
+
 /* Marks descriptor @i of @vq with @flags (and @next) in guest memory. */
 static void patch_desc(RngFixture *f, uint16_t i, uint16_t flags,
                        uint16_t next)
@@ -410,6 +450,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-rng-pci/request", test_request);
     g_test_add_func("/qtest/virtio-rng-pci/indirect", test_indirect);
     g_test_add_func("/qtest/virtio-rng-pci/intx", test_intx);
+    g_test_add_func("/qtest/virtio-rng-pci/event-idx", test_event_idx);
     g_test_add_func("/qtest/virtio-rng-pci/rate-limit", test_rate_limit);
     g_test_add_data_func("/qtest/virtio-rng-pci/malicious/loop",
                          bad_loop, test_malicious);
