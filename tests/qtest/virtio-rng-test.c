@@ -248,6 +248,44 @@ static void test_rate_limit(void)
 }
 
 /*
+ * MSI-X: a vector beyond the table reads back as NO_VECTOR; a message
+ * for a masked entry sets its PBA bit (PCI 3.0 6.8.2.10) and ISR stays
+ * clear, as the driver reads ISR only for INTx.
+ */
+static void test_msix_pending(void)
+{
+    RngFixture f;
+    uint8_t out[64];
+    uint64_t pba;
+
+    f.qts = start(false);
+    g_assert_true(qvirtio_pci_init(&f.dev, f.qts, RNG_DEVFN, MMIO_BASE));
+    pba = f.dev.msix_table + 0x800;
+    /* MSI-X enable (message control bit 15). */
+    qpci_config_writew(f.qts, RNG_DEVFN, f.dev.msix_cap + 2, 0x8000);
+    g_assert_true(qvirtio_negotiate(&f.dev.vdev, 0));
+    qguest_alloc_init(&f.alloc, f.qts, ALLOC_START, ALLOC_START + 0x40000);
+    f.vq = qvirtio_queue_setup(&f.dev.vdev, &f.alloc, 0);
+    qtest_writew(f.qts, f.dev.common + 0x16, 0);
+    qtest_writew(f.qts, f.dev.common + 0x1a, 7);
+    g_assert_cmphex(qtest_readw(f.qts, f.dev.common + 0x1a), ==, 0xffff);
+    qtest_writew(f.qts, f.dev.common + 0x1a, 1);
+    g_assert_cmphex(qtest_readw(f.qts, f.dev.common + 0x1a), ==, 1);
+    qvirtio_driver_ok(&f.dev.vdev);
+    /* Entries come out of reset masked. */
+    g_assert_cmphex(qtest_readl(f.qts, f.dev.msix_table + 16 + 12), ==, 1);
+    g_assert_cmphex(qtest_readl(f.qts, pba), ==, 0);
+    rng_request(&f, out);
+    g_assert_cmphex(qtest_readl(f.qts, pba), ==, 2);
+    /* Unmasking delivers the message and clears the pending bit. */
+    qtest_writel(f.qts, f.dev.msix_table + 16, 0xfee00000);
+    qtest_writel(f.qts, f.dev.msix_table + 16 + 8, 0x41);
+    qtest_writel(f.qts, f.dev.msix_table + 16 + 12, 0);
+    g_assert_cmphex(qtest_readl(f.qts, pba), ==, 0);
+    rng_stop(&f);
+}
+
+/*
  * Interrupt suppression (2.7.7, 2.7.10): with EVENT_IDX the device
  * interrupts only when used_event lies among the new used entries, and
  * publishes avail_event; without it, VRING_AVAIL_F_NO_INTERRUPT silences
@@ -451,6 +489,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-rng-pci/indirect", test_indirect);
     g_test_add_func("/qtest/virtio-rng-pci/intx", test_intx);
     g_test_add_func("/qtest/virtio-rng-pci/event-idx", test_event_idx);
+    g_test_add_func("/qtest/virtio-rng-pci/msix-pending", test_msix_pending);
     g_test_add_func("/qtest/virtio-rng-pci/rate-limit", test_rate_limit);
     g_test_add_data_func("/qtest/virtio-rng-pci/malicious/loop",
                          bad_loop, test_malicious);
