@@ -208,8 +208,17 @@ static void port_tx(VirtIODevice *vdev, VirtQueue *vq)
 
     while ((elem = virtqueue_pop(vq))) {
         for (unsigned i = 0; port && i < elem->out_num; i++) {
-            chr_fe_write(&port->chr, elem->out_sg[i].iov_base,
-                         elem->out_sg[i].iov_len);
+            const uint8_t *p = elem->out_sg[i].iov_base;
+            size_t left = elem->out_sg[i].iov_len;
+
+            /* Buffers may reach 4 GiB; chardev writes take an int. */
+            while (left) {
+                int chunk = MIN(left, 65536);
+
+                chr_fe_write(&port->chr, p, chunk);
+                p += chunk;
+                left -= chunk;
+            }
         }
         virtqueue_push(vq, elem, 0);
     }
