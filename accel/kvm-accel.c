@@ -4,6 +4,7 @@
  * KVM layer (accel/kvm/) to the machine: exits dispatch to the I/O and
  * MMIO tables under the BQL, guest events become run-state requests.
  */
+#include <inttypes.h>
 #include <string.h>
 #include <glib.h>
 
@@ -225,6 +226,24 @@ static void kvm_accel_set_gsi(AccelState *a, int gsi, int level)
     }
 }
 
+static void kvm_accel_send_msi(AccelState *a, uint64_t addr, uint32_t data)
+{
+    Error *err = NULL;
+
+    if (!kvm_signal_msi(to_kvm_accel(a)->kvm, addr, data, &err)) {
+        log_guest_error("KVM: cannot signal MSI 0x%" PRIx64 "/0x%x: %s",
+                        addr, data, error_get_pretty(err));
+        error_free(err);
+    }
+}
+
+static bool kvm_accel_set_ioeventfd(AccelState *a, int fd, uint64_t addr,
+                                    unsigned len, bool assign, Error **errp)
+{
+    return kvm_set_ioeventfd(to_kvm_accel(a)->kvm, fd, addr, len, false,
+                             false, 0, assign, errp);
+}
+
 static void kvm_accel_shutdown_vcpus(AccelState *a)
 {
     KVMAccel *k = to_kvm_accel(a);
@@ -251,6 +270,8 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->ram_init = kvm_accel_ram_init;
     ac->cpus_reset = kvm_accel_cpus_reset;
     ac->set_gsi = kvm_accel_set_gsi;
+    ac->send_msi = kvm_accel_send_msi;
+    ac->set_ioeventfd = kvm_accel_set_ioeventfd;
     ac->shutdown = kvm_accel_shutdown_vcpus;
     object_class_add_props(klass, kvm_accel_props);
 }

@@ -38,6 +38,14 @@ typedef struct AccelClass {
                        Error **errp);
     /* Drives global system interrupt @gsi (ISA IRQ n is GSI n). */
     void (*set_gsi)(AccelState *accel, int gsi, int level);
+    /* Delivers a message-signalled interrupt (optional). */
+    void (*send_msi)(AccelState *accel, uint64_t addr, uint32_t data);
+    /*
+     * Optional: guest writes of @len bytes to MMIO @addr signal eventfd
+     * @fd instead of exiting (@assign false removes the binding).
+     */
+    bool (*set_ioeventfd)(AccelState *accel, int fd, uint64_t addr,
+                          unsigned len, bool assign, Error **errp);
     /* Stops vCPU threads for good before exit.  Context: BQL. */
     void (*shutdown)(AccelState *accel);
 } AccelClass;

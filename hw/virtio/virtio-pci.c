@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * "virtio-pci": the modern virtio-pci transport (Virtio 1.2, section 4.1)
+ * with MSI-X (PCI Local Bus 3.0, section 6.8.2), abstract parent of every
+ * virtio-*-pci device.
+ */
+#include <glib.h>
+#include <glib-unix.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "hw/virtio/virtio-pci.h"
+#include "qom/property.h"
+#include "sysemu/accel.h"
+#include "sysemu/sysemu.h"
+
+/* Capability types (4.1.4). */
+#define VIRTIO_PCI_CAP_COMMON_CFG 1
+#define VIRTIO_PCI_CAP_NOTIFY_CFG 2
+#define VIRTIO_PCI_CAP_ISR_CFG 3
+#define VIRTIO_PCI_CAP_DEVICE_CFG 4
+#define VIRTIO_PCI_CAP_PCI_CFG 5
+#define VIRTIO_PCI_CFG_BAR 4
+#define VIRTIO_PCI_CFG_OFFSET 8
+#define VIRTIO_PCI_CFG_LENGTH 12
+#define VIRTIO_PCI_CFG_DATA 16
+#define PCI_CAP_ID_VNDR 0x09
+#define PCI_CAP_ID_MSIX 0x11
+
+/* BAR 4 layout, as QEMU: one 4 KiB page per structure. */
+#define VIRTIO_PCI_BAR 4
+#define VIRTIO_PCI_COMMON_OFF 0x0000
+#define VIRTIO_PCI_ISR_OFF 0x1000
+#define VIRTIO_PCI_DEVICE_OFF 0x2000
+#define VIRTIO_PCI_NOTIFY_OFF 0x3000
+#define VIRTIO_PCI_REGION_SIZE 0x1000
+#define VIRTIO_PCI_BAR_SIZE 0x4000
+#define VIRTIO_PCI_NOTIFY_MULT 4
+
+/* Common configuration structure (4.1.4.3). */
+#define VIRTIO_PCI_COMMON_DFSELECT 0x00
+#define VIRTIO_PCI_COMMON_DF 0x04
+#define VIRTIO_PCI_COMMON_GFSELECT 0x08
+#define VIRTIO_PCI_COMMON_GF 0x0c
+#define VIRTIO_PCI_COMMON_MSIX 0x10
+#define VIRTIO_PCI_COMMON_NUMQ 0x12
+#define VIRTIO_PCI_COMMON_STATUS 0x14
+#define VIRTIO_PCI_COMMON_CFGGENERATION 0x15
+#define VIRTIO_PCI_COMMON_Q_SELECT 0x16
+#define VIRTIO_PCI_COMMON_Q_SIZE 0x18
+#define VIRTIO_PCI_COMMON_Q_MSIX 0x1a
+#define VIRTIO_PCI_COMMON_Q_ENABLE 0x1c
+#define VIRTIO_PCI_COMMON_Q_NOFF 0x1e
+#define VIRTIO_PCI_COMMON_Q_DESCLO 0x20
+#define VIRTIO_PCI_COMMON_Q_DESCHI 0x24
+#define VIRTIO_PCI_COMMON_Q_AVAILLO 0x28
+#define VIRTIO_PCI_COMMON_Q_AVAILHI 0x2c
+#define VIRTIO_PCI_COMMON_Q_USEDLO 0x30
+#define VIRTIO_PCI_COMMON_Q_USEDHI 0x34
+
+/* MSI-X: capability registers and the BAR 1 layout. */
+#define PCI_MSIX_FLAGS 2
+#define  PCI_MSIX_FLAGS_MASKALL 0x4000
+#define  PCI_MSIX_FLAGS_ENABLE 0x8000
+#define PCI_MSIX_TABLE 4
+#define PCI_MSIX_PBA 8
+#define PCI_MSIX_ENTRY_SIZE 16
+#define PCI_MSIX_ENTRY_DATA 8
+#define PCI_MSIX_ENTRY_CTRL 12
+#define  PCI_MSIX_ENTRY_CTRL_MASKBIT 1
+#define VIRTIO_PCI_MSIX_BAR 1
+#define VIRTIO_PCI_MSIX_BAR_SIZE 0x1000
+#define VIRTIO_PCI_MSIX_PBA_OFF 0x800
+
+#define VIRTIO_PCI_CAP_BASE 0x40
+#define VIRTIO_PCI_VECTORS_DEFAULT UINT32_MAX
+
+/* ---- MSI-X ---- */
+
+static bool msix_enabled(VirtIOPCIProxy *p)
+{
+    return p->msix_cap && (pci_get_word(p->parent_obj.config + p->msix_cap +
+                                        PCI_MSIX_FLAGS) &
+                           PCI_MSIX_FLAGS_ENABLE);
+}
+
+static bool msix_masked(VirtIOPCIProxy *p, unsigned v)
+{
+    uint16_t flags = pci_get_word(p->parent_obj.config + p->msix_cap +
+                                  PCI_MSIX_FLAGS);
+
+    return (flags & PCI_MSIX_FLAGS_MASKALL) ||
+           (p->msix_table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] &
+            PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static void msix_send(VirtIOPCIProxy *p, unsigned v)
+{
+    const uint8_t *e = p->msix_table + v * PCI_MSIX_ENTRY_SIZE;
+    uint64_t addr = pci_get_long(e) | (uint64_t)pci_get_long(e + 4) << 32;
+    uint32_t data = pci_get_long(e + PCI_MSIX_ENTRY_DATA);
+    AccelState *accel = current_accel();
+    AccelClass *ac = accel ? accel_get_class(accel) : NULL;
+
+    if (ac && ac->send_msi) {
+        ac->send_msi(accel, addr, data);
+    }
+}
+
+static void msix_notify(VirtIOPCIProxy *p, unsigned v)
+{
+    if (v >= p->nvectors) {
+        return;
+    }
+    if (msix_masked(p, v)) {
+        p->msix_pending |= 1ULL << v;
+        return;
+    }
+    msix_send(p, v);
+}
+
+/* Delivers messages pending on vectors that are now unmasked. */
+static void msix_flush_pending(VirtIOPCIProxy *p)
+{
+    if (!msix_enabled(p)) {
+        return;
+    }
+    for (unsigned v = 0; v < p->nvectors; v++) {
+        if ((p->msix_pending & (1ULL << v)) && !msix_masked(p, v)) {
+            p->msix_pending &= ~(1ULL << v);
+            msix_send(p, v);
+        }
+    }
+}
+
+static uint64_t msix_bar_read(void *opaque, uint64_t off, unsigned size)
+{
+    VirtIOPCIProxy *p = opaque;
+    uint64_t val = 0;
+
+    if (off + size <= p->nvectors * PCI_MSIX_ENTRY_SIZE) {
+        memcpy(&val, p->msix_table + off, size);
+    } else if (off >= VIRTIO_PCI_MSIX_PBA_OFF && off + size <=
+               VIRTIO_PCI_MSIX_PBA_OFF + 8) {
+        val = p->msix_pending >> ((off - VIRTIO_PCI_MSIX_PBA_OFF) * 8);
+        if (size < 8) {
+            val &= (1ULL << (size * 8)) - 1;
+        }
+    }
+    return val;
+}
+
+static void msix_bar_write(void *opaque, uint64_t off, uint64_t val,
+                           unsigned size)
+{
+    VirtIOPCIProxy *p = opaque;
+
+    if (off + size > p->nvectors * PCI_MSIX_ENTRY_SIZE) {
+        return;                 /* the PBA is read-only */
+    }
+    memcpy(p->msix_table + off, &val, size);
+    msix_flush_pending(p);
+}
+
+/* ---- Interrupts ---- */
+
+static void virtio_pci_notify(void *opaque, uint16_t vector)
+{
+    VirtIOPCIProxy *p = opaque;
+
+    if (msix_enabled(p)) {
+        if (vector != VIRTIO_NO_VECTOR) {
+            msix_notify(p, vector);
+        }
+        return;
+    }
+    pci_set_irq(&p->parent_obj, p->vdev->isr & 1 || p->vdev->isr & 2);
+}
+
+static const VirtioTransportOps virtio_pci_transport_ops = {
+    .notify = virtio_pci_notify,
+};
+
+/* ---- ioeventfd: notifications without a vCPU exit ---- */
+
+static gboolean virtio_pci_notifier_ready(gint fd, GIOCondition cond,
+                                          gpointer opaque)
+{
+    VirtIOPCINotifier *n = opaque;
+    uint64_t count;
+
+    if (read(fd, &count, sizeof(count)) == sizeof(count)) {
+        virtio_queue_notify(n->proxy->vdev, n->queue);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static AccelClass *virtio_pci_accel_class(void)
+{
+    AccelState *accel = current_accel();
+
+    return accel ? accel_get_class(accel) : NULL;
+}
+
+/*
+ * Binds queue @q's notify address to an eventfd when the accelerator can.
+ * Without one (qtest, or an error) the MMIO write path serves the queue.
+ * Context: BQL, with the modern BAR mapped.
+ */
+static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
+{
+    VirtIOPCINotifier *n = &p->notifiers[q];
+    IORegion *bar = p->parent_obj.bars[VIRTIO_PCI_BAR].region;
+    AccelClass *ac = virtio_pci_accel_class();
+    Error *err = NULL;
+
+    if (!p->ioeventfd || !ac || !ac->set_ioeventfd || n->fd >= 0 ||
+        !bar || !io_region_mapped(bar)) {
+        return;
+    }
+    n->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (n->fd < 0) {
+        return;
+    }
+    n->proxy = p;
+    n->queue = q;
+    n->addr = io_region_base(bar) + VIRTIO_PCI_NOTIFY_OFF +
+              (uint64_t)q * VIRTIO_PCI_NOTIFY_MULT;
+    /* Linux writes the queue index as 16 bits (4.1.5.2). */
+    if (!ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, true,
+                           &err)) {
+        log_guest_error("virtio-pci: no ioeventfd for queue %u: %s", q,
+                        error_get_pretty(err));
+        error_free(err);
+        close(n->fd);
+        n->fd = -1;
+        return;
+    }
+    n->source = g_unix_fd_add(n->fd, G_IO_IN, virtio_pci_notifier_ready, n);
+}
+
+static void virtio_pci_notifiers_stop(VirtIOPCIProxy *p)
+{
+    AccelClass *ac = virtio_pci_accel_class();
+
+    for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
+        VirtIOPCINotifier *n = &p->notifiers[q];
+
+        if (n->fd < 0) {
+            continue;
+        }
+        ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, false, NULL);
+        g_source_remove(n->source);
+        close(n->fd);
+        n->fd = -1;
+    }
+}
+
+/* ---- Common configuration ---- */
+
+static VirtQueue *virtio_pci_selected(VirtIOPCIProxy *p)
+{
+    if (p->queue_select >= p->vdev->num_queues) {
+        return NULL;
+    }
+    return &p->vdev->vq[p->queue_select];
+}
+
+static uint64_t common_read_queue(VirtIOPCIProxy *p, uint64_t off)
+{
+    VirtQueue *vq = virtio_pci_selected(p);
+
+    if (!vq) {
+        return 0;
+    }
+    switch (off) {
+    case VIRTIO_PCI_COMMON_Q_SIZE:
+        return vq->num;
+    case VIRTIO_PCI_COMMON_Q_MSIX:
+        return vq->vector;
+    case VIRTIO_PCI_COMMON_Q_ENABLE:
+        return vq->enabled;
+    case VIRTIO_PCI_COMMON_Q_NOFF:
+        return vq->index;
+    case VIRTIO_PCI_COMMON_Q_DESCLO:
+        return (uint32_t)vq->desc_gpa;
+    case VIRTIO_PCI_COMMON_Q_DESCHI:
+        return vq->desc_gpa >> 32;
+    case VIRTIO_PCI_COMMON_Q_AVAILLO:
+        return (uint32_t)vq->avail_gpa;
+    case VIRTIO_PCI_COMMON_Q_AVAILHI:
+        return vq->avail_gpa >> 32;
+    case VIRTIO_PCI_COMMON_Q_USEDLO:
+        return (uint32_t)vq->used_gpa;
+    case VIRTIO_PCI_COMMON_Q_USEDHI:
+        return vq->used_gpa >> 32;
+    default:
+        return 0;
+    }
+}
+
+static uint64_t common_read(void *opaque, uint64_t off, unsigned size)
+{
+    VirtIOPCIProxy *p = opaque;
+    VirtIODevice *vdev = p->vdev;
+
+    switch (off) {
+    case VIRTIO_PCI_COMMON_DFSELECT:
+        return p->device_feature_select;
+    case VIRTIO_PCI_COMMON_DF:
+        return p->device_feature_select < 2 ?
+               (uint32_t)(vdev->host_features >>
+                          (32 * p->device_feature_select)) : 0;
+    case VIRTIO_PCI_COMMON_GFSELECT:
+        return p->driver_feature_select;
+    case VIRTIO_PCI_COMMON_GF:
+        return p->driver_feature_select < 2 ?
+               (uint32_t)(p->driver_features >>
+                          (32 * p->driver_feature_select)) : 0;
+    case VIRTIO_PCI_COMMON_MSIX:
+        return vdev->config_vector;
+    case VIRTIO_PCI_COMMON_NUMQ:
+        return vdev->num_queues;
+    case VIRTIO_PCI_COMMON_STATUS:
+        return vdev->status;
+    case VIRTIO_PCI_COMMON_CFGGENERATION:
+        return vdev->config_generation;
+    case VIRTIO_PCI_COMMON_Q_SELECT:
+        return p->queue_select;
+    default:
+        return common_read_queue(p, off);
+    }
+}
+
+/* 4.1.4.3.2: a vector the device cannot use reads back as NO_VECTOR. */
+static uint16_t virtio_pci_check_vector(VirtIOPCIProxy *p, uint64_t val)
+{
+    return val < p->nvectors ? val : VIRTIO_NO_VECTOR;
+}
+
+static void set_addr_half(uint64_t *gpa, uint64_t val, bool high)
+{
+    if (high) {
+        *gpa = (*gpa & 0xffffffffULL) | (uint64_t)(uint32_t)val << 32;
+    } else {
+        *gpa = (*gpa & ~0xffffffffULL) | (uint32_t)val;
+    }
+}
+
+static void common_write_queue(VirtIOPCIProxy *p, uint64_t off, uint64_t val)
+{
+    VirtQueue *vq = virtio_pci_selected(p);
+
+    /* 4.1.4.3.2: queue registers are frozen once the queue is enabled. */
+    if (!vq || (vq->enabled && off != VIRTIO_PCI_COMMON_Q_MSIX)) {
+        return;
+    }
+    switch (off) {
+    case VIRTIO_PCI_COMMON_Q_SIZE:
+        vq->num = val;
+        break;
+    case VIRTIO_PCI_COMMON_Q_MSIX:
+        vq->vector = virtio_pci_check_vector(p, val);
+        break;
+    case VIRTIO_PCI_COMMON_Q_ENABLE:
+        if (val == 1 && virtio_queue_enable(vq)) {
+            virtio_pci_notifier_start(p, vq->index);
+        }
+        break;
+    case VIRTIO_PCI_COMMON_Q_DESCLO:
+    case VIRTIO_PCI_COMMON_Q_DESCHI:
+        set_addr_half(&vq->desc_gpa, val, off == VIRTIO_PCI_COMMON_Q_DESCHI);
+        break;
+    case VIRTIO_PCI_COMMON_Q_AVAILLO:
+    case VIRTIO_PCI_COMMON_Q_AVAILHI:
+        set_addr_half(&vq->avail_gpa, val,
+                      off == VIRTIO_PCI_COMMON_Q_AVAILHI);
+        break;
+    case VIRTIO_PCI_COMMON_Q_USEDLO:
+    case VIRTIO_PCI_COMMON_Q_USEDHI:
+        set_addr_half(&vq->used_gpa, val, off == VIRTIO_PCI_COMMON_Q_USEDHI);
+        break;
+    default:
+        break;
+    }
+}
+
+static void common_write(void *opaque, uint64_t off, uint64_t val,
+                         unsigned size)
+{
+    VirtIOPCIProxy *p = opaque;
+    VirtIODevice *vdev = p->vdev;
+
+    switch (off) {
+    case VIRTIO_PCI_COMMON_DFSELECT:
+        p->device_feature_select = val;
+        break;
+    case VIRTIO_PCI_COMMON_GFSELECT:
+        p->driver_feature_select = val;
+        break;
+    case VIRTIO_PCI_COMMON_GF:
+        if (p->driver_feature_select < 2) {
+            unsigned shift = 32 * p->driver_feature_select;
+
+            p->driver_features &= ~(0xffffffffULL << shift);
+            p->driver_features |= (uint64_t)(uint32_t)val << shift;
+            virtio_set_features(vdev, p->driver_features);
+        }
+        break;
+    case VIRTIO_PCI_COMMON_MSIX:
+        vdev->config_vector = virtio_pci_check_vector(p, val);
+        break;
+    case VIRTIO_PCI_COMMON_STATUS:
+        virtio_set_status(vdev, val);
+        if (val == 0) {
+            virtio_pci_notifiers_stop(p);
+            p->driver_features = 0;
+            p->msix_pending = 0;
+            pci_set_irq(&p->parent_obj, 0);
+        }
+        break;
+    case VIRTIO_PCI_COMMON_Q_SELECT:
+        p->queue_select = val;
+        break;
+    default:
+        common_write_queue(p, off, val);
+        break;
+    }
+}
+
+/* ---- ISR, device configuration, notifications ---- */
+
+static uint64_t isr_read(void *opaque, uint64_t off, unsigned size)
+{
+    VirtIOPCIProxy *p = opaque;
+    uint8_t isr = p->vdev->isr;
+
+    /* 4.1.4.5: reading the ISR status clears it and the INTx line. */
+    if (off == 0) {
+        p->vdev->isr = 0;
+        pci_set_irq(&p->parent_obj, 0);
+    }
+    return off == 0 ? isr : 0;
+}
+
+static void isr_write(void *opaque, uint64_t off, uint64_t val,
+                      unsigned size)
+{
+}
+
+static uint64_t device_cfg_read(void *opaque, uint64_t off, unsigned size)
+{
+    VirtIODevice *vdev = ((VirtIOPCIProxy *)opaque)->vdev;
+    uint64_t val = 0;
+
+    if (off + size > vdev->config_len) {
+        return 0;
+    }
+    if (vdev->ops->get_config) {
+        vdev->ops->get_config(vdev, vdev->config);
+    }
+    memcpy(&val, vdev->config + off, size);
+    return val;
+}
+
+static void device_cfg_write(void *opaque, uint64_t off, uint64_t val,
+                             unsigned size)
+{
+    VirtIODevice *vdev = ((VirtIOPCIProxy *)opaque)->vdev;
+
+    if (off + size > vdev->config_len) {
+        return;
+    }
+    memcpy(vdev->config + off, &val, size);
+    if (vdev->ops->set_config) {
+        vdev->ops->set_config(vdev, vdev->config);
+    }
+}
+
+static uint64_t notify_read(void *opaque, uint64_t off, unsigned size)
+{
+    return 0;
+}
+
+static void notify_write(void *opaque, uint64_t off, uint64_t val,
+                         unsigned size)
+{
+    VirtIOPCIProxy *p = opaque;
+
+    virtio_queue_notify(p->vdev, off / VIRTIO_PCI_NOTIFY_MULT);
+}
+
+/* BAR 4: dispatch to the structure a page holds. */
+static uint64_t virtio_pci_bar_read(void *opaque, uint64_t addr,
+                                    unsigned size)
+{
+    uint64_t off = addr % VIRTIO_PCI_REGION_SIZE;
+
+    switch (addr / VIRTIO_PCI_REGION_SIZE) {
+    case 0:
+        return common_read(opaque, off, size);
+    case 1:
+        return isr_read(opaque, off, size);
+    case 2:
+        return device_cfg_read(opaque, off, size);
+    default:
+        return notify_read(opaque, off, size);
+    }
+}
+
+static void virtio_pci_bar_write(void *opaque, uint64_t addr, uint64_t val,
+                                 unsigned size)
+{
+    uint64_t off = addr % VIRTIO_PCI_REGION_SIZE;
+
+    switch (addr / VIRTIO_PCI_REGION_SIZE) {
+    case 0:
+        common_write(opaque, off, val, size);
+        break;
+    case 1:
+        isr_write(opaque, off, val, size);
+        break;
+    case 2:
+        device_cfg_write(opaque, off, val, size);
+        break;
+    default:
+        notify_write(opaque, off, val, size);
+        break;
+    }
+}
+
+/* ---- The PCI configuration access window (4.1.4.9) ---- */
+
+/*
+ * The access the driver set up in the window's bar/offset/length fields;
+ * false unless it is a naturally aligned 1, 2 or 4 byte access to the
+ * modern BAR.
+ */
+static bool pci_cfg_access(VirtIOPCIProxy *p, uint32_t *off, unsigned *len)
+{
+    const uint8_t *c = p->parent_obj.config + p->pci_cfg_cap;
+
+    *off = pci_get_long(c + VIRTIO_PCI_CFG_OFFSET);
+    *len = pci_get_long(c + VIRTIO_PCI_CFG_LENGTH);
+    return c[VIRTIO_PCI_CFG_BAR] == VIRTIO_PCI_BAR &&
+           (*len == 1 || *len == 2 || *len == 4) && !(*off % *len) &&
+           *off + *len <= VIRTIO_PCI_BAR_SIZE;
+}
+
+static bool pci_cfg_data_hit(VirtIOPCIProxy *p, uint32_t addr, unsigned len)
+{
+    uint32_t data = p->pci_cfg_cap + VIRTIO_PCI_CFG_DATA;
+
+    return p->pci_cfg_cap && addr < data + 4 && data < addr + len;
+}
+
+static uint32_t virtio_pci_config_read(PCIDevice *dev, uint32_t addr,
+                                       unsigned len)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    uint32_t off;
+    unsigned size;
+
+    if (pci_cfg_data_hit(p, addr, len) && pci_cfg_access(p, &off, &size)) {
+        uint32_t val = virtio_pci_bar_read(p, off, size);
+
+        memcpy(dev->config + p->pci_cfg_cap + VIRTIO_PCI_CFG_DATA, &val,
+               size);
+    }
+    return pci_default_read_config(dev, addr, len);
+}
+
+static void virtio_pci_config_write(PCIDevice *dev, uint32_t addr,
+                                    uint32_t val, unsigned len)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    uint32_t off;
+    unsigned size;
+
+    pci_default_write_config(dev, addr, val, len);
+    if (pci_cfg_data_hit(p, addr, len) && pci_cfg_access(p, &off, &size)) {
+        uint32_t data = pci_get_long(dev->config + p->pci_cfg_cap +
+                                     VIRTIO_PCI_CFG_DATA);
+
+        if (size < 4) {
+            data &= (1u << (8 * size)) - 1;
+        }
+        virtio_pci_bar_write(p, off, data, size);
+    }
+    msix_flush_pending(p);
+}
+
+/* ---- Capabilities, realize, reset ---- */
+
+/* Appends a capability of @len bytes at @*pos; returns its offset. */
+static uint8_t virtio_pci_add_cap(PCIDevice *dev, uint8_t *pos, uint8_t id,
+                                  uint8_t len)
+{
+    uint8_t off = *pos;
+    uint8_t *c = dev->config;
+
+    c[off] = id;
+    c[off + 1] = c[PCI_CAPABILITY_LIST];
+    c[PCI_CAPABILITY_LIST] = off;
+    *pos = off + ((len + 3) & ~3);
+    return off;
+}
+
+static void virtio_pci_add_vndr_cap(PCIDevice *dev, uint8_t *pos,
+                                    uint8_t type, uint32_t offset)
+{
+    uint8_t len = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20 : 16;
+    uint8_t off = virtio_pci_add_cap(dev, pos, PCI_CAP_ID_VNDR, len);
+    uint8_t *c = dev->config + off;
+
+    c[2] = len;
+    c[3] = type;
+    c[4] = VIRTIO_PCI_BAR;
+    pci_set_long(c + 8, offset);
+    pci_set_long(c + 12, VIRTIO_PCI_REGION_SIZE);
+    if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
+        pci_set_long(c + 16, VIRTIO_PCI_NOTIFY_MULT);
+    }
+}
+
+static void virtio_pci_add_cfg_window(VirtIOPCIProxy *p, uint8_t *pos)
+{
+    PCIDevice *dev = &p->parent_obj;
+    uint8_t off = virtio_pci_add_cap(dev, pos, PCI_CAP_ID_VNDR, 20);
+
+    p->pci_cfg_cap = off;
+    dev->config[off + 2] = 20;
+    dev->config[off + 3] = VIRTIO_PCI_CAP_PCI_CFG;
+    dev->wmask[off + VIRTIO_PCI_CFG_BAR] = 0xff;
+    memset(dev->wmask + off + VIRTIO_PCI_CFG_OFFSET, 0xff, 12);
+}
+
+static void virtio_pci_add_msix(VirtIOPCIProxy *p, uint8_t *pos)
+{
+    PCIDevice *dev = &p->parent_obj;
+    uint8_t off = virtio_pci_add_cap(dev, pos, PCI_CAP_ID_MSIX, 12);
+
+    p->msix_cap = off;
+    pci_set_word(dev->config + off + PCI_MSIX_FLAGS, p->nvectors - 1);
+    pci_set_long(dev->config + off + PCI_MSIX_TABLE, VIRTIO_PCI_MSIX_BAR);
+    pci_set_long(dev->config + off + PCI_MSIX_PBA,
+                 VIRTIO_PCI_MSIX_PBA_OFF | VIRTIO_PCI_MSIX_BAR);
+    dev->wmask[off + PCI_MSIX_FLAGS + 1] = 0xc0;    /* enable, mask all */
+}
+
+static const IORegionOps virtio_pci_bar_ops = {
+    .read = virtio_pci_bar_read,
+    .write = virtio_pci_bar_write,
+    .max_access = 4,
+};
+
+static const IORegionOps virtio_pci_msix_ops = {
+    .read = msix_bar_read,
+    .write = msix_bar_write,
+    .max_access = 4,
+};
+
+static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    VirtioPCIClass *vc = virtio_pci_get_class(p);
+    uint8_t pos = VIRTIO_PCI_CAP_BASE;
+
+    for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
+        p->notifiers[q].fd = -1;
+    }
+    if (p->nvectors == VIRTIO_PCI_VECTORS_DEFAULT) {
+        p->nvectors = vc->default_vectors;
+    }
+    if (p->nvectors > VIRTIO_PCI_MSIX_MAX) {
+        error_setg(errp, "Property 'vectors' must be at most %u, got %u",
+                   VIRTIO_PCI_MSIX_MAX, p->nvectors);
+        return false;
+    }
+    if (!vc->realize(p, errp)) {
+        return false;
+    }
+    virtio_bind_transport(p->vdev, &virtio_pci_transport_ops, p);
+    /* 4.1.2.1: device ID 0x1040 + virtio ID, revision 1 for modern. */
+    pci_set_word(dev->config + PCI_DEVICE_ID, 0x1040 + p->vdev->device_id);
+    dev->config[PCI_REVISION_ID] = 1;
+    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, 0x1100);
+    dev->config[PCI_INTERRUPT_PIN] = 1;
+    pci_set_word(dev->config + PCI_STATUS,
+                 pci_get_word(dev->config + PCI_STATUS) |
+                 PCI_STATUS_CAP_LIST);
+    if (p->nvectors) {
+        virtio_pci_add_msix(p, &pos);
+        pci_register_bar(dev, VIRTIO_PCI_MSIX_BAR, 0,
+                         VIRTIO_PCI_MSIX_BAR_SIZE, &virtio_pci_msix_ops, p);
+    }
+    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_COMMON_CFG,
+                            VIRTIO_PCI_COMMON_OFF);
+    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_ISR_CFG,
+                            VIRTIO_PCI_ISR_OFF);
+    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_DEVICE_CFG,
+                            VIRTIO_PCI_DEVICE_OFF);
+    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_NOTIFY_CFG,
+                            VIRTIO_PCI_NOTIFY_OFF);
+    virtio_pci_add_cfg_window(p, &pos);
+    pci_register_bar(dev, VIRTIO_PCI_BAR,
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH,
+                     VIRTIO_PCI_BAR_SIZE, &virtio_pci_bar_ops, p);
+    return true;
+}
+
+static void virtio_pci_exit(PCIDevice *dev)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    VirtioPCIClass *vc = virtio_pci_get_class(p);
+
+    virtio_pci_notifiers_stop(p);
+    if (vc->exit) {
+        vc->exit(p);
+    }
+}
+
+static void virtio_pci_reset(DeviceState *qdev)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&qdev->parent_obj);
+
+    virtio_pci_notifiers_stop(p);
+    pci_device_reset(&p->parent_obj);
+    virtio_reset(p->vdev);
+    p->device_feature_select = 0;
+    p->driver_feature_select = 0;
+    p->driver_features = 0;
+    p->queue_select = 0;
+    p->msix_pending = 0;
+    memset(p->msix_table, 0, sizeof(p->msix_table));
+    for (unsigned v = 0; v < p->nvectors; v++) {
+        p->msix_table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] =
+            PCI_MSIX_ENTRY_CTRL_MASKBIT;
+    }
+    if (p->msix_cap) {
+        pci_set_word(p->parent_obj.config + p->msix_cap + PCI_MSIX_FLAGS,
+                     p->nvectors - 1);
+    }
+}
+
+static Property virtio_pci_props[] = {
+    DEFINE_PROP_UINT32("vectors", VirtIOPCIProxy, nvectors,
+                       VIRTIO_PCI_VECTORS_DEFAULT,
+                       "number of MSI-X vectors (0: INTx only)"),
+    DEFINE_PROP_BOOL("ioeventfd", VirtIOPCIProxy, ioeventfd, true,
+                     "queue notifications through eventfds (KVM)"),
+    DEFINE_PROP_END,
+};
+
+static void virtio_pci_class_init(ObjectClass *klass, const void *data)
+{
+    DeviceClass *dc = to_device_class(klass);
+    PCIDeviceClass *pc = (PCIDeviceClass *)klass;
+
+    dc->reset = virtio_pci_reset;
+    pc->realize = virtio_pci_realize;
+    pc->exit = virtio_pci_exit;
+    pc->config_read = virtio_pci_config_read;
+    pc->config_write = virtio_pci_config_write;
+    pc->vendor_id = PCI_VENDOR_ID_REDHAT_QUMRANET;
+    pc->subsystem_vendor_id = PCI_VENDOR_ID_REDHAT_QUMRANET;
+    pc->subsystem_id = 0x1100;
+    object_class_add_props(klass, virtio_pci_props);
+}
+
+static const TypeInfo virtio_pci_type_info = {
+    .name = TYPE_VIRTIO_PCI,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(VirtIOPCIProxy),
+    .class_size = sizeof(VirtioPCIClass),
+    .abstract = true,
+    .class_init = virtio_pci_class_init,
+};
+
+static void virtio_pci_register_types(void)
+{
+    type_register_static(&virtio_pci_type_info);
+}
+
+type_init(virtio_pci_register_types)
