@@ -93,6 +93,22 @@ static const struct {
     { "move_pages", SANDBOX_RESOURCE },
 };
 
+/*
+ * LeakSanitizer checks at exit from a tracer process: clone() without
+ * CLONE_THREAD, then ptrace().  Sanitizer builds keep both, or every
+ * sandboxed exit would hang or die instead of reporting leaks.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_KEEP_LSAN true
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_KEEP_LSAN true
+#endif
+#endif
+#ifndef SANDBOX_KEEP_LSAN
+#define SANDBOX_KEEP_LSAN false
+#endif
+
 static bool sandbox_on;
 static unsigned sandbox_groups;
 static bool sandbox_no_new_privs;
@@ -203,12 +219,13 @@ bool sandbox_install(Error **errp)
         int nr = seccomp_syscall_resolve_name(sandbox_denied[i].name);
 
         if (!(sandbox_groups & sandbox_denied[i].group) ||
-            nr == __NR_SCMP_ERROR) {
+            nr == __NR_SCMP_ERROR ||
+            (SANDBOX_KEEP_LSAN && nr == SCMP_SYS(ptrace))) {
             continue;
         }
         rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, nr, 0);
     }
-    if (!rc && (sandbox_groups & SANDBOX_SPAWN)) {
+    if (!rc && (sandbox_groups & SANDBOX_SPAWN) && !SANDBOX_KEEP_LSAN) {
         /* New processes: clone without CLONE_THREAD; clone3 is refused
          * as unknown so that libc falls back to clone. */
         rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone),
