@@ -5,32 +5,17 @@ a password only on loopback unless password=off is explicit.  Nothing
 here connects from outside this host: the wildcard listens are only
 looked up in /proc/net/tcp."""
 import os
-import socket
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
+from tap import Tap          # noqa: E402
+
 BIN = os.path.join(os.environ.get('QUOKKA_BUILD', 'build'),
                    'quokka-system-x86_64')
-results = []
-
-
-def check(name, ok, diag=''):
-    results.append((name, ok, diag))
-
-
-def free_display():
-    for d in range(150, 400):
-        s = socket.socket()
-        try:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(('0.0.0.0', 5900 + d))
-            return d
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise RuntimeError('no free VNC display')
+tap = Tap()
+check = tap.check
 
 
 def listening(port):
@@ -45,6 +30,16 @@ def listening(port):
         found += [r[1].split(':')[0] for r in rows
                   if r[3] == '0A' and int(r[1].split(':')[1], 16) == port]
     return found
+
+
+def free_display():
+    """A display whose port nothing on this host listens on."""
+    busy = set()
+    for name in ('/proc/net/tcp', '/proc/net/tcp6'):
+        with open(name) as f:
+            busy |= {int(ln.split()[1].split(':')[1], 16)
+                     for ln in f.readlines()[1:]}
+    return next(d for d in range(150, 1000) if 5900 + d not in busy)
 
 
 def run_vnc(host, extra, want_addr):
@@ -83,12 +78,7 @@ def main():
     run_vnc('127.0.0.1', '', '0100007F')
     run_vnc('0.0.0.0', ',password=off', '00000000')
     run_vnc('0.0.0.0', ',password=on', '00000000')
-    print('1..%d' % len(results))
-    for i, (name, ok, diag) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok:
-            print('# ' + diag.replace('\n', '\n# '))
-    return 0 if all(r[1] for r in results) else 1
+    return tap.done()
 
 
 if __name__ == '__main__':

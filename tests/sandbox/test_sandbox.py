@@ -13,13 +13,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
+from tap import Tap          # noqa: E402
+
 BIN = os.path.join(os.environ.get('QUOKKA_BUILD', 'build'),
                    'quokka-system-x86_64')
-results = []
-
-
-def check(name, ok, diag=''):
-    results.append((name, ok, diag))
+tap = Tap()
+check = tap.check
 
 
 def start(sandbox, selftest=None, extra=()):
@@ -126,12 +126,7 @@ def main():
     selftest_case('on,resourcecontrol=deny', 'setpriority', True)
     selftest_case('on,elevateprivileges=children', 'setuid', False)
     bad_args_case()
-    print('1..%d' % len(results))
-    for i, (name, ok, diag) in enumerate(results, 1):
-        print('%s %d - %s' % ('ok' if ok else 'not ok', i, name))
-        if not ok:
-            print('# ' + diag.replace('\n', '\n# '))
-    return 0 if all(r[1] for r in results) else 1
+    return tap.done()
 
 
 if __name__ == '__main__':
