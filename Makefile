@@ -4,10 +4,13 @@
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = keyval qmp qtest vnc x86-boot
 CHECK = python3 scripts/check.py --builddir $(BUILD)
 
 .PHONY: all asan check-asan deps check check-unit check-qtest check-kvm check-compat \
-        check-nested check-nested-extra demo bench install clean
+        check-nested check-nested-extra demo bench install clean fuzz fuzz-build
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -24,10 +27,28 @@ $(ASAN_BUILD)/build.ninja:
 asan: $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
-# Every tier, plus the fast tiers again under ASan/UBSan.
-check: deps all asan
+# libFuzzer targets (tests/fuzz/): clang, ASan+UBSan, coverage everywhere.
+$(FUZZ_BUILD)/build.ninja:
+	CFLAGS=-fsanitize=fuzzer-no-link ./configure --cc=clang --enable-asan \
+	    --disable-werror --builddir=$(FUZZ_BUILD)
+
+fuzz-build: $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+
+# Each target for FUZZ_SECONDS from its seed corpus; reports coverage.
+fuzz: fuzz-build
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+	    python3 tests/fuzz/run-fuzz.py --seconds $(FUZZ_SECONDS) \
+	        $(FUZZ_BUILD)/tests/fuzz/fuzz-$$t tests/fuzz/corpus/fuzz-$$t \
+	        || rc=1; \
+	done; exit $$rc
+
+# Every tier, plus the fast tiers again under ASan/UBSan, plus the fuzz
+# corpora replayed and a 10 s fuzz run of each target.
+check: deps all asan fuzz-build
 	$(CHECK) --suite unit --suite qtest --suite cli --suite kvm \
-	         --suite compat --suite nested --asan-builddir $(ASAN_BUILD)
+	         --suite compat --suite nested --asan-builddir $(ASAN_BUILD) \
+	         --fuzz-builddir $(FUZZ_BUILD)
 
 check-asan: asan
 	python3 scripts/check.py --builddir $(ASAN_BUILD) --suite unit \
@@ -62,4 +83,4 @@ install: all
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

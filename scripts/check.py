@@ -112,6 +112,9 @@ def main():
                     help='a build made with ./configure --enable-asan')
     ap.add_argument('--asan-suite', action='append',
                     default=['unit', 'cli', 'qtest'])
+    ap.add_argument('--fuzz-builddir', default=None,
+                    help='a clang build with the libFuzzer targets '
+                         '(make fuzz-build): runs its "fuzz" suite')
     args = ap.parse_args()
 
     tests = load_tests(args.builddir)
@@ -130,6 +133,10 @@ def main():
                                'print_stacktrace=1:halt_on_error=1')
                 t['env'] = env
                 tests.append(t)
+    if args.fuzz_builddir:
+        for t in load_tests(args.fuzz_builddir):
+            if 'fuzz' in suites_of(t):
+                tests.append(dict(t, name='fuzz/' + t['name']))
     build_depends(args.builddir, tests)
     # Tests marked is_parallel=false (nested, benchmarks) run alone, last.
     parallel = [t for t in tests if t.get('is_parallel', True)]

@@ -118,7 +118,8 @@ const OptionDef option_table[] = {
     { "qtest-log", NULL, OPT_QTEST_LOG, true, SUP, "file|none",
       "log of the qtest protocol" },
     { "sandbox", NULL, OPT_SANDBOX, true, SUP, "off",
-      "seccomp sandbox (only 'off' for now)" },
+      "seccomp sandbox: on|off[,obsolete=..,elevateprivileges=..,"
+      "spawn=..,resourcecontrol=..]" },
     { "runas", NULL, OPT_RUNAS, true, NYI, "user",
       "drop privileges to user after start-up" },
     { "chroot", NULL, OPT_CHROOT, true, NYI, "dir",

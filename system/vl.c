@@ -25,6 +25,7 @@
 #include "sysemu/accel.h"
 #include "sysemu/qtest.h"
 #include "sysemu/kvm.h"
+#include "sysemu/sandbox.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 #include "system/options.h"
@@ -451,10 +452,7 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         }
         return true;
     case OPT_SANDBOX:
-        if (!arg_is_off(arg, "off")) {
-            record_not_yet(optname, arg);
-        }
-        return true;
+        return sandbox_parse(arg, errp);
     case OPT_OVERCOMMIT:
         if (!(item = opt_item_parse(optname, arg, NULL, errp))) {
             return false;
@@ -1639,6 +1637,10 @@ int quokka_main(int argc, char **argv)
     }
     if (accel && accel_get_class(accel)->start_vcpus &&
         !accel_get_class(accel)->start_vcpus(accel, ms, &err)) {
+        error_report_err(err);
+        exit(1);
+    }
+    if (!sandbox_install(&err)) {
         error_report_err(err);
         exit(1);
     }

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <glib.h>
 
 #include "ui/input.h"
@@ -82,7 +83,14 @@ static int vnc_fail(VncClient *vc, const char *reason)
         g_byte_array_append(vc->out, (const uint8_t *)reason, strlen(reason));
     }
     vnc_log_client(vc, "%s", reason);
-    vnc_client_flush(vc);
+    /*
+     * Best effort, and never vnc_client_flush(): when the peer is gone
+     * that frees @vc, which our caller is about to drop itself.
+     */
+    if (send(vc->fd, vc->out->data + vc->out_off, vc->out->len - vc->out_off,
+             MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+        /* The client is dropped either way. */
+    }
     return -1;
 }
 

@@ -60,8 +60,16 @@ typedef struct VncOpts {
     char *host;
     int port;
     bool password;
+    bool password_given;        /* "password=" appeared */
     int websocket;      /* -1: off */
 } VncOpts;
+
+/* The default host (none given) is loopback too. */
+static bool vnc_host_is_loopback(const char *host)
+{
+    return !*host || !strcmp(host, "localhost") || !strcmp(host, "::1") ||
+           g_str_has_prefix(host, "127.");
+}
 
 static bool vnc_parse_bool(const char *key, const char *val, bool *out,
                            Error **errp)
@@ -121,6 +129,7 @@ static bool vnc_opts_parse(const char *str, VncOpts *o, Error **errp)
             if (!vnc_parse_bool("password", val, &o->password, errp)) {
                 goto fail;
             }
+            o->password_given = true;
         } else if (!strcmp(parts[i], "share")) {
             if (!val || (strcmp(val, "allow-exclusive") &&
                          strcmp(val, "force-shared") &&
@@ -136,6 +145,13 @@ static bool vnc_opts_parse(const char *str, VncOpts *o, Error **errp)
             error_setg(errp, "Invalid parameter '%s'", parts[i]);
             goto fail;
         }
+    }
+    /* Safe default: an open display only where only this host reaches. */
+    if (!o->password_given && !vnc_host_is_loopback(o->host)) {
+        error_setg(errp, "VNC on '%s' without a password: give "
+                   "password=on (and set one with QMP set_password), or "
+                   "password=off to allow anyone who can connect", o->host);
+        goto fail;
     }
     return true;
 fail:
