@@ -181,6 +181,13 @@ static bool kvm_accel_ram_init(AccelState *a, const X86MemLayout *layout,
     return kvm_ram_init(to_kvm_accel(a)->kvm, layout, mem, errp);
 }
 
+static bool kvm_accel_map_rom(AccelState *a, uint64_t gpa, uint64_t size,
+                              void *host, Error **errp)
+{
+    return kvm_set_memory_slot(to_kvm_accel(a)->kvm, gpa, size, host, true,
+                               errp);
+}
+
 static bool kvm_accel_start_vcpus(AccelState *a, MachineState *ms,
                                   Error **errp)
 {
@@ -249,6 +256,7 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->init_machine = kvm_accel_init_machine;
     ac->start_vcpus = kvm_accel_start_vcpus;
     ac->ram_init = kvm_accel_ram_init;
+    ac->map_rom = kvm_accel_map_rom;
     ac->cpus_reset = kvm_accel_cpus_reset;
     ac->set_gsi = kvm_accel_set_gsi;
     ac->shutdown = kvm_accel_shutdown_vcpus;
