@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "hw/i386/pc-firmware.h"
+#include "hw/i386/smbios.h"
 #include "sysemu/sysemu.h"
 
 /* etc/table-loader commands: 128 bytes each, little-endian. */
@@ -296,6 +297,29 @@ static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
            fw_cfg_add_file(s, "etc/boot-fail-wait", fail_wait, 4, errp);
 }
 
+/* What dmidecode shows: QEMU's names for the machine, as QEMU sets them. */
+static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
+                             Error **errp)
+{
+    MachineClass *mc = to_machine_class(ms->parent_obj.klass);
+    SmbiosConfig cfg = {
+        .manufacturer = "QEMU",
+        .product = mc->desc,
+        .version = mc->name,
+    };
+    GByteArray *tables = g_byte_array_new();
+    uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
+    bool ok;
+
+    ok = smbios_build(&cfg, tables, anchor, errp) &&
+         fw_cfg_add_file(s, "etc/smbios/smbios-tables", tables->data,
+                         tables->len, errp) &&
+         fw_cfg_add_file(s, "etc/smbios/smbios-anchor", anchor,
+                         sizeof(anchor), errp);
+    g_byte_array_free(tables, TRUE);
+    return ok;
+}
+
 bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
                      const X86MemLayout *l, const AcpiTables *acpi,
                      Error **errp)
@@ -309,7 +333,7 @@ bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
         /* SeaBIOS's serial console (sercon) follows this flag. */
         !fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, vm_nographic(), errp) ||
         !pc_fw_cfg_e820(s, l, errp) || !pc_fw_cfg_boot(s, ms, errp) ||
-        !pc_fw_cfg_acpi(s, acpi, errp)) {
+        !pc_fw_cfg_acpi(s, acpi, errp) || !pc_fw_cfg_smbios(s, ms, errp)) {
         return false;
     }
     fw_cfg_map_io(s);

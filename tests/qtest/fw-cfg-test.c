@@ -253,6 +253,69 @@ static void test_acpi_loader(void)
     qtest_quit(s);
 }
 
+static uint8_t sum_bytes(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+
+    while (len--) {
+        sum += *p++;
+    }
+    return sum;
+}
+
+/* SMBIOS 2.1 entry point and the type 1 strings dmidecode shows. */
+static void test_smbios(void)
+{
+    QTestState *s = start_pc();
+    uint32_t asize, tsize;
+    uint16_t anchor = find_file(s, "etc/smbios/smbios-anchor", &asize);
+    uint16_t tables = find_file(s, "etc/smbios/smbios-tables", &tsize);
+    uint8_t a[31], *t;
+    unsigned count = 0, off = 0;
+    bool have_type1 = false;
+
+    g_assert_cmpuint(anchor, !=, 0);
+    g_assert_cmpuint(asize, ==, 31);
+    read_item(s, anchor, a, sizeof(a));
+    g_assert(!memcmp(a, "_SM_", 4) && !memcmp(a + 16, "_DMI_", 5));
+    g_assert_cmpuint(sum_bytes(a, 16), ==, 0);
+    g_assert_cmpuint(sum_bytes(a + 16, 15), ==, 0);
+    g_assert_cmpuint(a[22] | a[23] << 8, ==, tsize);
+    t = g_malloc(tsize);
+    read_item(s, tables, t, tsize);
+    /* Walk the structures: formatted area, then strings up to "\0\0". */
+    while (off < tsize) {
+        uint8_t type = t[off], len = t[off + 1];
+        unsigned str = off + len;
+
+        g_assert_cmpuint(len, >=, 4);
+        g_assert_cmpuint(str + 2, <=, tsize);
+        if (type == 1) {
+            const char *manuf = (char *)t + str;
+            const char *product = manuf + strlen(manuf) + 1;
+            const char *version = product + strlen(product) + 1;
+
+            g_assert_cmpstr(manuf, ==, "QEMU");
+            g_assert_cmpstr(product, ==, "Standard PC (i440FX + PIIX, 1996)");
+            g_assert_cmpstr(version, ==, "pc-i440fx-7.2");
+            have_type1 = true;
+        }
+        while (t[str] || t[str + 1]) {
+            str++;
+        }
+        off = str + 2;
+        count++;
+        if (type == 127) {
+            break;
+        }
+    }
+    g_assert_cmpuint(off, ==, tsize);
+    g_assert_cmpuint(a[28] | a[29] << 8, ==, count);
+    g_assert_true(have_type1);
+    g_free(t);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -262,5 +325,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/dma-read", test_dma_read);
     g_test_add_func("/qtest/fw_cfg/dma-bad", test_dma_bad);
     g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
+    g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
     return g_test_run();
 }
