@@ -41,12 +41,25 @@ static KVMExitAction kvm_accel_pio_read(void *opaque, KVMVCPU *cpu,
     return KVM_EXIT_ACTION_RESUME;
 }
 
+/*
+ * As QEMU: a vCPU whose write asked for a reset (0xcf9, port 92, the
+ * i8042) runs no further guest code until the main loop has reset the
+ * machine.  SeaBIOS follows its 0xcf9 write with an int3 on an empty IDT.
+ */
+static KVMExitAction kvm_accel_after_write(KVMVCPU *cpu)
+{
+    if (system_reset_pending()) {
+        kvm_vcpu_pause_self(cpu);
+    }
+    return KVM_EXIT_ACTION_RESUME;
+}
+
 static KVMExitAction kvm_accel_pio_write(void *opaque, KVMVCPU *cpu,
                                          uint16_t port, const uint8_t *data,
                                          unsigned size)
 {
     io_write(IO_SPACE_PIO, port, ldn_le_p(data, size), size);
-    return KVM_EXIT_ACTION_RESUME;
+    return kvm_accel_after_write(cpu);
 }
 
 static KVMExitAction kvm_accel_mmio_read(void *opaque, KVMVCPU *cpu,
@@ -62,7 +75,7 @@ static KVMExitAction kvm_accel_mmio_write(void *opaque, KVMVCPU *cpu,
                                           unsigned size)
 {
     io_write(IO_SPACE_MMIO, addr, ldn_le_p(data, size), size);
-    return KVM_EXIT_ACTION_RESUME;
+    return kvm_accel_after_write(cpu);
 }
 
 /*

@@ -3,8 +3,8 @@
 """Firmware boot under /dev/kvm (suite 'kvm'): Debian's SeaBIOS runs on
 -M pc without -kernel, finds Quokka's fw_cfg, prints its banner on the
 serial console (-nographic), honours -boot menu=on and reboot-timeout, and
-resets through the firmware.  A bad -bios fails before start, naming the
-path.  Parts that need /dev/kvm or the seabios package are skipped
+resets through the firmware (host and guest resets, -no-reboot).  A bad
+-bios fails before start, naming the path.  Parts that need /dev/kvm or the seabios package are skipped
 without them.
 """
 import os
@@ -97,6 +97,8 @@ def main():
         why = 'no /dev/kvm' if not have_kvm else 'seabios not installed'
         for name in ('banner', 'no bootable device', 'boot menu',
                      'QMP system_reset goes through the firmware again',
+                     'guest reboot goes through the firmware again',
+                     '-no-reboot turns its reboot into an exit',
                      'no sanitizer report, no KVM internal error'):
             t.skip('SeaBIOS: ' + name, why)
         return t.done()
@@ -129,6 +131,22 @@ def main():
     errs.append(err)
     t.check('SeaBIOS: QMP system_reset goes through the firmware again',
             out.count(BANNER) >= 2, out[-2000:] + err.encode())
+    # reboot-timeout=0: SeaBIOS resets the machine itself (0xcf9, then an
+    # int3 on an empty IDT that must never run): the banner shows again.
+    out, err = serial_until(['-bios', BIOS, '-boot', 'reboot-timeout=0'],
+                            BANNER, count=2)
+    errs.append(err)
+    t.check('SeaBIOS: guest reboot goes through the firmware again',
+            out.count(BANNER) >= 2 and b'Retrying in 0 seconds' in out,
+            out[-2000:] + err.encode())
+    r = quokka.run(['-M', 'pc', '-accel', 'kvm', '-m', '128', '-nographic',
+                    '-no-reboot', '-bios', BIOS, '-boot',
+                    'reboot-timeout=0'], timeout=60)
+    errs.append(r.stderr)
+    t.check('SeaBIOS: -no-reboot turns its reboot into an exit',
+            r.returncode == 0 and r.stdout.count('SeaBIOS (version') == 1,
+            r.stdout[-1000:] + r.stderr)
+
     # Sanitizer builds (--enable-asan) report here; KVM errors too.
     bad = [e for e in errs if 'Sanitizer' in e or 'runtime error' in e or
            'internal error' in e]
