@@ -835,6 +835,17 @@ static bool check_boot(Error **errp)
         !keyval_get_uint(cfg.boot->kv, "splash-time", 0, &v, errp)) {
         return false;
     }
+    if (keyval_has(cfg.boot->kv, "reboot-timeout")) {
+        const char *t = keyval_get(cfg.boot->kv, "reboot-timeout");
+        char *end;
+        gint64 ms = g_ascii_strtoll(t, &end, 10);
+
+        if (!*t || *end || ms < -1 || ms > 65535) {
+            error_setg(errp, "reboot timeout is invalid, it should be a "
+                       "value between -1 and 65535");
+            return false;
+        }
+    }
     lists[0] = keyval_get(cfg.boot->kv, "order");
     lists[1] = keyval_get(cfg.boot->kv, "once");
     for (int i = 0; i < 2; i++) {
