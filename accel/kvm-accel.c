@@ -42,12 +42,25 @@ static KVMExitAction kvm_accel_pio_read(void *opaque, KVMVCPU *cpu,
     return KVM_EXIT_ACTION_RESUME;
 }
 
+/*
+ * As QEMU: a vCPU whose write asked for a reset (0xcf9, port 92, the
+ * i8042) runs no further guest code until the main loop has reset the
+ * machine.  SeaBIOS follows its 0xcf9 write with an int3 on an empty IDT.
+ */
+static KVMExitAction kvm_accel_after_write(KVMVCPU *cpu)
+{
+    if (system_reset_pending()) {
+        kvm_vcpu_pause_self(cpu);
+    }
+    return KVM_EXIT_ACTION_RESUME;
+}
+
 static KVMExitAction kvm_accel_pio_write(void *opaque, KVMVCPU *cpu,
                                          uint16_t port, const uint8_t *data,
                                          unsigned size)
 {
     io_write(IO_SPACE_PIO, port, ldn_le_p(data, size), size);
-    return KVM_EXIT_ACTION_RESUME;
+    return kvm_accel_after_write(cpu);
 }
 
 static KVMExitAction kvm_accel_mmio_read(void *opaque, KVMVCPU *cpu,
@@ -63,7 +76,7 @@ static KVMExitAction kvm_accel_mmio_write(void *opaque, KVMVCPU *cpu,
                                           unsigned size)
 {
     io_write(IO_SPACE_MMIO, addr, ldn_le_p(data, size), size);
-    return KVM_EXIT_ACTION_RESUME;
+    return kvm_accel_after_write(cpu);
 }
 
 /*
@@ -182,6 +195,13 @@ static bool kvm_accel_ram_init(AccelState *a, const X86MemLayout *layout,
     return kvm_ram_init(to_kvm_accel(a)->kvm, layout, mem, errp);
 }
 
+static bool kvm_accel_map_rom(AccelState *a, uint64_t gpa, uint64_t size,
+                              void *host, Error **errp)
+{
+    return kvm_set_memory_slot(to_kvm_accel(a)->kvm, gpa, size, host, true,
+                               errp);
+}
+
 static bool kvm_accel_start_vcpus(AccelState *a, MachineState *ms,
                                   Error **errp)
 {
@@ -268,6 +288,7 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->init_machine = kvm_accel_init_machine;
     ac->start_vcpus = kvm_accel_start_vcpus;
     ac->ram_init = kvm_accel_ram_init;
+    ac->map_rom = kvm_accel_map_rom;
     ac->cpus_reset = kvm_accel_cpus_reset;
     ac->set_gsi = kvm_accel_set_gsi;
     ac->send_msi = kvm_accel_send_msi;

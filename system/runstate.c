@@ -186,6 +186,12 @@ void system_reset_request(ShutdownCause cause)
     main_loop_wakeup();
 }
 
+bool system_reset_pending(void)
+{
+    return g_atomic_int_get(&reset_requested) ||
+           g_atomic_int_get(&shutdown_requested);
+}
+
 void system_powerdown_request(void)
 {
     g_atomic_int_set(&powerdown_requested, 1);

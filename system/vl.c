@@ -59,6 +59,7 @@ typedef struct VMConfig {
     OptItem *vnc;               /* -vnc, or -display vnc=... */
     char *cpu_model;
     char *kernel, *initrd, *append;
+    char *bios;                 /* -bios FILE */
     char *pidfile;
     char *logfile;
     char *uuid;
@@ -369,6 +370,10 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_KERNEL:
         g_free(cfg.kernel);
         cfg.kernel = g_strdup(arg);
+        return true;
+    case OPT_BIOS:
+        g_free(cfg.bios);
+        cfg.bios = g_strdup(arg);
         return true;
     case OPT_INITRD:
         g_free(cfg.initrd);
@@ -828,6 +833,17 @@ static bool check_boot(Error **errp)
         !keyval_get_uint(cfg.boot->kv, "splash-time", 0, &v, errp)) {
         return false;
     }
+    if (keyval_has(cfg.boot->kv, "reboot-timeout")) {
+        const char *t = keyval_get(cfg.boot->kv, "reboot-timeout");
+        char *end;
+        gint64 ms = g_ascii_strtoll(t, &end, 10);
+
+        if (!*t || *end || ms < -1 || ms > 65535) {
+            error_setg(errp, "reboot timeout is invalid, it should be a "
+                       "value between -1 and 65535");
+            return false;
+        }
+    }
     lists[0] = keyval_get(cfg.boot->kv, "order");
     lists[1] = keyval_get(cfg.boot->kv, "once");
     for (int i = 0; i < 2; i++) {
@@ -843,6 +859,19 @@ static bool check_boot(Error **errp)
         }
     }
     return true;
+}
+
+/* -boot menu=, splash-time=, reboot-timeout= for the firmware (checked). */
+static void vl_boot_firmware_options(MachineState *ms)
+{
+    const char *t = keyval_get(cfg.boot->kv, "reboot-timeout");
+    uint64_t v;
+
+    ms->boot_reboot_timeout = t ? g_ascii_strtoll(t, NULL, 10) : -1;
+    keyval_get_bool(cfg.boot->kv, "menu", false, &ms->boot_menu,
+                    &error_abort);
+    keyval_get_uint(cfg.boot->kv, "splash-time", 0, &v, &error_abort);
+    ms->boot_splash_time = v;
 }
 
 static bool check_display(Error **errp)
@@ -1370,9 +1399,12 @@ static void vl_check_config(MachineState **ms_out)
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
     ms->kernel_cmdline = g_strdup(cfg.append ? cfg.append : "");
+    ms->boot_reboot_timeout = -1;
     if (cfg.boot) {
         ms->boot_order = g_strdup(keyval_get(cfg.boot->kv, "order"));
+        vl_boot_firmware_options(ms);
     }
+    ms->firmware = g_strdup(cfg.bios);
     *ms_out = ms;
 }
 

@@ -255,6 +255,11 @@ void kvm_vcpu_kick(KVMVCPU *cpu)
     }
 }
 
+void kvm_vcpu_pause_self(KVMVCPU *cpu)
+{
+    cpu->pause_req = true;
+}
+
 void kvm_pause_all(KVMState *s)
 {
     unsigned i;

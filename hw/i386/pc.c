@@ -14,6 +14,7 @@
 #include "hw/i386/acpi-build.h"
 #include "hw/i386/e820.h"
 #include "hw/i386/guest-memory.h"
+#include "hw/i386/pc-firmware.h"
 #include "hw/i386/x86-boot.h"
 #include "hw/io-dispatch.h"
 #include "hw/irq.h"
@@ -42,6 +43,7 @@ typedef struct PCMachineState {
     ISABus *isa_bus;
     GMappedFile *kernel;
     GMappedFile *initrd;
+    PCFirmware fw;              /* firmware boot: no -kernel */
 } PCMachineState;
 
 static PCMachineState *to_pc_machine(Object *obj)
@@ -177,6 +179,30 @@ static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
                       errp);
 }
 
+/*
+ * Without -kernel the guest starts in the firmware.  The qtest accelerator
+ * runs no guest code: there only an explicit -bios is loaded, and without
+ * one the ACPI tables stay at 0xe0000 as with direct boot.
+ */
+static bool pc_firmware_init(PCMachineState *pcms, AccelClass *ac,
+                             AccelState *accel, Error **errp)
+{
+    MachineState *ms = &pcms->parent_obj;
+    PCFirmware *fw = &pcms->fw;
+
+    if (ms->firmware || ac->map_rom) {
+        if (!pc_bios_load(fw, ms->firmware, errp)) {
+            return false;
+        }
+        if (ac->map_rom &&
+            !ac->map_rom(accel, pc_bios_base(fw), fw->size, fw->rom, errp)) {
+            error_prepend(errp, "-bios %s: ", fw->path);
+            return false;
+        }
+    }
+    return pc_fw_cfg_build(fw, ms, &pcms->layout, &pcms->acpi, errp);
+}
+
 static bool pc_init(MachineState *ms, Error **errp)
 {
     PCMachineState *pcms = to_pc_machine(&ms->parent_obj);
@@ -250,8 +276,7 @@ static bool pc_init(MachineState *ms, Error **errp)
         }
     }
     if (!ms->kernel_filename) {
-        warn_report("no -kernel given, and booting from firmware is not "
-                    "supported yet: the guest has nothing to run");
+        return pc_firmware_init(pcms, ac, accel, errp);
     }
     return true;
 }
@@ -284,7 +309,14 @@ static void pc_reset(MachineState *ms)
     if (pcms->kernel) {
         pc_firmware_pci_setup(pcms);
     }
-    if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
+    if (pcms->fw.fw_cfg) {
+        fw_cfg_reset(pcms->fw.fw_cfg);
+    }
+    if (pcms->fw.rom) {
+        if (!pc_bios_reset(&pcms->fw, &pcms->mem, &err)) {
+            goto fail;
+        }
+    } else if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
         goto fail;
     }
     if (pcms->kernel) {
@@ -316,6 +348,7 @@ static void pc_machine_instance_finalize(Object *obj)
         g_mapped_file_unref(pcms->initrd);
     }
     acpi_tables_free(&pcms->acpi);
+    pc_firmware_free(&pcms->fw);
 }
 
 static void pc_machine_class_init(ObjectClass *klass, const void *data)

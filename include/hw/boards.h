@@ -51,6 +51,10 @@ struct MachineState {
     char *kernel_cmdline;
     char *firmware;
     char *boot_order;
+    /* -boot menu=on, splash-time=ms, reboot-timeout=ms (-1: none). */
+    bool boot_menu;
+    uint64_t boot_splash_time;
+    int64_t boot_reboot_timeout;
     int kernel_irqchip;         /* KERNEL_IRQCHIP_ON/OFF/SPLIT */
     bool kernel_irqchip_set;    /* given on the command line */
     bool dump_guest_core;

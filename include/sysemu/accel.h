@@ -36,6 +36,12 @@ typedef struct AccelClass {
      */
     bool (*cpus_reset)(AccelState *accel, const X86EntryState *entry,
                        Error **errp);
+    /*
+     * Optional: maps @size bytes at @host as read-only guest memory at
+     * @gpa (the firmware ROM below 4 GiB).  @host stays the caller's.
+     */
+    bool (*map_rom)(AccelState *accel, uint64_t gpa, uint64_t size,
+                    void *host, Error **errp);
     /* Drives global system interrupt @gsi (ISA IRQ n is GSI n). */
     void (*set_gsi)(AccelState *accel, int gsi, int level);
     /* Delivers a message-signalled interrupt (optional). */

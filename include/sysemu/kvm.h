@@ -125,6 +125,12 @@ bool kvm_vcpu_reset(KVMVCPU *cpu, Error **errp);
 bool kvm_vcpu_set_entry_state(KVMVCPU *cpu, const X86EntryState *entry,
                               Error **errp);
 
+/*
+ * The calling vCPU parks before its next KVM_RUN, until kvm_resume_all().
+ * Context: big lock, on @cpu's own thread (an exit handler).
+ */
+void kvm_vcpu_pause_self(KVMVCPU *cpu);
+
 /* Context: big lock, not on a vCPU thread. */
 void kvm_resume_all(KVMState *s);
 void kvm_pause_all(KVMState *s);

@@ -82,6 +82,8 @@ void vm_stop(RunState state);
 /* Requests: thread-safe; the main loop carries them out in order. */
 void system_shutdown_request(ShutdownCause cause);
 void system_reset_request(ShutdownCause cause);
+/* True while a reset or shutdown request waits for the main loop. */
+bool system_reset_pending(void);
 void system_powerdown_request(void);
 /* Stop the VM in @state from any thread (e.g. internal-error). */
 void vm_stop_request(RunState state);

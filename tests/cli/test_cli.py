@@ -85,6 +85,8 @@ BAD_LINES = [
     (['-rtc', 'base=foo'], '-rtc base=foo: invalid datetime format'),
     (['-rtc', 'clock=sundial'], "-rtc clock=sundial: Parameter 'clock'"),
     (['-boot', 'order=z'], "-boot order=z: Invalid boot device 'z'"),
+    (['-boot', 'reboot-timeout=70000'],
+     '-boot reboot-timeout=70000: reboot timeout is invalid'),
     (['-d', 'foo'], "-d foo: unknown log item 'foo'"),
     (['-display', 'foo'], "-display foo: Parameter 'type' does not accept "
                           "value 'foo'"),

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Firmware boot of the pc machine: the BIOS image and the fw_cfg items
+ * SeaBIOS reads, with the ACPI tables handed over through its table
+ * loader (QEMU's docs/specs/fw_cfg.rst; SeaBIOS src/fw/romfile_loader.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <glib.h>
+
+#include "hw/i386/pc-firmware.h"
+#include "hw/i386/smbios.h"
+#include "sysemu/sysemu.h"
+
+/* etc/table-loader commands: 128 bytes each, little-endian. */
+#define LOADER_ENTRY_SIZE       128
+#define LOADER_ALLOCATE         1
+#define LOADER_ADD_POINTER      2
+#define LOADER_ADD_CHECKSUM     3
+#define LOADER_ZONE_HIGH        1
+#define LOADER_ZONE_FSEG        2
+
+#define ACPI_TABLES_FILE        "etc/acpi/tables"
+#define ACPI_RSDP_FILE          "etc/acpi/rsdp"
+#define ACPI_HEADER_SIZE        36
+#define ACPI_RSDP_LEN           36
+
+bool pc_bios_load(PCFirmware *fw, const char *path, Error **errp)
+{
+    GError *gerr = NULL;
+    gchar *data;
+    gsize size;
+    void *rom;
+
+    if (!path) {
+        path = PC_DEFAULT_BIOS;
+    }
+    if (!g_file_get_contents(path, &data, &size, &gerr)) {
+        error_setg(errp, "could not load PC BIOS '%s': %s", path,
+                   gerr->message);
+        if (!strcmp(path, PC_DEFAULT_BIOS)) {
+            error_append_hint(errp, "Install Debian's seabios package, or "
+                              "give the firmware with -bios FILE\n");
+        }
+        g_error_free(gerr);
+        return false;
+    }
+    if (size == 0 || size % PC_BIOS_ALIGN || size > PC_BIOS_MAX_SIZE) {
+        error_setg(errp, "could not load PC BIOS '%s': its size (%zu bytes) "
+                   "is not a multiple of 64 KiB up to 16 MiB", path,
+                   (size_t)size);
+        g_free(data);
+        return false;
+    }
+    /* KVM maps whole pages; the copy stays for the life of the machine. */
+    rom = mmap(NULL, size, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (rom == MAP_FAILED) {
+        error_setg_errno(errp, errno, "cannot allocate %zu bytes for '%s'",
+                         (size_t)size, path);
+        g_free(data);
+        return false;
+    }
+    memcpy(rom, data, size);
+    g_free(data);
+    fw->path = g_strdup(path);
+    fw->rom = rom;
+    fw->size = size;
+    return true;
+}
+
+uint64_t pc_bios_base(const PCFirmware *fw)
+{
+    return X86_4G - fw->size;
+}
+
+bool pc_bios_reset(const PCFirmware *fw, const GuestMemory *mem,
+                   Error **errp)
+{
+    size_t isa_size = MIN(fw->size, (size_t)PC_ISA_BIOS_SIZE);
+
+    return guest_memory_write(mem, PC_BIOS_AREA_END - isa_size,
+                              fw->rom + fw->size - isa_size, isa_size, errp);
+}
+
+bool pc_firmware_e820(E820Table *t, const X86MemLayout *l, Error **errp)
+{
+    e820_init(t);
+    return e820_add(t, 0, l->below_4g, E820_RAM, errp) &&
+           e820_add(t, PC_KVM_IDENTITY_MAP, PC_KVM_PRIVATE_SIZE,
+                    E820_RESERVED, errp) &&
+           (!l->above_4g ||
+            e820_add(t, X86_4G, l->above_4g, E820_RAM, errp));
+}
+
+/* etc/e820: packed { le64 address, le64 length, le32 type } entries. */
+static bool pc_fw_cfg_e820(FWCfgState *s, const X86MemLayout *l,
+                           Error **errp)
+{
+    E820Table t;
+    uint8_t *buf;
+    bool ok;
+
+    if (!pc_firmware_e820(&t, l, errp)) {
+        return false;
+    }
+    buf = g_malloc0(t.nr_entries * 20);
+    for (unsigned i = 0; i < t.nr_entries; i++) {
+        stn_le_p(buf + i * 20, 8, t.entries[i].addr);
+        stn_le_p(buf + i * 20 + 8, 8, t.entries[i].size);
+        stn_le_p(buf + i * 20 + 16, 4, t.entries[i].type);
+    }
+    ok = fw_cfg_add_file(s, "etc/e820", buf, t.nr_entries * 20, errp);
+    g_free(buf);
+    return ok;
+}
+
+static void loader_name(uint8_t *cmd, unsigned off, const char *name)
+{
+    g_strlcpy((char *)cmd + off, name, FW_CFG_MAX_FILE_PATH);
+}
+
+static void loader_allocate(GByteArray *ld, const char *file, uint32_t align,
+                            uint8_t zone)
+{
+    uint8_t cmd[LOADER_ENTRY_SIZE] = { 0 };
+
+    stn_le_p(cmd, 4, LOADER_ALLOCATE);
+    loader_name(cmd, 4, file);
+    stn_le_p(cmd + 60, 4, align);
+    cmd[64] = zone;
+    g_byte_array_append(ld, cmd, sizeof(cmd));
+}
+
+static void loader_add_pointer(GByteArray *ld, const char *dest,
+                               const char *src, uint32_t offset, uint8_t size)
+{
+    uint8_t cmd[LOADER_ENTRY_SIZE] = { 0 };
+
+    stn_le_p(cmd, 4, LOADER_ADD_POINTER);
+    loader_name(cmd, 4, dest);
+    loader_name(cmd, 60, src);
+    stn_le_p(cmd + 116, 4, offset);
+    cmd[120] = size;
+    g_byte_array_append(ld, cmd, sizeof(cmd));
+}
+
+static void loader_add_checksum(GByteArray *ld, const char *file,
+                                uint32_t offset, uint32_t start,
+                                uint32_t length)
+{
+    uint8_t cmd[LOADER_ENTRY_SIZE] = { 0 };
+
+    stn_le_p(cmd, 4, LOADER_ADD_CHECKSUM);
+    loader_name(cmd, 4, file);
+    stn_le_p(cmd + 60, 4, offset);
+    stn_le_p(cmd + 64, 4, start);
+    stn_le_p(cmd + 68, 4, length);
+    g_byte_array_append(ld, cmd, sizeof(cmd));
+}
+
+/*
+ * Turns the absolute pointer at @off of @data (built for @base) into an
+ * offset in the tables file, and asks the loader to add the file's
+ * address back.  A zero pointer means "absent" and stays.
+ */
+static bool pc_acpi_relocate(GByteArray *ld, uint8_t *data, const char *file,
+                             uint32_t off, uint8_t size, uint64_t base,
+                             uint64_t blob_len, Error **errp)
+{
+    uint64_t v = ldn_le_p(data + off, size);
+
+    if (!v) {
+        return true;
+    }
+    if (v < base || v >= base + blob_len) {
+        error_setg(errp, "ACPI: pointer 0x%" PRIx64 " in %s at %u is "
+                   "outside the tables", v, file, off);
+        return false;
+    }
+    stn_le_p(data + off, size, v - base);
+    loader_add_pointer(ld, file, ACPI_TABLES_FILE, off, size);
+    return true;
+}
+
+static bool pc_acpi_table_pointers(GByteArray *ld, uint8_t *tables,
+                                   const AcpiTables *acpi, Error **errp)
+{
+    uint64_t base = acpi->base, len = acpi->blob->len;
+
+    for (unsigned i = 0; i < acpi->nr_tables; i++) {
+        const AcpiTableInfo *t = &acpi->tables[i];
+        unsigned width = 0;
+
+        if (!strcmp(t->sig, "RSDT")) {
+            width = 4;
+        } else if (!strcmp(t->sig, "XSDT")) {
+            width = 8;
+        }
+        for (uint32_t o = ACPI_HEADER_SIZE; width && o < t->length;
+             o += width) {
+            if (!pc_acpi_relocate(ld, tables, ACPI_TABLES_FILE,
+                                  t->offset + o, width, base, len, errp)) {
+                return false;
+            }
+        }
+        if (!strcmp(t->sig, "FACP")) {
+            static const uint8_t fields[4][2] = {
+                { 36, 4 }, { 40, 4 }, { 132, 8 }, { 140, 8 },
+            };
+
+            for (unsigned f = 0; f < 4; f++) {
+                if (fields[f][0] + fields[f][1] <= t->length &&
+                    !pc_acpi_relocate(ld, tables, ACPI_TABLES_FILE,
+                                      t->offset + fields[f][0],
+                                      fields[f][1], base, len, errp)) {
+                    return false;
+                }
+            }
+        }
+    }
+    /* Every table but the RSDP and FACS has a header checksum at 9. */
+    for (unsigned i = 0; i < acpi->nr_tables; i++) {
+        const AcpiTableInfo *t = &acpi->tables[i];
+
+        if (strcmp(t->sig, "RSD ") && strcmp(t->sig, "FACS")) {
+            loader_add_checksum(ld, ACPI_TABLES_FILE, t->offset + 9,
+                                t->offset, t->length);
+        }
+    }
+    return true;
+}
+
+/*
+ * The same tables as direct boot, handed to the firmware: the whole blob
+ * as etc/acpi/tables (in high memory), its RSDP as etc/acpi/rsdp (in the
+ * F segment, where the OS looks), and the commands that place them.
+ */
+static bool pc_fw_cfg_acpi(FWCfgState *s, const AcpiTables *acpi,
+                           Error **errp)
+{
+    const AcpiTableInfo *rsdp_info = acpi_tables_find(acpi, "RSD ");
+    GByteArray *ld = g_byte_array_new();
+    uint8_t *tables = g_memdup2(acpi->blob->data, acpi->blob->len);
+    uint8_t rsdp[ACPI_RSDP_LEN];
+    bool ok = false;
+
+    if (!rsdp_info || rsdp_info->length != ACPI_RSDP_LEN) {
+        error_setg(errp, "ACPI: the tables have no RSDP");
+        goto out;
+    }
+    memcpy(rsdp, acpi->blob->data + rsdp_info->offset, ACPI_RSDP_LEN);
+    loader_allocate(ld, ACPI_RSDP_FILE, 16, LOADER_ZONE_FSEG);
+    loader_allocate(ld, ACPI_TABLES_FILE, 64, LOADER_ZONE_HIGH);
+    if (!pc_acpi_table_pointers(ld, tables, acpi, errp) ||
+        !pc_acpi_relocate(ld, rsdp, ACPI_RSDP_FILE, 16, 4, acpi->base,
+                          acpi->blob->len, errp) ||
+        !pc_acpi_relocate(ld, rsdp, ACPI_RSDP_FILE, 24, 8, acpi->base,
+                          acpi->blob->len, errp)) {
+        goto out;
+    }
+    loader_add_checksum(ld, ACPI_RSDP_FILE, 8, 0, 20);
+    loader_add_checksum(ld, ACPI_RSDP_FILE, 32, 0, ACPI_RSDP_LEN);
+    ok = fw_cfg_add_file(s, ACPI_TABLES_FILE, tables, acpi->blob->len,
+                         errp) &&
+         fw_cfg_add_file(s, ACPI_RSDP_FILE, rsdp, sizeof(rsdp), errp) &&
+         fw_cfg_add_file(s, "etc/table-loader", ld->data, ld->len, errp);
+out:
+    g_free(tables);
+    g_byte_array_free(ld, TRUE);
+    return ok;
+}
+
+/*
+ * bootorder: one device path a line.  Without bootindex on devices yet,
+ * -boot order's letters have no device to name, so the file stays empty
+ * and SeaBIOS keeps its own order (floppy, disk, CD, network).
+ */
+static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
+                           Error **errp)
+{
+    const char *order = ms->boot_order ? ms->boot_order : "cad";
+    uint8_t splash[2], fail_wait[4];
+    char dev = order[0];
+
+    stn_le_p(splash, 2, MIN(ms->boot_splash_time, (uint64_t)UINT16_MAX));
+    stn_le_p(fail_wait, 4, (uint32_t)ms->boot_reboot_timeout);
+
+    /* FW_CFG_BOOT_DEVICE is the first letter, as QEMU's pc sets it. */
+    return fw_cfg_add_i16(s, FW_CFG_BOOT_DEVICE, dev, errp) &&
+           fw_cfg_add_i16(s, FW_CFG_BOOT_MENU, ms->boot_menu, errp) &&
+           fw_cfg_add_file(s, "bootorder", "", 0, errp) &&
+           (!ms->boot_menu ||
+            fw_cfg_add_file(s, "etc/boot-menu-wait", splash, 2, errp)) &&
+           fw_cfg_add_file(s, "etc/boot-fail-wait", fail_wait, 4, errp);
+}
+
+/* What dmidecode shows: QEMU's names for the machine, as QEMU sets them. */
+static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
+                             Error **errp)
+{
+    MachineClass *mc = to_machine_class(ms->parent_obj.klass);
+    SmbiosConfig cfg = {
+        .manufacturer = "QEMU",
+        .product = mc->desc,
+        .version = mc->name,
+    };
+    GByteArray *tables = g_byte_array_new();
+    uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
+    bool ok;
+
+    ok = smbios_build(&cfg, tables, anchor, errp) &&
+         fw_cfg_add_file(s, "etc/smbios/smbios-tables", tables->data,
+                         tables->len, errp) &&
+         fw_cfg_add_file(s, "etc/smbios/smbios-anchor", anchor,
+                         sizeof(anchor), errp);
+    g_byte_array_free(tables, TRUE);
+    return ok;
+}
+
+bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
+                     const X86MemLayout *l, const AcpiTables *acpi,
+                     Error **errp)
+{
+    FWCfgState *s = fw_cfg_new(true);
+
+    fw->fw_cfg = s;
+    if (!fw_cfg_add_i64(s, FW_CFG_RAM_SIZE, l->ram_size, errp) ||
+        !fw_cfg_add_i16(s, FW_CFG_NB_CPUS, ms->smp.cpus, errp) ||
+        !fw_cfg_add_i16(s, FW_CFG_MAX_CPUS, ms->smp.max_cpus, errp) ||
+        /* SeaBIOS's serial console (sercon) follows this flag. */
+        !fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, vm_nographic(), errp) ||
+        !pc_fw_cfg_e820(s, l, errp) || !pc_fw_cfg_boot(s, ms, errp) ||
+        !pc_fw_cfg_acpi(s, acpi, errp) || !pc_fw_cfg_smbios(s, ms, errp)) {
+        return false;
+    }
+    fw_cfg_map_io(s);
+    return true;
+}
+
+void pc_firmware_free(PCFirmware *fw)
+{
+    if (fw->rom) {
+        munmap(fw->rom, fw->size);
+    }
+    fw_cfg_free(fw->fw_cfg);
+    g_free(fw->path);
+    memset(fw, 0, sizeof(*fw));
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Firmware boot of the pc machine: the BIOS image (-bios, default SeaBIOS)
+ * mapped below 4 GiB with its last 128 KiB at 0xe0000, and the fw_cfg
+ * items SeaBIOS reads (QEMU's docs/specs/fw_cfg.rst).
+ */
+#ifndef HW_I386_PC_FIRMWARE_H
+#define HW_I386_PC_FIRMWARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "quokka/error.h"
+#include "hw/boards.h"
+#include "hw/i386/acpi-build.h"
+#include "hw/i386/e820.h"
+#include "hw/i386/fw_cfg.h"
+#include "hw/i386/guest-memory.h"
+
+/* Debian's seabios package. */
+#define PC_DEFAULT_BIOS         "/usr/share/seabios/bios-256k.bin"
+/* QEMU's limits: a whole number of 64 KiB, at most 16 MiB. */
+#define PC_BIOS_ALIGN           0x10000
+#define PC_BIOS_MAX_SIZE        (16 * 1024 * 1024)
+/* How much of the image also shows at the top of the first MiB. */
+#define PC_ISA_BIOS_SIZE        0x20000
+
+typedef struct PCFirmware {
+    char *path;
+    uint8_t *rom;               /* page-aligned copy of the image */
+    size_t size;
+    FWCfgState *fw_cfg;
+} PCFirmware;
+
+/*
+ * Reads @path (NULL: PC_DEFAULT_BIOS) and checks its size.  The message
+ * names the path when the file is missing or unusable.
+ */
+bool pc_bios_load(PCFirmware *fw, const char *path, Error **errp);
+
+/* Guest address of the image's first byte: it ends at 4 GiB. */
+uint64_t pc_bios_base(const PCFirmware *fw);
+
+/*
+ * Copies the image's last 128 KiB (or all of a smaller image) to
+ * 0xe0000 in RAM, where the reset vector's far jump lands.  RAM, not ROM,
+ * stands there as if the firmware had already shadowed itself through
+ * the i440FX PAM registers.  Context: vCPUs paused (reset).
+ */
+bool pc_bios_reset(const PCFirmware *fw, const GuestMemory *mem,
+                   Error **errp);
+
+/* The e820 map the firmware starts from (RAM and KVM's private pages). */
+bool pc_firmware_e820(E820Table *t, const X86MemLayout *l, Error **errp);
+
+/*
+ * Creates fw_cfg with what SeaBIOS reads: RAM size, CPU counts, etc/e820,
+ * bootorder, boot menu and timeouts, and the ACPI tables of @acpi as
+ * etc/acpi/tables, etc/acpi/rsdp and etc/table-loader.
+ */
+bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
+                     const X86MemLayout *l, const AcpiTables *acpi,
+                     Error **errp);
+
+void pc_firmware_free(PCFirmware *fw);
+
+#endif

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Firmware boot under /dev/kvm (suite 'kvm'): Debian's SeaBIOS runs on
+-M pc without -kernel, finds Quokka's fw_cfg, prints its banner on the
+serial console (-nographic), honours -boot menu=on and reboot-timeout, and
+resets through the firmware (host and guest resets, -no-reboot).  A bad
+-bios fails before start, naming the path.  Parts that need /dev/kvm or the seabios package are skipped
+without them.
+"""
+import os
+import json
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
+from tap import Tap          # noqa: E402
+import quokka                # noqa: E402
+
+BIOS = '/usr/share/seabios/bios-256k.bin'
+BANNER = b'SeaBIOS (version'
+
+
+def qmp_reset(path):
+    """QMP system_reset over the unix socket at @path."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(path)
+    f = s.makefile('rwb')
+    f.readline()
+    for cmd in ('qmp_capabilities', 'system_reset'):
+        f.write(json.dumps({'execute': cmd}).encode() + b'\n')
+        f.flush()
+        while b'"return"' not in f.readline():
+            pass
+    s.close()
+
+
+def serial_until(args, want, count=1, timeout=30, on_first=None):
+    """Runs a guest with -nographic until @want appeared @count times;
+    @on_first runs once when it first appears."""
+    p = quokka.start(['-M', 'pc', '-accel', 'kvm', '-m', '128',
+                      '-nographic'] + args)
+    out = b''
+    deadline = time.monotonic() + timeout
+    try:
+        while out.count(want) < count and time.monotonic() < deadline:
+            if on_first and want in out:
+                on_first()
+                on_first = None
+            r, _, _ = select.select([p.stdout], [], [], 0.5)
+            if r:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                out += chunk
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        err = p.stderr.read().decode(errors='replace')
+        p.stdout.close()
+        p.stderr.close()
+    return out, err
+
+
+def main():
+    t = Tap()
+    have_kvm = os.access('/dev/kvm', os.R_OK | os.W_OK)
+    have_bios = os.path.exists(BIOS)
+
+    # Needs neither: the qtest accelerator also loads an explicit -bios.
+    r = quokka.run(['-M', 'pc', '-accel', 'qtest', '-qtest', 'null',
+                    '-bios', '/nonexistent/quokka-bios.bin'])
+    t.check('bad -bios path fails before start, naming the path',
+            r.returncode == 1 and
+            "'/nonexistent/quokka-bios.bin'" in r.stderr, r.stderr)
+    tmp = quokka.tmpdir()
+    short = os.path.join(tmp, 'short.bin')
+    with open(short, 'wb') as f:
+        f.write(b'\xf4' * 1000)
+    r = quokka.run(['-M', 'pc', '-accel', 'qtest', '-qtest', 'null',
+                    '-bios', short])
+    t.check('a -bios that is not a whole 64 KiB is refused',
+            r.returncode == 1 and short in r.stderr and
+            '64 KiB' in r.stderr, r.stderr)
+    os.unlink(short)
+    os.rmdir(tmp)
+
+    if not have_kvm or not have_bios:
+        why = 'no /dev/kvm' if not have_kvm else 'seabios not installed'
+        for name in ('banner', 'no bootable device', 'boot menu',
+                     'QMP system_reset goes through the firmware again',
+                     'guest reboot goes through the firmware again',
+                     '-no-reboot turns its reboot into an exit',
+                     'no sanitizer report, no KVM internal error'):
+            t.skip('SeaBIOS: ' + name, why)
+        return t.done()
+
+    errs = []
+    out, err = serial_until(['-bios', BIOS], b'No bootable device.\r\n')
+    errs.append(err)
+    t.check('SeaBIOS: banner on the serial console', BANNER in out,
+            out[-2000:] + err.encode())
+    # SeaBIOS found fw_cfg: it read etc/boot-fail-wait (-1: no retry).
+    t.check('SeaBIOS: no bootable device, and no retry by default',
+            b'No bootable device.' in out and b'Retrying' not in out,
+            out[-2000:])
+
+    out, err = serial_until(['-boot', 'menu=on,splash-time=500'],
+                            b'Press ESC for boot menu')
+    errs.append(err)
+    t.check('SeaBIOS: boot menu (default -bios)',
+            BANNER in out and b'Press ESC for boot menu' in out,
+            out[-2000:] + err.encode())
+
+    # A host reset (QMP system_reset) must re-enter the firmware at its
+    # reset vector: the banner shows a second time.
+    tmp = quokka.tmpdir()
+    sock = os.path.join(tmp, 'qmp.sock')
+    out, err = serial_until(['-bios', BIOS, '-qmp',
+                             'unix:%s,server=on,wait=off' % sock],
+                            b'No bootable device.\r\n', count=2,
+                            on_first=lambda: qmp_reset(sock))
+    errs.append(err)
+    t.check('SeaBIOS: QMP system_reset goes through the firmware again',
+            out.count(BANNER) >= 2, out[-2000:] + err.encode())
+    # reboot-timeout=0: SeaBIOS resets the machine itself (0xcf9, then an
+    # int3 on an empty IDT that must never run): the banner shows again.
+    out, err = serial_until(['-bios', BIOS, '-boot', 'reboot-timeout=0'],
+                            BANNER, count=2)
+    errs.append(err)
+    t.check('SeaBIOS: guest reboot goes through the firmware again',
+            out.count(BANNER) >= 2 and b'Retrying in 0 seconds' in out,
+            out[-2000:] + err.encode())
+    r = quokka.run(['-M', 'pc', '-accel', 'kvm', '-m', '128', '-nographic',
+                    '-no-reboot', '-bios', BIOS, '-boot',
+                    'reboot-timeout=0'], timeout=60)
+    errs.append(r.stderr)
+    t.check('SeaBIOS: -no-reboot turns its reboot into an exit',
+            r.returncode == 0 and r.stdout.count('SeaBIOS (version') == 1,
+            r.stdout[-1000:] + r.stderr)
+
+    # Sanitizer builds (--enable-asan) report here; KVM errors too.
+    bad = [e for e in errs if 'Sanitizer' in e or 'runtime error' in e or
+           'internal error' in e]
+    t.check('SeaBIOS runs: no sanitizer report, no KVM internal error',
+            not bad, '\n'.join(bad))
+    os.path.exists(sock) and os.unlink(sock)
+    os.rmdir(tmp)
+    return t.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

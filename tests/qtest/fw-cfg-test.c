@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fw_cfg on -M pc without -kernel (firmware boot): the selector/data ports,
+ * the file directory, the DMA interface and the items SeaBIOS reads (QEMU's
+ * docs/specs/fw_cfg.rst).
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "libqtest.h"
+
+#define CTL         0x510
+#define DATA        0x511
+#define DMA_HI      0x514
+#define DMA_LO      0x518
+
+#define DMA_ERROR   0x01
+#define DMA_READ    0x02
+#define DMA_SKIP    0x04
+#define DMA_SELECT  0x08
+#define DMA_WRITE   0x10
+
+#define DESC        0x1000
+#define BUF         0x2000
+
+static uint64_t ldq_le(const uint8_t *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+static QTestState *start_pc(void)
+{
+    return qtest_init("-M pc -nodefaults -m 256");
+}
+
+static void read_item(QTestState *s, uint16_t key, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+
+    qtest_outw(s, CTL, key);
+    for (size_t i = 0; i < len; i++) {
+        p[i] = qtest_inb(s, DATA);
+    }
+}
+
+/* Runs one DMA descriptor at DESC and returns its control word after. */
+static uint32_t dma_run(QTestState *s, uint32_t control, uint32_t len,
+                        uint64_t addr)
+{
+    uint32_t d[4] = {
+        GUINT32_TO_BE(control), GUINT32_TO_BE(len),
+        GUINT32_TO_BE(addr >> 32), GUINT32_TO_BE((uint32_t)addr),
+    };
+    uint32_t ctl;
+
+    qtest_memwrite(s, DESC, d, sizeof(d));
+    qtest_outl(s, DMA_HI, 0);
+    qtest_outl(s, DMA_LO, GUINT32_TO_BE(DESC));
+    qtest_memread(s, DESC, &ctl, 4);
+    return GUINT32_FROM_BE(ctl);
+}
+
+/* The selector of file @name and its size, or 0 when it is missing. */
+static uint16_t find_file(QTestState *s, const char *name, uint32_t *size)
+{
+    uint32_t count;
+
+    read_item(s, 0x19, &count, 4);
+    count = GUINT32_FROM_BE(count);
+    for (uint32_t i = 0; i < count; i++) {
+        struct {
+            uint32_t size;
+            uint16_t select, reserved;
+            char name[56];
+        } __attribute__((packed)) e;
+
+        for (size_t b = 0; b < sizeof(e); b++) {
+            ((uint8_t *)&e)[b] = qtest_inb(s, DATA);
+        }
+        if (!strcmp(e.name, name)) {
+            *size = GUINT32_FROM_BE(e.size);
+            return GUINT16_FROM_BE(e.select);
+        }
+    }
+    return 0;
+}
+
+static void test_signature_id(void)
+{
+    QTestState *s = start_pc();
+    char sig[6];
+    uint32_t id;
+
+    read_item(s, 0x00, sig, 6);
+    g_assert(!memcmp(sig, "QEMU\0\0", 6));  /* past the end reads 0 */
+    read_item(s, 0x01, &id, 4);
+    g_assert_cmphex(id, ==, 0x3);               /* traditional + DMA */
+    /* The DMA port reads "QEMU CFG", most significant byte first. */
+    g_assert_cmphex(qtest_inl(s, DMA_HI), ==, 0x554d4551);
+    g_assert_cmphex(qtest_inl(s, DMA_LO), ==, 0x47464320);
+    /* An unknown key reads zeros; writes to the data port are ignored. */
+    qtest_outw(s, CTL, 0x7ff0);
+    g_assert_cmphex(qtest_inb(s, DATA), ==, 0);
+    qtest_outb(s, DATA, 0x55);
+    read_item(s, 0x00, sig, 4);
+    g_assert(!memcmp(sig, "QEMU", 4));
+    qtest_quit(s);
+}
+
+static void test_ram_cpus(void)
+{
+    QTestState *s = qtest_init("-M pc -nodefaults -m 256 -smp 2");
+    uint64_t ram;
+    uint16_t n;
+
+    read_item(s, 0x03, &ram, 8);
+    g_assert_cmphex(GUINT64_FROM_LE(ram), ==, 256 << 20);
+    read_item(s, 0x05, &n, 2);
+    g_assert_cmpuint(GUINT16_FROM_LE(n), ==, 2);
+    qtest_quit(s);
+}
+
+static void test_file_dir(void)
+{
+    static const char *const names[] = {
+        "bootorder", "etc/acpi/rsdp", "etc/acpi/tables", "etc/boot-fail-wait",
+        "etc/e820", "etc/table-loader",
+    };
+    QTestState *s = start_pc();
+    char prev[56] = "";
+    uint32_t count, size;
+
+    read_item(s, 0x19, &count, 4);
+    count = GUINT32_FROM_BE(count);
+    g_assert_cmpuint(count, >=, G_N_ELEMENTS(names));
+    /* Sorted by name, selectors from 0x20 up. */
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t e[64];
+
+        for (size_t b = 0; b < sizeof(e); b++) {
+            e[b] = qtest_inb(s, DATA);
+        }
+        g_assert_cmpuint(e[4] << 8 | e[5], ==, 0x20 + i);
+        g_assert_cmpint(strcmp(prev, (char *)e + 8), <, 0);
+        memcpy(prev, e + 8, sizeof(prev));
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_assert_cmpuint(find_file(s, names[i], &size), !=, 0);
+    }
+    /* etc/e820: 20-byte entries; the first is RAM from 0 to 256 MiB. */
+    {
+        uint8_t e[20];
+
+        read_item(s, find_file(s, "etc/e820", &size), e, 20);
+        g_assert_cmpuint(size % 20, ==, 0);
+        g_assert_cmphex(ldq_le(e), ==, 0);
+        g_assert_cmphex(ldq_le(e + 8), ==, 256 << 20);
+        g_assert_cmpuint(e[16], ==, 1);
+    }
+    /* No reboot-timeout: the firmware must not retry (-1). */
+    {
+        uint32_t w;
+
+        read_item(s, find_file(s, "etc/boot-fail-wait", &size), &w, 4);
+        g_assert_cmpuint(size, ==, 4);
+        g_assert_cmphex(GUINT32_FROM_LE(w), ==, 0xffffffff);
+    }
+    qtest_quit(s);
+}
+
+static void test_dma_read(void)
+{
+    QTestState *s = start_pc();
+    uint8_t buf[8];
+
+    qtest_memset(s, BUF, 0xaa, sizeof(buf));
+    g_assert_cmphex(dma_run(s, 0 << 16 | DMA_SELECT | DMA_READ, 8, BUF),
+                    ==, 0);
+    qtest_memread(s, BUF, buf, sizeof(buf));
+    g_assert(!memcmp(buf, "QEMU\0\0\0\0", 8));  /* zero-filled past end */
+    /* Skip 1 byte of the ID, then read the rest from the same item. */
+    g_assert_cmphex(dma_run(s, 1 << 16 | DMA_SELECT | DMA_SKIP, 1, 0), ==, 0);
+    qtest_memset(s, BUF, 0xaa, sizeof(buf));
+    g_assert_cmphex(dma_run(s, DMA_READ, 3, BUF), ==, 0);
+    qtest_memread(s, BUF, buf, 4);
+    g_assert_cmphex(buf[0], ==, 0);
+    g_assert_cmphex(buf[3], ==, 0xaa);
+    qtest_quit(s);
+}
+
+static void test_dma_bad(void)
+{
+    QTestState *s = start_pc();
+    char sig[4];
+
+    /* Data aimed at MMIO (the LAPIC) or past RAM fails with ERROR. */
+    g_assert_cmphex(dma_run(s, DMA_SELECT | DMA_READ, 4, 0xfee00000), ==,
+                    DMA_ERROR);
+    g_assert_cmphex(dma_run(s, DMA_SELECT | DMA_READ, 64,
+                            (256 << 20) - 16), ==, DMA_ERROR);
+    g_assert_cmphex(dma_run(s, DMA_SELECT | DMA_READ, 4,
+                            0xfffffffffffff000ULL), ==, DMA_ERROR);
+    /* Nothing here is writable. */
+    g_assert_cmphex(dma_run(s, DMA_SELECT | DMA_WRITE, 4, BUF), ==,
+                    DMA_ERROR);
+    /* A descriptor outside RAM is ignored without harm. */
+    qtest_outl(s, DMA_HI, 0);
+    qtest_outl(s, DMA_LO, GUINT32_TO_BE(0xd0000000));
+    qtest_outl(s, DMA_HI, 0);
+    qtest_outl(s, DMA_LO, GUINT32_TO_BE((256 << 20) - 8));
+    qtest_outl(s, DMA_HI, GUINT32_TO_BE(0x1));
+    /* A lone high-half write followed by port reads changes nothing. */
+    read_item(s, 0x00, sig, 4);
+    g_assert(!memcmp(sig, "QEMU", 4));
+    g_assert(qtest_alive(s));
+    qtest_quit(s);
+}
+
+/* The ACPI tables reach the firmware through its table loader. */
+static void test_acpi_loader(void)
+{
+    QTestState *s = start_pc();
+    uint32_t rsdp_size, tables_size, loader_size;
+    uint16_t rsdp = find_file(s, "etc/acpi/rsdp", &rsdp_size);
+    uint16_t tables = find_file(s, "etc/acpi/tables", &tables_size);
+    uint16_t loader = find_file(s, "etc/table-loader", &loader_size);
+    uint8_t r[36], *ld;
+    uint32_t rsdt;
+
+    g_assert_cmpuint(rsdp_size, ==, 36);
+    g_assert_cmpuint(tables, !=, 0);
+    g_assert_cmpuint(loader_size % 128, ==, 0);
+    g_assert_cmpuint(loader_size, >=, 128 * 4);
+    read_item(s, rsdp, r, sizeof(r));
+    g_assert(!memcmp(r, "RSD PTR ", 8));
+    /* The RSDT address is an offset in etc/acpi/tables until loaded. */
+    rsdt = r[16] | r[17] << 8 | r[18] << 16 | (uint32_t)r[19] << 24;
+    g_assert_cmpuint(rsdt, <, tables_size);
+    ld = g_malloc(loader_size);
+    g_assert_cmphex(dma_run(s, loader << 16 | DMA_SELECT | DMA_READ,
+                            loader_size, BUF), ==, 0);
+    qtest_memread(s, BUF, ld, loader_size);
+    /* First: allocate the RSDP in the F segment (zone 2). */
+    g_assert_cmpuint(ld[0], ==, 1);
+    g_assert_cmpstr((char *)ld + 4, ==, "etc/acpi/rsdp");
+    g_assert_cmpuint(ld[64], ==, 2);
+    g_free(ld);
+    qtest_quit(s);
+}
+
+static uint8_t sum_bytes(const uint8_t *p, size_t len)
+{
+    uint8_t sum = 0;
+
+    while (len--) {
+        sum += *p++;
+    }
+    return sum;
+}
+
+/* SMBIOS 2.1 entry point and the type 1 strings dmidecode shows. */
+static void test_smbios(void)
+{
+    QTestState *s = start_pc();
+    uint32_t asize, tsize;
+    uint16_t anchor = find_file(s, "etc/smbios/smbios-anchor", &asize);
+    uint16_t tables = find_file(s, "etc/smbios/smbios-tables", &tsize);
+    uint8_t a[31], *t;
+    unsigned count = 0, off = 0;
+    bool have_type1 = false;
+
+    g_assert_cmpuint(anchor, !=, 0);
+    g_assert_cmpuint(asize, ==, 31);
+    read_item(s, anchor, a, sizeof(a));
+    g_assert(!memcmp(a, "_SM_", 4) && !memcmp(a + 16, "_DMI_", 5));
+    g_assert_cmpuint(sum_bytes(a, 16), ==, 0);
+    g_assert_cmpuint(sum_bytes(a + 16, 15), ==, 0);
+    g_assert_cmpuint(a[22] | a[23] << 8, ==, tsize);
+    t = g_malloc(tsize);
+    read_item(s, tables, t, tsize);
+    /* Walk the structures: formatted area, then strings up to "\0\0". */
+    while (off < tsize) {
+        uint8_t type = t[off], len = t[off + 1];
+        unsigned str = off + len;
+
+        g_assert_cmpuint(len, >=, 4);
+        g_assert_cmpuint(str + 2, <=, tsize);
+        if (type == 1) {
+            const char *manuf = (char *)t + str;
+            const char *product = manuf + strlen(manuf) + 1;
+            const char *version = product + strlen(product) + 1;
+
+            g_assert_cmpstr(manuf, ==, "QEMU");
+            g_assert_cmpstr(product, ==, "Standard PC (i440FX + PIIX, 1996)");
+            g_assert_cmpstr(version, ==, "pc-i440fx-7.2");
+            have_type1 = true;
+        }
+        while (t[str] || t[str + 1]) {
+            str++;
+        }
+        off = str + 2;
+        count++;
+        if (type == 127) {
+            break;
+        }
+    }
+    g_assert_cmpuint(off, ==, tsize);
+    g_assert_cmpuint(a[28] | a[29] << 8, ==, count);
+    g_assert_true(have_type1);
+    g_free(t);
+    qtest_quit(s);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qtest/fw_cfg/signature-id", test_signature_id);
+    g_test_add_func("/qtest/fw_cfg/ram-cpus", test_ram_cpus);
+    g_test_add_func("/qtest/fw_cfg/file-dir", test_file_dir);
+    g_test_add_func("/qtest/fw_cfg/dma-read", test_dma_read);
+    g_test_add_func("/qtest/fw_cfg/dma-bad", test_dma_bad);
+    g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
+    g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
+    return g_test_run();
+}
