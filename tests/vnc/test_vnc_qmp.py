@@ -11,7 +11,6 @@ and event is compared with QEMU's own (ports and timestamps masked)."""
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -129,31 +128,33 @@ def read_ppm(path):
 
 
 def read_png(path):
-    """Width, height and RGB rows of an 8-bit RGB PNG (filters undone)."""
+    """Width, height and RGB rows of an 8-bit RGB or RGBA PNG (filters
+    undone, alpha dropped)."""
     with open(path, 'rb') as f:
         data = f.read()
     assert data[:8] == b'\x89PNG\r\n\x1a\n'
-    pos, idat, w = 8, b'', 0
+    pos, idat, w, bpp = 8, b'', 0, 3
     while pos < len(data):
         n, kind = struct.unpack('>I4s', data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + n]
         if kind == b'IHDR':
             w, h, depth, ctype = struct.unpack('>IIBB', body[:10])
-            assert (depth, ctype) == (8, 2), (depth, ctype)
+            assert depth == 8 and ctype in (2, 6), (depth, ctype)
+            bpp = 3 if ctype == 2 else 4
         elif kind == b'IDAT':
             idat += body
         pos += 12 + n
     raw = zlib.decompress(idat)
-    stride = w * 3
+    stride = w * bpp
     out = bytearray()
     prev = bytearray(stride)
     for y in range(h):
         ft = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
         for i in range(stride):
-            a = line[i - 3] if i >= 3 else 0
+            a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
-            c = prev[i - 3] if i >= 3 else 0
+            c = prev[i - bpp] if i >= bpp else 0
             if ft == 1:
                 line[i] = (line[i] + a) & 255
             elif ft == 2:
@@ -165,7 +166,10 @@ def read_png(path):
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
                 line[i] = (line[i] + pr) & 255
-        out += line
+        if bpp == 4:
+            out += bytes(v for i, v in enumerate(line) if i % 4 != 3)
+        else:
+            out += line
         prev = line
     return w, h, bytes(out)
 
