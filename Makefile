@@ -46,6 +46,7 @@ fuzz: fuzz-build
 # Every tier, plus the fast tiers again under ASan/UBSan, plus the fuzz
 # corpora replayed and a 10 s fuzz run of each target.
 check: deps all asan fuzz-build
+	scripts/install-novnc.sh $(BUILD)
 	$(CHECK) --suite unit --suite qtest --suite cli --suite kvm \
 	         --suite compat --suite nested --asan-builddir $(ASAN_BUILD) \
 	         --fuzz-builddir $(FUZZ_BUILD)

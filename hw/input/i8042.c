@@ -9,6 +9,7 @@
 #include "hw/input/i8042.h"
 #include "hw/input/ps2.h"
 #include "hw/isa/isa.h"
+#include "ui/input.h"
 #include "sysemu/runstate.h"
 #include "sysemu/sysemu.h"
 
@@ -78,6 +79,10 @@ typedef struct I8042State {
     PS2Mouse mouse;
     IRQLine *kbd_irq;
     IRQLine *aux_irq;
+    /* UI input: the handler entry and the pointer state of one group. */
+    InputHandlerEntry *input;
+    unsigned ui_buttons;
+    int ui_dx, ui_dy, ui_dz;
 } I8042State;
 
 static I8042State *to_i8042(DeviceState *dev)
@@ -317,6 +322,67 @@ void i8042_mouse_event(DeviceState *dev, int dx, int dy, int dz,
     ps2_mouse_event(&to_i8042(dev)->mouse, dx, dy, dz, buttons);
 }
 
+/*
+ * The UI's keys and pointer reach the PS/2 ports: a key's qnum is its set 1
+ * scancode, with 0x80 standing for the 0xe0 prefix.  Pause (qnum 0xc6)
+ * goes out as 0xe0 0x46 (Ctrl-Break), not as its 0xe1 sequence.
+ */
+static void i8042_ui_key(void *opaque, QKeyCode key, bool down)
+{
+    unsigned qnum = input_qcode_to_qnum(key);
+    uint16_t code = qnum & 0x7f;
+
+    if (qnum & 0x80) {
+        code |= 0xe000;
+    }
+    ps2_kbd_key_event(&((I8042State *)opaque)->kbd, code, down);
+}
+
+static void i8042_ui_buttons(void *opaque, unsigned buttons)
+{
+    I8042State *s = opaque;
+    unsigned pressed = buttons & ~s->ui_buttons;
+
+    if (pressed & (1u << INPUT_BUTTON_WHEEL_UP)) {
+        s->ui_dz--;
+    }
+    if (pressed & (1u << INPUT_BUTTON_WHEEL_DOWN)) {
+        s->ui_dz++;
+    }
+    s->ui_buttons = buttons;
+}
+
+static void i8042_ui_rel(void *opaque, int dx, int dy)
+{
+    I8042State *s = opaque;
+
+    s->ui_dx += dx;
+    s->ui_dy += dy;
+}
+
+static void i8042_ui_sync(void *opaque)
+{
+    I8042State *s = opaque;
+    unsigned b = s->ui_buttons;
+    /* PS/2 order: left, right, middle. */
+    uint8_t ps2 = (b >> INPUT_BUTTON_LEFT & 1) |
+                  (b >> INPUT_BUTTON_RIGHT & 1) << 1 |
+                  (b >> INPUT_BUTTON_MIDDLE & 1) << 2;
+
+    ps2_mouse_event(&s->mouse, s->ui_dx, s->ui_dy, s->ui_dz, ps2);
+    s->ui_dx = s->ui_dy = s->ui_dz = 0;
+}
+
+static const InputHandler i8042_input_handler = {
+    .name = "i8042",
+    .mask = INPUT_EVENT_MASK_KEY | INPUT_EVENT_MASK_BTN |
+            INPUT_EVENT_MASK_REL,
+    .key = i8042_ui_key,
+    .buttons = i8042_ui_buttons,
+    .rel = i8042_ui_rel,
+    .sync = i8042_ui_sync,
+};
+
 /* ---- life cycle ---- */
 
 static bool i8042_realize(DeviceState *dev, Error **errp)
@@ -341,7 +407,16 @@ static bool i8042_realize(DeviceState *dev, Error **errp)
     isa_register_ioport(isa, "i8042-data", I8042_DATA, 1, &i8042_data_ops,
                         s);
     isa_register_ioport(isa, "i8042-cmd", I8042_CMD, 1, &i8042_cmd_ops, s);
+    s->input = input_handler_register(&i8042_input_handler, s);
     return true;
+}
+
+static void i8042_unrealize(DeviceState *dev)
+{
+    I8042State *s = to_i8042(dev);
+
+    input_handler_unregister(s->input);
+    s->input = NULL;
 }
 
 static void i8042_reset(DeviceState *dev)
@@ -377,6 +452,7 @@ static void i8042_class_init(ObjectClass *klass, const void *data)
     dc->desc = "i8042 PS/2 keyboard and mouse controller";
     dc->category = DEVICE_CATEGORY_INPUT;
     dc->realize = i8042_realize;
+    dc->unrealize = i8042_unrealize;
     dc->reset = i8042_reset;
     object_class_add_props(klass, i8042_props);
 }

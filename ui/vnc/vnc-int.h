@@ -50,6 +50,12 @@ typedef struct VncClient {
     int width, height;          /* the size the client knows */
     int tiles_x, tiles_y;
     uint8_t *dirty;             /* one byte per VNC_TILE square */
+    /* WebSocket transport: raw input, framed output, handshake done. */
+    bool ws;
+    bool ws_open;
+    GByteArray *ws_in;
+    GByteArray *ws_out;
+    size_t ws_out_off;
 } VncClient;
 
 struct VncDisplay {
@@ -58,6 +64,7 @@ struct VncDisplay {
     int listen_fd[VNC_MAX_LISTEN];
     guint listen_watch[VNC_MAX_LISTEN];
     int nr_listen;
+    bool listen_ws[VNC_MAX_LISTEN];
     char host[64];
     char service[16];
     bool password_auth;

@@ -21,9 +21,11 @@
 #include "quokka/timer.h"
 #include "quokka/vmm-stats.h"
 #include "ui/vnc/vnc-int.h"
+#include "ui/vnc/vnc-ws.h"
 
 #define VNC_REFRESH_MS 30
 #define VNC_BASE_PORT 5900
+#define VNC_WS_BASE_PORT 5700
 #define VNC_READ_CHUNK 65536
 /* No new update is built while this much output is still queued. */
 #define VNC_OUT_HIGH (1 << 20)
@@ -139,8 +141,18 @@ static bool vnc_opts_parse(const char *str, VncOpts *o, Error **errp)
                 goto fail;
             }
         } else if (!strcmp(parts[i], "websocket")) {
-            error_setg(errp, "VNC over WebSocket is not supported yet");
-            goto fail;
+            long port = val ? strtol(val, &end, 10) : 0;
+
+            if (val && !strcmp(val, "on")) {
+                /* QEMU's default: 5700 + display. */
+                o->websocket = o->port - VNC_BASE_PORT + VNC_WS_BASE_PORT;
+            } else if (!val || !*val || *end || port < 1 || port > 65535) {
+                error_setg(errp, "Parameter 'websocket' expects 'on' or a "
+                           "port number (1..65535)");
+                goto fail;
+            } else {
+                o->websocket = port;
+            }
         } else {
             error_setg(errp, "Invalid parameter '%s'", parts[i]);
             goto fail;
@@ -191,6 +203,10 @@ void vnc_client_close(VncClient *vc)
     vnc_encoder_cleanup(&vc->enc);
     g_byte_array_free(vc->in, true);
     g_byte_array_free(vc->out, true);
+    if (vc->ws) {
+        g_byte_array_free(vc->ws_in, true);
+        g_byte_array_free(vc->ws_out, true);
+    }
     g_free(vc->dirty);
     g_free(vc);
     if (!vd->clients) {
@@ -198,12 +214,15 @@ void vnc_client_close(VncClient *vc)
     }
 }
 
-/* Sends what is queued; false when the client is gone. */
-bool vnc_client_flush(VncClient *vc)
+/*
+ * Sends @buf from *@off on; 1 when all went, 0 when the socket is full
+ * (a writable watch is set), -1 when the client closed (it is freed).
+ */
+static int vnc_client_send(VncClient *vc, GByteArray *buf, size_t *off)
 {
-    while (vc->out_off < vc->out->len) {
-        ssize_t n = send(vc->fd, vc->out->data + vc->out_off,
-                         vc->out->len - vc->out_off, MSG_NOSIGNAL);
+    while (*off < buf->len) {
+        ssize_t n = send(vc->fd, buf->data + *off, buf->len - *off,
+                         MSG_NOSIGNAL);
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -213,18 +232,45 @@ bool vnc_client_flush(VncClient *vc)
                 vc->out_watch = g_unix_fd_add(vc->fd, G_IO_OUT,
                                               vnc_client_writable, vc);
             }
-            return true;
+            return 0;
         }
         if (n <= 0) {
             vnc_client_close(vc);
-            return false;
+            return -1;
         }
-        vc->out_off += n;
+        *off += n;
         vmm_stat_add(VMM_STAT_VNC_BYTES, n);
     }
-    g_byte_array_set_size(vc->out, 0);
-    vc->out_off = 0;
-    return true;
+    g_byte_array_set_size(buf, 0);
+    *off = 0;
+    return 1;
+}
+
+/* Sends what is queued; false when the client is gone. */
+bool vnc_client_flush(VncClient *vc)
+{
+    int rc;
+
+    if (!vc->ws) {
+        return vnc_client_send(vc, vc->out, &vc->out_off) >= 0;
+    }
+    /*
+     * RFB output is framed only once the previous frames went, so that a
+     * slow client's backlog stays in vc->out, where updates look at it.
+     */
+    rc = vnc_client_send(vc, vc->ws_out, &vc->ws_out_off);
+    if (rc <= 0) {
+        return rc == 0;
+    }
+    if (vc->ws_open && vc->out_off < vc->out->len) {
+        vnc_ws_encode(vc->ws_out, VNC_WS_OP_BINARY,
+                      vc->out->data + vc->out_off,
+                      vc->out->len - vc->out_off);
+        g_byte_array_set_size(vc->out, 0);
+        vc->out_off = 0;
+        rc = vnc_client_send(vc, vc->ws_out, &vc->ws_out_off);
+    }
+    return rc >= 0;
 }
 
 static gboolean vnc_client_writable(int fd, GIOCondition cond, void *opaque)
@@ -236,12 +282,68 @@ static gboolean vnc_client_writable(int fd, GIOCondition cond, void *opaque)
     return G_SOURCE_REMOVE;
 }
 
+/* RFB bytes from the client; skipped cut text is never buffered. */
+static void vnc_client_input(VncClient *vc, const uint8_t *buf, size_t n)
+{
+    size_t skip = MIN((uint64_t)n, vc->discard);
+
+    vc->discard -= skip;
+    g_byte_array_append(vc->in, buf + skip, n - skip);
+}
+
+/* A WebSocket client's last words (400, close), best effort. */
+static void vnc_client_send_last(VncClient *vc)
+{
+    if (send(vc->fd, vc->ws_out->data + vc->ws_out_off,
+             vc->ws_out->len - vc->ws_out_off, MSG_NOSIGNAL) < 0) {
+        return;     /* the client is dropped anyway */
+    }
+}
+
+/* Raw bytes of a WebSocket client: the upgrade, then frames. */
+static bool vnc_client_ws_input(VncClient *vc, const uint8_t *buf, size_t n)
+{
+    g_autoptr(GByteArray) payload = g_byte_array_new();
+    Error *err = NULL;
+    bool closed = false;
+    ssize_t used;
+
+    g_byte_array_append(vc->ws_in, buf, n);
+    if (!vc->ws_open) {
+        used = vnc_ws_handshake(vc->ws_in->data, vc->ws_in->len, vc->ws_out,
+                                &err);
+        if (used <= 0) {
+            if (used < 0) {
+                vnc_client_send_last(vc);
+                error_free(err);
+                return false;
+            }
+            return true;
+        }
+        g_byte_array_remove_range(vc->ws_in, 0, used);
+        vc->ws_open = true;
+        vnc_client_start(vc);
+    }
+    used = vnc_ws_decode(vc->ws_in->data, vc->ws_in->len, payload,
+                         vc->ws_out, &closed, &err);
+    if (used < 0) {
+        error_free(err);
+        return false;
+    }
+    g_byte_array_remove_range(vc->ws_in, 0, used);
+    vnc_client_input(vc, payload->data, payload->len);
+    if (closed) {
+        vnc_client_send_last(vc);
+        return false;
+    }
+    return true;
+}
+
 static gboolean vnc_client_readable(int fd, GIOCondition cond, void *opaque)
 {
     VncClient *vc = opaque;
     uint8_t buf[VNC_READ_CHUNK];
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    size_t skip;
 
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
         return G_SOURCE_CONTINUE;
@@ -251,10 +353,18 @@ static gboolean vnc_client_readable(int fd, GIOCondition cond, void *opaque)
         vnc_client_close(vc);
         return G_SOURCE_REMOVE;
     }
-    /* Skipped cut text is dropped as it arrives, never buffered. */
-    skip = MIN((uint64_t)n, vc->discard);
-    vc->discard -= skip;
-    g_byte_array_append(vc->in, buf + skip, n - skip);
+    if (vc->ws) {
+        if (!vnc_client_ws_input(vc, buf, n)) {
+            vc->in_watch = 0;
+            vnc_client_close(vc);
+            return G_SOURCE_REMOVE;
+        }
+    } else {
+        vnc_client_input(vc, buf, n);
+    }
+    if (!vc->ws_open && vc->ws) {
+        return vnc_client_flush(vc) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    }
     if (!vnc_client_process(vc)) {
         vc->in_watch = 0;
         vnc_client_close(vc);
@@ -479,9 +589,8 @@ static void vnc_sockaddr_info(const struct sockaddr *sa, socklen_t len,
     }
 }
 
-static gboolean vnc_accept(int fd, GIOCondition cond, void *opaque)
+static void vnc_accept(VncDisplay *vd, int fd, bool ws)
 {
-    VncDisplay *vd = opaque;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     int cfd = accept4(fd, (struct sockaddr *)&ss, &len,
@@ -490,7 +599,7 @@ static gboolean vnc_accept(int fd, GIOCondition cond, void *opaque)
     VncClient *vc;
 
     if (cfd < 0) {
-        return G_SOURCE_CONTINUE;
+        return;
     }
     setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     vc = g_new0(VncClient, 1);
@@ -510,15 +619,33 @@ static gboolean vnc_accept(int fd, GIOCondition cond, void *opaque)
     vc->in_watch = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                  vnc_client_readable, vc);
     vnc_emit_event(vc, "connected");
-    vnc_client_start(vc);
+    if (ws) {
+        /* RFB starts once the upgrade is done. */
+        vc->ws = vc->info.websocket = true;
+        vc->ws_in = g_byte_array_new();
+        vc->ws_out = g_byte_array_new();
+    } else {
+        vnc_client_start(vc);
+    }
     if (vnc_client_flush(vc) && !timer_pending(vd->refresh)) {
         timer_mod_ns(vd->refresh, clock_get_ns(QCLOCK_REALTIME) +
                      VNC_REFRESH_MS * 1000000LL);
     }
+}
+
+static gboolean vnc_accept_rfb(int fd, GIOCondition cond, void *opaque)
+{
+    vnc_accept(opaque, fd, false);
     return G_SOURCE_CONTINUE;
 }
 
-static bool vnc_listen(VncDisplay *vd, const char *host, int port,
+static gboolean vnc_accept_ws(int fd, GIOCondition cond, void *opaque)
+{
+    vnc_accept(opaque, fd, true);
+    return G_SOURCE_CONTINUE;
+}
+
+static bool vnc_listen(VncDisplay *vd, const char *host, int port, bool ws,
                        Error **errp)
 {
     struct addrinfo hints = {
@@ -528,7 +655,7 @@ static bool vnc_listen(VncDisplay *vd, const char *host, int port,
     };
     struct addrinfo *res, *ai;
     char serv[16];
-    int rc, last_errno = 0;
+    int rc, last_errno = 0, before = vd->nr_listen;
 
     snprintf(serv, sizeof(serv), "%d", port);
     /* No host: loopback only, unlike QEMU's all interfaces. */
@@ -563,12 +690,14 @@ static bool vnc_listen(VncDisplay *vd, const char *host, int port,
                               sizeof(vd->service));
         }
         vd->listen_fd[vd->nr_listen] = fd;
-        vd->listen_watch[vd->nr_listen] = g_unix_fd_add(fd, G_IO_IN,
-                                                        vnc_accept, vd);
+        vd->listen_ws[vd->nr_listen] = ws;
+        vd->listen_watch[vd->nr_listen] =
+            g_unix_fd_add(fd, G_IO_IN, ws ? vnc_accept_ws : vnc_accept_rfb,
+                          vd);
         vd->nr_listen++;
     }
     freeaddrinfo(res);
-    if (vd->nr_listen == 0) {
+    if (vd->nr_listen == before) {
         error_setg_errno(errp, last_errno, "Failed to listen on %s:%d",
                          *host ? host : "localhost", port);
         return false;
@@ -596,9 +725,15 @@ bool vnc_display_init(const char *opts, Error **errp)
     vd = g_new0(VncDisplay, 1);
     vd->password_auth = o.password;
     vd->refresh = timer_new_ns(QCLOCK_REALTIME, vnc_refresh, vd);
-    ok = vnc_listen(vd, o.host, o.port, errp);
+    ok = vnc_listen(vd, o.host, o.port, false, errp) &&
+         (o.websocket < 0 ||
+          vnc_listen(vd, o.host, o.websocket, true, errp));
     g_free(o.host);
     if (!ok) {
+        for (int i = 0; i < vd->nr_listen; i++) {
+            g_source_remove(vd->listen_watch[i]);
+            close(vd->listen_fd[i]);
+        }
         timer_free(vd->refresh);
         g_free(vd);
         return false;
