@@ -180,10 +180,18 @@ def inner_main(args):
         proc.stdin.write(PRINT_LOOP)
         proc.stdin.flush()
         time.sleep(1)
-        check_once(t, args, c)
-        check_pid(t, args, proc.pid)
-        check_log(t, args)
-        check_poweroff(t, args, proc)
+        try:
+            check_once(t, args, c)
+            check_pid(t, args, proc.pid)
+            check_log(t, args)
+            check_poweroff(t, args, proc)
+        except OSError as e:
+            # Say what became of the VMM rather than end in a traceback.
+            time.sleep(1)
+            t.check('the VMM serves QMP through the whole test', False,
+                    '%r; VMM status %r; output tail:\n%s' % (
+                        e, proc.poll(),
+                        out[-3000:].decode('utf-8', 'replace')))
     finally:
         if proc.poll() is None:
             proc.kill()
