@@ -147,6 +147,30 @@ static void opt_item_replace(OptItem **slot, OptItem *item)
     *slot = item;
 }
 
+/*
+ * Sets every key of @item but the option's own keys (@meta: the implied
+ * key, id=...) as a property of @obj, stopping at the first that does not
+ * parse.  Phase 1 runs it on a scratch instance, phase 2 on the real one.
+ */
+static bool opt_item_set_props(Object *obj, OptItem *item,
+                               const char *const *meta, Error **errp)
+{
+    for (int i = 0; i < item->kv->n_pairs; i++) {
+        KeyvalPair *p = &item->kv->pairs[i];
+
+        if (!g_strv_contains(meta, p->key) &&
+            !object_property_parse(obj, p->key, p->value, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *const machine_meta_keys[] = { "type", NULL };
+static const char *const accel_meta_keys[] = { "accel", NULL };
+/* Keys of -device that are not device properties. */
+static const char *const device_meta_keys[] = { "driver", "id", "bus", NULL };
+
 static void vl_print_version(void)
 {
     printf("Quokka emulator version %s\n"
@@ -559,15 +583,8 @@ static bool check_machine(MachineClass **mc_out, Error **errp)
     }
     /* A scratch instance proves every property parses. */
     Object *probe = object_new(object_class_get_name(&mc->parent_class));
-    bool ok = true;
+    bool ok = opt_item_set_props(probe, cfg.machine, machine_meta_keys, errp);
 
-    for (int i = 0; i < cfg.machine->kv->n_pairs && ok; i++) {
-        KeyvalPair *p = &cfg.machine->kv->pairs[i];
-
-        if (strcmp(p->key, "type")) {
-            ok = object_property_parse(probe, p->key, p->value, errp);
-        }
-    }
     object_unref(probe);
     return ok;
 }
@@ -604,15 +621,8 @@ static bool check_accel(MachineClass *mc, Error **errp)
     }
     if (cfg.accel) {
         Object *probe = object_new(object_class_get_name(&ac->parent_class));
-        bool ok = true;
+        bool ok = opt_item_set_props(probe, cfg.accel, accel_meta_keys, errp);
 
-        for (int i = 0; i < cfg.accel->kv->n_pairs && ok; i++) {
-            KeyvalPair *p = &cfg.accel->kv->pairs[i];
-
-            if (strcmp(p->key, "accel")) {
-                ok = object_property_parse(probe, p->key, p->value, errp);
-            }
-        }
         object_unref(probe);
         return ok;
     }
@@ -988,8 +998,8 @@ static bool check_serials(GHashTable *ids, Error **errp)
         char *label;
         bool is_none;
 
-        if (item->kv || !strcmp(item->arg, "none")) {
-            continue;           /* checked already */
+        if (!strcmp(item->arg, "none")) {
+            continue;
         }
         label = g_strdup_printf("serial%u", i);
         error_set_location(item->loc);
@@ -1152,13 +1162,6 @@ static void device_maybe_print_help(OptItem *item)
     exit(0);
 }
 
-/* Keys of -device that are not device properties. */
-static bool device_key_is_meta(const char *key)
-{
-    return !strcmp(key, "driver") || !strcmp(key, "id") ||
-           !strcmp(key, "bus");
-}
-
 static bool check_devices(Error **errp)
 {
     GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1196,13 +1199,7 @@ static bool check_devices(Error **errp)
         }
         /* A scratch instance: every property name and value must parse. */
         probe = object_new(driver);
-        for (int k = 0; k < item->kv->n_pairs && ok; k++) {
-            KeyvalPair *p = &item->kv->pairs[k];
-
-            if (!device_key_is_meta(p->key)) {
-                ok = object_property_parse(probe, p->key, p->value, errp);
-            }
-        }
+        ok = opt_item_set_props(probe, item, device_meta_keys, errp);
         object_unref(probe);
     }
     g_hash_table_destroy(ids);
@@ -1349,6 +1346,17 @@ static bool check_misc(Error **errp)
     return true;
 }
 
+/* QEMU's defaults: serial on mon:stdio with -nographic, else nowhere. */
+static void vl_add_default_serial(MachineClass *mc)
+{
+    if (cfg.nodefaults || mc->no_serial || cfg.serials->len) {
+        return;
+    }
+    g_ptr_array_add(cfg.serials, opt_item_new("serial",
+                                              cfg.nographic ? "mon:stdio"
+                                                            : "null"));
+}
+
 static void vl_check_config(MachineState **ms_out)
 {
     Error *err = NULL;
@@ -1358,7 +1366,12 @@ static void vl_check_config(MachineState **ms_out)
     uint64_t ram_size = 0;
     bool ok;
 
-    ok = check_machine(&mc, &err) &&
+    ok = check_machine(&mc, &err);
+    if (ok) {
+        /* Checked below with the -serial options it stands for. */
+        vl_add_default_serial(mc);
+    }
+    ok = ok &&
          check_accel(mc, &err) &&
          check_smp(mc, &topo, &err) &&
          check_mem(mc, &ram_size, &err) &&
@@ -1445,33 +1458,15 @@ static void vl_create_chardevs(void)
     error_set_location(NULL);
 }
 
-/* QEMU's defaults: serial on mon:stdio with -nographic, else nowhere. */
-static void vl_add_default_serial(MachineClass *mc)
-{
-    if (cfg.nodefaults || mc->no_serial || cfg.serials->len) {
-        return;
-    }
-    g_ptr_array_add(cfg.serials, opt_item_new("serial",
-                                              cfg.nographic ? "mon:stdio"
-                                                            : "null"));
-}
-
 static void vl_apply_machine_opts(MachineState *ms)
 {
     if (!cfg.machine) {
         return;
     }
-    for (int i = 0; i < cfg.machine->kv->n_pairs; i++) {
-        KeyvalPair *p = &cfg.machine->kv->pairs[i];
-
-        if (strcmp(p->key, "type")) {
-            object_property_parse(&ms->parent_obj, p->key, p->value,
-                                  &error_abort);
-        }
-        if (!strcmp(p->key, "kernel-irqchip")) {
-            ms->kernel_irqchip_set = true;
-        }
-    }
+    /* Phase 1 parsed the same values on a scratch instance. */
+    opt_item_set_props(&ms->parent_obj, cfg.machine, machine_meta_keys,
+                       &error_abort);
+    ms->kernel_irqchip_set = keyval_has(cfg.machine->kv, "kernel-irqchip");
 }
 
 static AccelState *vl_create_accel(MachineState *ms, Error **errp)
@@ -1506,14 +1501,8 @@ static AccelState *vl_create_accel(MachineState *ms, Error **errp)
     }
     accel = to_accel(object_new(object_class_get_name(&ac->parent_class)));
     if (cfg.accel) {
-        for (int i = 0; i < cfg.accel->kv->n_pairs; i++) {
-            KeyvalPair *p = &cfg.accel->kv->pairs[i];
-
-            if (strcmp(p->key, "accel")) {
-                object_property_parse(&accel->parent_obj, p->key, p->value,
-                                      &error_abort);
-            }
-        }
+        opt_item_set_props(&accel->parent_obj, cfg.accel, accel_meta_keys,
+                           &error_abort);
     }
     if (ac->init_machine && !ac->init_machine(accel, ms, errp)) {
         object_unref(&accel->parent_obj);
@@ -1540,13 +1529,9 @@ static void vl_create_devices(void)
 
         error_set_location(item->loc);
         dev->id = g_strdup(keyval_get(item->kv, "id"));
-        for (int k = 0; k < item->kv->n_pairs; k++) {
-            KeyvalPair *p = &item->kv->pairs[k];
-
-            if (!device_key_is_meta(p->key)) {
-                qdev_set_prop(dev, p->key, p->value, &error_abort);
-            }
-        }
+        /* Unrealized, so these are the values phase 1 already parsed. */
+        opt_item_set_props(&dev->parent_obj, item, device_meta_keys,
+                           &error_abort);
         if (busname) {
             bus = qbus_find_by_name(busname);
             if (!bus) {
@@ -1603,22 +1588,6 @@ int quokka_main(int argc, char **argv)
 
     vl_parse_argv(argc, argv);
     vl_check_config(&ms);
-    vl_add_default_serial(machine_get_class(ms));
-    /* The default serial was not checked with the others. */
-    {
-        GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
-
-        for (guint i = 0; i < cfg.chardevs->len; i++) {
-            OptItem *item = g_ptr_array_index(cfg.chardevs, i);
-
-            g_hash_table_add(ids, (gpointer)keyval_get(item->kv, "id"));
-        }
-        if (!check_serials(ids, &err)) {
-            error_report_err(err);
-            exit(1);
-        }
-        g_hash_table_destroy(ids);
-    }
 
     /* Phase 2: from here on files, sockets and devices are opened. */
     if (cfg.daemonize && !os_daemonize_start(&err)) {
