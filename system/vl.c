@@ -179,15 +179,9 @@ static void vl_print_version(void)
 
 static void cpu_print_help(void)
 {
-    static const char *const models[] = {
-        "host", "KVM processor with all supported host features",
-        "qemu64", "QEMU Virtual CPU version 2.5+",
-        NULL,
-    };
-
     printf("Available CPUs:\n");
-    for (int i = 0; models[i]; i += 2) {
-        printf("x86 %-20s  %s\n", models[i], models[i + 1]);
+    for (const KVMCPUModel *m = kvm_cpu_models; m->name; m++) {
+        printf("x86 %-20s  %s\n", m->name, m->description);
     }
 }
 

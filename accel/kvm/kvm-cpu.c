@@ -74,9 +74,20 @@
 #define APIC_BASE_ENABLE        (1ULL << 11)
 #define APIC_BASE_BSP           (1ULL << 8)
 
+const KVMCPUModel kvm_cpu_models[] = {
+    { "host", "KVM processor with all supported host features" },
+    { "qemu64", "QEMU Virtual CPU version 2.5+" },
+    { NULL, NULL },
+};
+
 bool kvm_cpu_model_valid(const char *name)
 {
-    return !strcmp(name, "host") || !strcmp(name, "qemu64");
+    for (const KVMCPUModel *m = kvm_cpu_models; m->name; m++) {
+        if (!strcmp(name, m->name)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool kvm_supported_cpuid_init(KVMState *s, Error **errp)

@@ -184,7 +184,13 @@ void kvm_get_exit_stats(KVMState *s, KVMExitStats *stats);
 bool kvm_read_vm_debugfs_stat(KVMState *s, const char *name,
                               uint64_t *value);
 
-/* CPU models: "host" and "qemu64". */
+/* The CPU models -cpu accepts; -cpu help lists this table. */
+typedef struct KVMCPUModel {
+    const char *name;
+    const char *description;
+} KVMCPUModel;
+
+extern const KVMCPUModel kvm_cpu_models[]; /* ends with a NULL name */
 bool kvm_cpu_model_valid(const char *name);
 
 /* ---- monitor information (kvm-info.c, kvm-stats.c) ---- */
