@@ -53,7 +53,8 @@ const char *drive_device_name(const DriveInfo *d)
     return d->id ? d->id : "";
 }
 
-bool drive_attach(DriveInfo *d, const char *dev, Error **errp)
+bool drive_attach(DriveInfo *d, const char *dev, const DriveDevOps *ops,
+                  void *opaque, Error **errp)
 {
     if (d->attached_to || d->parent || !d->blk) {
         error_setg(errp, "Drive '%s' is already in use by another device",
@@ -61,6 +62,8 @@ bool drive_attach(DriveInfo *d, const char *dev, Error **errp)
         return false;
     }
     d->attached_to = g_strdup(dev);
+    d->dev_ops = ops;
+    d->dev_opaque = opaque;
     return true;
 }
 
@@ -68,6 +71,8 @@ void drive_detach(DriveInfo *d)
 {
     g_free(d->attached_to);
     d->attached_to = NULL;
+    d->dev_ops = NULL;
+    d->dev_opaque = NULL;
 }
 
 static void drive_free(DriveInfo *d)
@@ -499,13 +504,12 @@ bool blockdev_del(const char *node_name, Error **errp)
                    node_name);
         return false;
     }
-    if (d->id) {
+    if (d->id || d->attached_to) {
         error_setg(errp, "Node %s is in use", node_name);
         return false;
     }
-    if (d->attached_to || d->parent) {
-        error_setg(errp, "Node '%s' is busy: node is used as primary child "
-                   "of another node", node_name);
+    if (d->parent) {
+        error_setg(errp, "Block device %s is in use", node_name);
         return false;
     }
     g_ptr_array_remove(drive_list(), d);
@@ -535,6 +539,11 @@ void drive_acct_done(DriveInfo *d, BlockAcctType type, uint64_t bytes,
     }
     d->stats.total_time_ns[type] += ns;
     d->stats.last_access_ns = g_get_monotonic_time() * 1000;
+}
+
+void drive_acct_write_end(DriveInfo *d, uint64_t end)
+{
+    d->stats.wr_highest_offset = MAX(d->stats.wr_highest_offset, end);
 }
 
 void drive_acct_invalid(DriveInfo *d, BlockAcctType type)
