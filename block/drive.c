@@ -172,7 +172,7 @@ static const char *const drive_keys[] = {
     "file", "if", "format", "id", "index", "media", "cache", "aio",
     "readonly", "snapshot", "discard", "detect-zeroes", "werror",
     "rerror", "bus", "unit", "node-name", "copy-on-read",
-    "cache.direct", "cache.no-flush", "serial", "file.locking",
+    "cache.direct", "cache.no-flush", "file.locking",
     "auto-read-only", "force-share", NULL,
 };
 
