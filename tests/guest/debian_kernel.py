@@ -279,6 +279,19 @@ class Initramfs:
             order.append('/' + name)
         self.add_data(listname, ''.join(p + '\n' for p in order).encode())
 
+    def add_binary(self, src, name):
+        """Dynamic binary SRC as NAME, with the libraries ldd lists."""
+        self.add_file(name, src, 0o755)
+        for line in _run(['ldd', src]).splitlines():
+            words = line.split()
+            lib = words[2] if '=>' in words and len(words) > 3 else words[0]
+            if not lib.startswith('/'):
+                continue            # linux-vdso
+            rel = lib.lstrip('/')
+            if rel not in self.files:
+                self.files.add(rel)
+                self.add_file(rel, os.path.realpath(lib), 0o755)
+
     def close(self):
         self._entry('TRAILER!!!', 0)
         self.out.close()
@@ -292,19 +305,27 @@ L2_INIT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        'l2-init.sh')
 
 
-def build_l2_initramfs(out, init_script=None, kernel=None):
-    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh)."""
+def build_l2_initramfs(out, init_script=None, kernel=None,
+                       extra_modules=(), binaries=()):
+    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh).
+
+    EXTRA_MODULES are loaded after the virtio ones; BINARIES are
+    (host path, path in the image) pairs copied with their libraries.
+    """
     kernel = kernel or fetch_kernel()
     img = Initramfs(out)
     img.add_busybox()
     img.add_file('init', L2_INIT, 0o755)
-    img.add_modules(kernel, L2_MODULES, 'etc/modules-l2')
+    img.add_modules(kernel, L2_MODULES + list(extra_modules),
+                    'etc/modules-l2')
+    for src, name in binaries:
+        img.add_binary(src, name)
     if init_script:
         img.add_file('etc/l2-script', init_script, 0o755)
     img.close()
 
 
-def cached_l2_initramfs(init_script=None):
+def cached_l2_initramfs(init_script=None, extra_modules=(), binaries=()):
     """An L2 initramfs in the cache, rebuilt only when an input changes.
 
     The cache is visible inside L1 (the host's / is shared there), so the
@@ -316,11 +337,17 @@ def cached_l2_initramfs(init_script=None):
     for path in filter(None, (L2_INIT, __file__, init_script)):
         with open(path, 'rb') as f:
             h.update(f.read())
+    if extra_modules or binaries:
+        h.update(repr((list(extra_modules), list(binaries))).encode())
+        for src, _ in binaries:
+            with open(src, 'rb') as f:
+                h.update(f.read())
     cache = cache_dir()
     out = os.path.join(cache, 'l2-initramfs-%s.cpio.gz' % h.hexdigest()[:16])
     with CacheLock(cache):
         if not os.path.exists(out):
-            build_l2_initramfs(out, init_script, kernel)
+            build_l2_initramfs(out, init_script, kernel, extra_modules,
+                               binaries)
     return kernel.vmlinuz, out
 
 
