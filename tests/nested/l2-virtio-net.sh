@@ -41,7 +41,7 @@ else
     ip addr add 192.168.77.2/24 dev eth0
 fi
 report addr "$(ip -4 -o addr show dev eth0 | awk '{print $4}')"
-if wget -q -T 60 -O /tmp/blob "http://$peer:$port/blob" 2>/tmp/wget.err
+if timeout 120 wget -q -O /tmp/blob "http://$peer:$port/blob" 2>/tmp/wget.err
 then
     report fetched "$(sha256sum </tmp/blob | cut -d' ' -f1)" \
         "$(wc -c </tmp/blob)"
