@@ -304,17 +304,12 @@ static void test_mergeable(void)
     net_stop(&f);
 }
 
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len);
+static uint16_t csum_fold(uint32_t sum);
+
 static uint16_t ip_checksum(const uint8_t *p, size_t len)
 {
-    uint32_t sum = 0;
-
-    for (size_t i = 0; i + 1 < len; i += 2) {
-        sum += p[i] << 8 | p[i + 1];
-    }
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum;
+    return csum_fold(csum_add(0, p, len));
 }
 
 /* A DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67 (RFC 2131). */
@@ -370,6 +365,107 @@ static void test_dhcp(void)
     g_assert_cmpuint(reply[46], ==, 0x12);
     memcpy(&yiaddr, reply + 42 + 16, 4);
     g_assert_cmpstr(inet_ntoa(yiaddr), ==, "10.0.2.15");
+    net_stop(&f);
+}
+
+/* Sums @len bytes as 16-bit big-endian words into @sum (RFC 1071). */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        sum += p[i] << 8 | p[i + 1];
+    }
+    return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return ~sum;
+}
+
+/* A TCP SYN from 10.0.2.15:40000 to 10.0.2.2:@port, via the gateway. */
+static size_t build_tcp_syn(uint8_t *p, int port)
+{
+    uint8_t pseudo[12] = { 10, 0, 2, 15, 10, 0, 2, 2, 0, 6, 0, 20 };
+    uint16_t csum;
+    uint8_t *ip = p + 14, *tcp = ip + 20;
+
+    memset(p, 0, 54);
+    memcpy(p, gw_mac, 6);
+    memcpy(p + 6, guest_mac, 6);
+    p[12] = 0x08;
+    ip[0] = 0x45;
+    ip[3] = 40;
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, pseudo, 8);
+    csum = ip_checksum(ip, 20);
+    ip[10] = csum >> 8;
+    ip[11] = csum & 0xff;
+    tcp[0] = 40000 >> 8;
+    tcp[1] = 40000 & 0xff;
+    tcp[2] = port >> 8;
+    tcp[3] = port & 0xff;
+    tcp[7] = 1;                 /* seq */
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x02;             /* SYN */
+    tcp[14] = tcp[15] = 0xff;   /* window */
+    csum = csum_fold(csum_add(csum_add(0, pseudo, 12), tcp, 20));
+    tcp[16] = csum >> 8;
+    tcp[17] = csum & 0xff;
+    return 54;
+}
+
+/* Did a connection reach @lfd within @ms? */
+static bool accepted_within(int lfd, int ms)
+{
+    for (int i = 0; i < ms / 50; i++) {
+        int fd = accept(lfd, NULL, NULL);
+
+        if (fd >= 0) {
+            close(fd);
+            return true;
+        }
+        g_usleep(50000);
+    }
+    return false;
+}
+
+/*
+ * The gateway is the host's loopback: a guest SYN to 10.0.2.2:PORT
+ * reaches a listener on 127.0.0.1:PORT, unless restrict=on.
+ */
+static void test_gateway(const void *data)
+{
+    bool restricted = GPOINTER_TO_INT(data);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof(a);
+    uint8_t syn[64];
+    unsigned nbufs;
+    NetFixture f;
+    int lfd;
+
+    lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(lfd, (struct sockaddr *)&a, sizeof(a)), ==, 0);
+    g_assert_cmpint(listen(lfd, 1), ==, 0);
+    g_assert_cmpint(getsockname(lfd, (struct sockaddr *)&a, &alen), ==, 0);
+    net_start(&f, restricted ? " -netdev user,id=n1,restrict=on "
+                               "-device virtio-net-pci,netdev=n1,addr=5"
+                             : "");
+    if (restricted) {
+        /* Drive the second NIC, the one on the restricted netdev. */
+        g_assert_true(qvirtio_pci_init(&f.dev, f.qts, QPCI_DEVFN(5, 0),
+                                       MMIO_BASE + 0x100000));
+    }
+    net_setup(&f, full_features(), ALLOC_START, 16, 1526);
+    arp_roundtrip(&f, &nbufs);
+    net_send(&f, syn, build_tcp_syn(syn, ntohs(a.sin_port)));
+    g_assert_cmpint(accepted_within(lfd, restricted ? 1000 : 5000), ==,
+                    !restricted);
+    close(lfd);
     net_stop(&f);
 }
 
@@ -587,6 +683,10 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-net-pci/mergeable", test_mergeable);
     g_test_add_func("/qtest/virtio-net-pci/dhcp", test_dhcp);
     g_test_add_func("/qtest/virtio-net-pci/hostfwd", test_hostfwd);
+    g_test_add_data_func("/qtest/virtio-net-pci/gateway-is-loopback",
+                         GINT_TO_POINTER(false), test_gateway);
+    g_test_add_data_func("/qtest/virtio-net-pci/restrict",
+                         GINT_TO_POINTER(true), test_gateway);
     g_test_add_func("/qtest/virtio-net-pci/rx-filter", test_rx_filter);
     g_test_add_func("/qtest/virtio-net-pci/set-link", test_set_link);
     g_test_add_data_func("/qtest/virtio-net-pci/malicious/tx-writable",
