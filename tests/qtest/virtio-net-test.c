@@ -433,13 +433,17 @@ static bool accepted_within(int lfd, int ms)
     return false;
 }
 
+enum { GW_PLAIN, GW_RESTRICT, GW_SANDBOX };
+
 /*
  * The gateway is the host's loopback: a guest SYN to 10.0.2.2:PORT
- * reaches a listener on 127.0.0.1:PORT, unless restrict=on.
+ * reaches a listener on 127.0.0.1:PORT, unless restrict=on; also under
+ * -sandbox on, where slirp's sockets are made after the filter is in.
  */
 static void test_gateway(const void *data)
 {
-    bool restricted = GPOINTER_TO_INT(data);
+    int mode = GPOINTER_TO_INT(data);
+    bool restricted = mode == GW_RESTRICT;
     struct sockaddr_in a = { .sin_family = AF_INET };
     socklen_t alen = sizeof(a);
     uint8_t syn[64];
@@ -454,7 +458,7 @@ static void test_gateway(const void *data)
     g_assert_cmpint(getsockname(lfd, (struct sockaddr *)&a, &alen), ==, 0);
     net_start(&f, restricted ? " -netdev user,id=n1,restrict=on "
                                "-device virtio-net-pci,netdev=n1,addr=5"
-                             : "");
+                  : mode == GW_SANDBOX ? " -sandbox on" : "");
     if (restricted) {
         /* Drive the second NIC, the one on the restricted netdev. */
         g_assert_true(qvirtio_pci_init(&f.dev, f.qts, QPCI_DEVFN(5, 0),
@@ -684,9 +688,11 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-net-pci/dhcp", test_dhcp);
     g_test_add_func("/qtest/virtio-net-pci/hostfwd", test_hostfwd);
     g_test_add_data_func("/qtest/virtio-net-pci/gateway-is-loopback",
-                         GINT_TO_POINTER(false), test_gateway);
+                         GINT_TO_POINTER(GW_PLAIN), test_gateway);
     g_test_add_data_func("/qtest/virtio-net-pci/restrict",
-                         GINT_TO_POINTER(true), test_gateway);
+                         GINT_TO_POINTER(GW_RESTRICT), test_gateway);
+    g_test_add_data_func("/qtest/virtio-net-pci/gateway-under-sandbox",
+                         GINT_TO_POINTER(GW_SANDBOX), test_gateway);
     g_test_add_func("/qtest/virtio-net-pci/rx-filter", test_rx_filter);
     g_test_add_func("/qtest/virtio-net-pci/set-link", test_set_link);
     g_test_add_data_func("/qtest/virtio-net-pci/malicious/tx-writable",
