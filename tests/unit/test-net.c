@@ -209,11 +209,56 @@ static void test_mac_table(void)
     g_assert_cmpuint(f.uni_count, ==, 0);
 }
 
+/* -netdev user options, checked without creating anything. */
+static void test_slirp_options(void)
+{
+    static const struct {
+        const char *opts;
+        bool ok;
+    } cases[] = {
+        { "user,id=n", true },
+        { "user,id=n,hostfwd=tcp::2222-:22", true },
+        { "user,id=n,hostfwd=:2222-:22", true },
+        { "user,id=n,hostfwd=udp:0.0.0.0:5353-10.0.2.15:53", true },
+        { "user,id=n,hostfwd=tcp::1-:2,hostfwd=tcp::3-:4", true },
+        { "user,id=n,net=10.0.3.0/255.255.255.0,host=10.0.3.2", true },
+        { "user,id=n,net=192.168.0.0/16,dhcpstart=192.168.9.9", true },
+        { "user,id=n,restrict=on,ipv6=off", true },
+        { "user,id=n,hostfwd=tcp::70000-:22", false },
+        { "user,id=n,hostfwd=tcp::22-:0", false },
+        { "user,id=n,hostfwd=tcp:1.2.3:22-:22", false },
+        { "user,id=n,hostfwd=tcp::22", false },
+        { "user,id=n,net=10.0.2.0/8x", false },
+        { "user,id=n,dns=10.0.2.255", false },
+        { "user,id=n,dhcpstart=10.0.2.0", false },
+        { "user,id=n,host=nohost", false },
+        { "user,id=n,tftp=/srv", false },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        Keyval *kv = keyval_parse(cases[i].opts, "type", &error_abort);
+        Error *err = NULL;
+        bool ok = net_init_slirp(kv, "n", true, &err);
+
+        if (ok != cases[i].ok) {
+            g_test_message("%s: %s", cases[i].opts,
+                           err ? error_get_pretty(err) : "accepted");
+        }
+        g_assert_cmpint(ok, ==, cases[i].ok);
+        g_assert_true(ok == !err);
+        if (err) {
+            error_free(err);
+        }
+        keyval_free(kv);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/queue", test_queue);
     g_test_add_func("/net/mac-parse", test_mac_parse);
+    g_test_add_func("/net/slirp-options", test_slirp_options);
     g_test_add_func("/net/virtio-net/filter", test_filter);
     g_test_add_func("/net/virtio-net/mac-table", test_mac_table);
     return g_test_run();
