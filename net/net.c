@@ -48,6 +48,7 @@ static const char *const net_types_not_yet[] = {
 static GPtrArray *net_clients;  /* NetClientState: backends */
 static GPtrArray *net_nics;     /* NetClientState: NICs */
 static GPtrArray *net_opts;     /* NetOpt */
+static GPtrArray *net_legacy;   /* NetOpt: -net nic and -net TYPE */
 static unsigned net_nic_count;  /* -nic options, for their backend ids */
 static unsigned net_mac_index;  /* NICs given the default MAC so far */
 
@@ -332,24 +333,71 @@ static void net_print_nic_models(void)
     printf("Available NIC models:\nvirtio-net-pci\n");
 }
 
+/* "-net nic" pairs with one "-net TYPE"; QEMU's hub for more is not built. */
+static bool net_merge_legacy(Error **errp)
+{
+    static const char *const nic_keys[] = {
+        "type", "model", "macaddr", "name", NULL,
+    };
+    NetOpt *nic = NULL, *be = NULL, *o;
+
+    for (guint i = 0; net_legacy && i < net_legacy->len; i++) {
+        NetOpt **slot;
+
+        o = g_ptr_array_index(net_legacy, i);
+        slot = !g_strcmp0(keyval_get(o->kv, "type"), "nic") ? &nic : &be;
+        error_set_location(o->loc);
+        if (*slot) {
+            error_setg(errp, "only one '-net nic' with one '-net TYPE' is "
+                       "supported (not QEMU's hub); use -nic or -netdev");
+            return false;
+        }
+        *slot = o;
+    }
+    if (!nic && !be) {
+        return true;
+    }
+    error_set_location((nic ? nic : be)->loc);
+    if (!nic || !be) {
+        error_setg(errp, "'-net nic' needs one '-net TYPE' and the other way "
+                   "round; use -nic or -netdev");
+        return false;
+    }
+    if (!keyval_check_keys(nic->kv, nic_keys, errp)) {
+        return false;
+    }
+    o = g_new0(NetOpt, 1);
+    o->loc = g_strdup(nic->loc);
+    o->is_nic = true;
+    o->kv = keyval_new_empty();
+    for (int i = 0; i < be->kv->n_pairs; i++) {
+        KeyvalPair *p = &be->kv->pairs[i];
+
+        if (strcmp(p->key, "id") && strcmp(p->key, "name")) {
+            keyval_set(o->kv, p->key, p->value);
+        }
+    }
+    if (keyval_has(nic->kv, "model")) {
+        keyval_set(o->kv, "model", keyval_get(nic->kv, "model"));
+    }
+    if (keyval_has(nic->kv, "macaddr")) {
+        keyval_set(o->kv, "mac", keyval_get(nic->kv, "macaddr"));
+    }
+    if (!net_opt_split_nic(o, errp)) {
+        net_opt_free(o);
+        return false;
+    }
+    g_ptr_array_add(net_opts, o);
+    return true;
+}
+
 bool net_parse_option(const char *optname, const char *arg, Error **errp)
 {
     NetOpt *o;
     bool is_nic = !strcmp(optname, "nic");
+    bool is_legacy = !strcmp(optname, "net");
 
-    if (!strcmp(optname, "net")) {
-        /* The legacy hub syntax is not built: only "-net none". */
-        if (strcmp(arg, "none")) {
-            g_autofree char *loc = g_strdup_printf("-net %s", arg);
-
-            error_set_location(loc);
-            error_setg(errp, "only '-net none' is supported; use -nic or "
-                       "-netdev with -device");
-            return false;
-        }
-        return true;
-    }
-    if (is_nic && !strcmp(arg, "none")) {
+    if ((is_nic || is_legacy) && !strcmp(arg, "none")) {
         return true;
     }
     o = g_new0(NetOpt, 1);
@@ -368,8 +416,9 @@ bool net_parse_option(const char *optname, const char *arg, Error **errp)
     }
     if (!net_opts) {
         net_opts = g_ptr_array_new();
+        net_legacy = g_ptr_array_new();
     }
-    g_ptr_array_add(net_opts, o);
+    g_ptr_array_add(is_legacy ? net_legacy : net_opts, o);
     return true;
 }
 
@@ -428,7 +477,7 @@ static bool net_check_opt(NetOpt *o, GHashTable *ids, Error **errp)
 bool net_check_options(Error **errp)
 {
     GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
-    bool ok = true;
+    bool ok = net_merge_legacy(errp);
 
     for (guint i = 0; net_opts && i < net_opts->len && ok; i++) {
         ok = net_check_opt(g_ptr_array_index(net_opts, i), ids, errp);

@@ -36,7 +36,10 @@ CASES = [
     ('-nic user,mac=zz', "-nic user,mac=zz: Property 'mac' doesn't take "
                          "value 'zz'"),
     ('-nic user,id=x', "Invalid parameter 'id'"),
-    ('-net user', "-net user: only '-net none' is supported"),
+    ('-net user', "-net user: '-net nic' needs one '-net TYPE'"),
+    ('-net nic -net nic -net user',
+     "-net nic: only one '-net nic' with one '-net TYPE' is supported"),
+    ('-net nic,vlan=1 -net user', "Invalid parameter 'vlan'"),
     ('-device virtio-net-pci,netdev=zz',
      "Property 'virtio-net-pci.netdev' can't find value 'zz'"),
     ('-device virtio-net-pci,mac=01:00:00:00:00:01', 'a multicast address'),

@@ -514,6 +514,36 @@ static void test_hostfwd(void)
     net_stop(&f);
 }
 
+/* "-net nic -net user": QEMU's legacy pair makes a working NIC. */
+static void test_legacy_net(void)
+{
+    static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+    uint8_t got[6];
+    unsigned nbufs;
+    NetFixture f;
+    int devfn = -1;
+
+    memset(&f, 0, sizeof(f));
+    f.qts = qtest_init("-M pc -nodefaults "
+                       "-net nic,model=virtio,macaddr=52:54:00:aa:bb:cc "
+                       "-net user");
+    for (int slot = 0; slot < 32 && devfn < 0; slot++) {
+        if (qpci_config_readw(f.qts, QPCI_DEVFN(slot, 0), 2) == 0x1041) {
+            devfn = QPCI_DEVFN(slot, 0);
+        }
+    }
+    g_assert_cmpint(devfn, >=, 0);
+    g_assert_true(qvirtio_pci_init(&f.dev, f.qts, devfn, MMIO_BASE));
+    for (int i = 0; i < 6; i++) {
+        got[i] = qtest_readb(f.qts, f.dev.device + i);
+    }
+    g_assert_cmpmem(got, 6, mac, 6);
+    net_setup(&f, full_features(), ALLOC_START, 16, 1526);
+    /* The filter is promiscuous after reset: our ARP source is ours. */
+    arp_roundtrip(&f, &nbufs);
+    net_stop(&f);
+}
+
 /* Sends control command @cls/@cmd with @data; returns the ack byte. */
 static uint8_t net_ctrl(NetFixture *f, uint8_t cls, uint8_t cmd,
                         const void *data, size_t len)
@@ -693,6 +723,7 @@ int main(int argc, char **argv)
                          GINT_TO_POINTER(GW_RESTRICT), test_gateway);
     g_test_add_data_func("/qtest/virtio-net-pci/gateway-under-sandbox",
                          GINT_TO_POINTER(GW_SANDBOX), test_gateway);
+    g_test_add_func("/qtest/virtio-net-pci/legacy-net", test_legacy_net);
     g_test_add_func("/qtest/virtio-net-pci/rx-filter", test_rx_filter);
     g_test_add_func("/qtest/virtio-net-pci/set-link", test_set_link);
     g_test_add_data_func("/qtest/virtio-net-pci/malicious/tx-writable",
