@@ -20,6 +20,7 @@
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
 #include "monitor/monitor.h"
+#include "net/net.h"
 #include "quokka/error.h"
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
@@ -48,7 +49,6 @@ typedef struct VMConfig {
     GPtrArray *globals;
     GPtrArray *drives;
     GPtrArray *blockdevs;
-    GPtrArray *netdevs;
     GPtrArray *objects;
     OptItem *machine;
     OptItem *accel;
@@ -377,12 +377,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return true;
     case OPT_NETDEV:
     case OPT_NIC:
-        if (!(item = opt_item_parse(optname, arg, "type", errp))) {
-            return false;
-        }
-        g_ptr_array_add(cfg.netdevs, item);
-        record_not_yet(optname, arg);
-        return true;
+    case OPT_NET:
+        return net_parse_option(optname, arg, errp);
     case OPT_OBJECT:
         if (!(item = opt_item_parse(optname, arg, "qom-type", errp))) {
             return false;
@@ -1290,10 +1286,6 @@ static bool check_drives(Error **errp)
 
 static bool check_netdevs_objects(Error **errp)
 {
-    static const char *const netdev_types[] = {
-        "user", "tap", "bridge", "socket", "stream", "dgram", "vde",
-        "l2tpv3", "vhost-user", "vhost-vdpa", "hubport", "none", NULL,
-    };
     static const char *const object_types[] = {
         "iothread", "memory-backend-ram", "memory-backend-file",
         "memory-backend-memfd", "rng-random", "rng-builtin", "rng-egd",
@@ -1302,20 +1294,8 @@ static bool check_netdevs_objects(Error **errp)
         "cryptodev-backend-builtin", "main-loop", NULL,
     };
 
-    for (guint i = 0; i < cfg.netdevs->len; i++) {
-        OptItem *item = g_ptr_array_index(cfg.netdevs, i);
-        const char *type = keyval_get(item->kv, "type");
-        bool known = false;
-
-        error_set_location(item->loc);
-        for (const char *const *t = netdev_types; type && *t; t++) {
-            known |= !strcmp(*t, type);
-        }
-        if (!known) {
-            error_setg(errp, "Parameter 'type' does not accept value '%s'",
-                       type ? type : "");
-            return false;
-        }
+    if (!net_check_options(errp)) {
+        return false;
     }
     for (guint i = 0; i < cfg.objects->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.objects, i);
@@ -1653,7 +1633,6 @@ int quokka_main(int argc, char **argv)
     cfg.globals = g_ptr_array_new();
     cfg.drives = g_ptr_array_new();
     cfg.blockdevs = g_ptr_array_new();
-    cfg.netdevs = g_ptr_array_new();
     cfg.objects = g_ptr_array_new();
 
     vl_parse_argv(argc, argv);
@@ -1699,7 +1678,15 @@ int quokka_main(int argc, char **argv)
         exit(1);
     }
     vl_create_block();
+    if (!net_init_clients(&err)) {
+        error_report_err(err);
+        exit(1);
+    }
     vl_create_devices();
+    if (!net_create_nics(&err)) {
+        error_report_err(err);
+        exit(1);
+    }
     reset_handler_register(vl_machine_reset, ms);
     system_reset(SHUTDOWN_CAUSE_NONE);
     if (cfg.vnc && !vnc_display_init(cfg.vnc->arg, &err)) {

@@ -409,22 +409,51 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     return elem;
 }
 
-void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
+void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
+                    unsigned idx)
 {
+    uint16_t pos = vq->used_idx + idx;
     uint8_t *slot;
 
+    if (vq->enabled && !vq->vdev->broken) {
+        slot = vq->used + 4 + VRING_USED_ELEM_SIZE * (pos % vq->num);
+        ring_store32(slot, elem->index);
+        ring_store32(slot + 4, len);
+    }
+    virtqueue_element_free(elem);
+}
+
+void virtqueue_flush(VirtQueue *vq, unsigned count)
+{
     if (!vq->enabled || vq->vdev->broken) {
-        virtqueue_element_free(elem);
         return;
     }
-    slot = vq->used + 4 + VRING_USED_ELEM_SIZE * (vq->used_idx % vq->num);
-    ring_store32(slot, elem->index);
-    ring_store32(slot + 4, len);
-    /* The element is visible before the index that publishes it. */
+    /* The elements are visible before the index that publishes them. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    vq->used_idx++;
+    vq->used_idx += count;
     ring_store16(vq->used + 2, vq->used_idx);
-    virtqueue_element_free(elem);
+}
+
+void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
+{
+    virtqueue_fill(vq, elem, len, 0);
+    virtqueue_flush(vq, 1);
+}
+
+bool virtqueue_rewind(VirtQueue *vq, unsigned n)
+{
+    uint16_t end = vq->last_avail_idx;
+
+    if (!vq->enabled || vq->vdev->broken) {
+        return false;
+    }
+    vq->last_avail_idx -= n;
+    if (virtio_has_feature(vq->vdev, VIRTIO_RING_F_EVENT_IDX)) {
+        /* 2.7.10: ask for a notification on the next buffer added. */
+        ring_store16(vring_avail_event(vq), end);
+    }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return ring_load16(vq->avail + 2) != end;
 }
 
 static bool virtio_should_notify(VirtIODevice *vdev, VirtQueue *vq)

@@ -107,8 +107,8 @@ BAD_LINES = [
     (['-display', 'vnc=nocolon'], "-display vnc=nocolon: 'nocolon': "
                                   "expected [HOST]:DISPLAY"),
     (['-monitor', 'stdio'], "-monitor stdio: '-monitor' is not supported yet"),
-    (['-netdev', 'user,id=n0'], "-netdev user,id=n0: '-netdev' is not "
-                                "supported yet"),
+    (['-netdev', 'socket,id=n0'], "-netdev socket,id=n0: netdev type "
+                                  "'socket' is not supported yet"),
     (['disk.img'], 'disk.img: a disk image without an option'),
 ]
 

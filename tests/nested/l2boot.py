@@ -13,6 +13,7 @@ import glob
 import os
 import shlex
 import subprocess
+import sys
 import threading
 import time
 
@@ -73,6 +74,11 @@ class BootResult:
         return [line[len(prefix):] for line in
                 self.output.replace('\r', '').splitlines()
                 if line.startswith(prefix)]
+
+    def report_values(self, key):
+        """The rest of each report line "KEY ..." of the guest."""
+        return [line[len(key) + 1:] for line in self.report_lines()
+                if line.startswith(key + ' ')]
 
     def summary(self):
         def counts(c):
@@ -255,3 +261,31 @@ class ExitProfile:
                 if name:
                     lines[i] = '%s (%s)' % (line, name)
         return lines
+
+
+def skip_unbuilt(vmm):
+    """Print a TAP skip and return True when VMM is a path not built yet."""
+    prog = vmm.split()[0]
+    if '/' in prog and not os.path.exists(prog):
+        print('1..1')
+        print('ok 1 # SKIP %s is not built yet' % prog)
+        return True
+    return False
+
+
+def rerun_in_l1(test_file, l1_timeout, vmm, args):
+    """On the host: run TEST_FILE again inside L1 (tests/nested/l1-run)
+    with --vmm VMM (its program made absolute) and ARGS; its exit status.
+    """
+    words = vmm.split(None, 1)
+    if '/' in words[0]:
+        words[0] = os.path.abspath(words[0])
+    argv = [os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         'l1-run'), '--timeout', str(l1_timeout), '--',
+            'python3', os.path.abspath(test_file),
+            '--vmm', ' '.join(words)] + args
+    sys.stdout.flush()
+    rc = subprocess.call(argv)
+    if rc in (124, 125):
+        print('Bail out! L1 failed (l1-run exit %d)' % rc)
+    return rc

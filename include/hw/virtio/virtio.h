@@ -156,6 +156,22 @@ void virtio_queue_notify(VirtIODevice *vdev, unsigned n);
 VirtQueueElement *virtqueue_pop(VirtQueue *vq);
 /* Returns @elem to the driver with @len bytes written; frees it. */
 void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len);
+/*
+ * For a request that spans several elements (virtio-net's mergeable
+ * receive buffers): fill writes @elem as the @idx-th used entry after
+ * the last published one and frees it; flush then publishes @count
+ * entries at once, so the driver never sees part of the request.
+ */
+void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
+                    unsigned idx);
+void virtqueue_flush(VirtQueue *vq, unsigned count);
+/*
+ * Gives back the last @n popped elements (the caller frees them) when the
+ * device cannot use them yet, and asks the driver to notify when it adds
+ * a buffer.  Returns true if buffers beyond them arrived meanwhile, so
+ * the caller should try again rather than wait for a notification.
+ */
+bool virtqueue_rewind(VirtQueue *vq, unsigned n);
 /* Interrupts the driver for @vq unless it suppressed interrupts. */
 void virtio_notify(VirtIODevice *vdev, VirtQueue *vq);
 void virtio_notify_config(VirtIODevice *vdev);
