@@ -12,6 +12,7 @@
 
 #include "hw/i386/pc-firmware.h"
 #include "hw/i386/smbios.h"
+#include "sysemu/bootdevice.h"
 #include "sysemu/sysemu.h"
 
 /* etc/table-loader commands: 128 bytes each, little-endian. */
@@ -274,9 +275,9 @@ out:
 }
 
 /*
- * bootorder: one device path a line.  Without bootindex on devices yet,
- * -boot order's letters have no device to name, so the file stays empty
- * and SeaBIOS keeps its own order (floppy, disk, CD, network).
+ * bootorder starts empty: devices with a bootindex fill it once they
+ * exist (pc_firmware_machine_done).  Without any, SeaBIOS keeps its own
+ * order (floppy, disk, CD, network), as with QEMU.
  */
 static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
                            Error **errp)
@@ -338,6 +339,51 @@ bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
     }
     fw_cfg_map_io(s);
     return true;
+}
+
+/*
+ * rombar=0: QEMU hands such a ROM to the firmware as a fw_cfg file,
+ * "vgaroms/NAME" for a display (run first, as the VGA BIOS) and
+ * "genroms/NAME" for others.
+ */
+static void pc_fw_cfg_add_rom(PCIDevice *dev, void *opaque)
+{
+    FWCfgState *s = opaque;
+    PCIDeviceClass *pc = pci_device_get_class(dev);
+    const char *file = dev->romfile ? dev->romfile : pc->romfile;
+    bool vga = pci_get_word(dev->config + PCI_CLASS_DEVICE) == 0x0300;
+    char *base, *name;
+    size_t len;
+
+    if (!dev->rom || dev->rombar) {
+        return;
+    }
+    base = g_path_get_basename(file);
+    name = g_strdup_printf("%s/%s", vga ? "vgaroms" : "genroms", base);
+    /* Two devices with one ROM file: the firmware needs it once. */
+    if (!fw_cfg_find_file(s, name, &len)) {
+        Error *err = NULL;
+
+        if (!fw_cfg_add_file(s, name, dev->rom, dev->rom_size, &err)) {
+            warn_report_err(err);
+        }
+    }
+    g_free(name);
+    g_free(base);
+}
+
+bool pc_firmware_machine_done(PCFirmware *fw, PCIBus *bus, Error **errp)
+{
+    size_t len;
+    char *order = boot_device_order(&len);
+    bool ok = fw_cfg_modify_file(fw->fw_cfg, "bootorder", order, len, errp);
+
+    g_free(order);
+    if (ok && !fw->machine_done) {
+        pci_bus_foreach(bus, pc_fw_cfg_add_rom, fw->fw_cfg);
+        fw->machine_done = true;
+    }
+    return ok;
 }
 
 void pc_firmware_free(PCFirmware *fw)

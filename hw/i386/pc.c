@@ -311,6 +311,9 @@ static void pc_reset(MachineState *ms)
     }
     if (pcms->fw.fw_cfg) {
         fw_cfg_reset(pcms->fw.fw_cfg);
+        if (!pc_firmware_machine_done(&pcms->fw, pcms->pci_bus, &err)) {
+            goto fail;
+        }
     }
     if (pcms->fw.rom) {
         if (!pc_bios_reset(&pcms->fw, &pcms->mem, &err)) {

@@ -16,6 +16,7 @@
 #include "hw/i386/e820.h"
 #include "hw/i386/fw_cfg.h"
 #include "hw/i386/guest-memory.h"
+#include "hw/pci/pci.h"
 
 /* Debian's seabios package. */
 #define PC_DEFAULT_BIOS         "/usr/share/seabios/bios-256k.bin"
@@ -30,6 +31,7 @@ typedef struct PCFirmware {
     uint8_t *rom;               /* page-aligned copy of the image */
     size_t size;
     FWCfgState *fw_cfg;
+    bool machine_done;          /* the -device ROMs are in fw_cfg */
 } PCFirmware;
 
 /*
@@ -61,6 +63,13 @@ bool pc_firmware_e820(E820Table *t, const X86MemLayout *l, Error **errp);
 bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
                      const X86MemLayout *l, const AcpiTables *acpi,
                      Error **errp);
+
+/*
+ * Once every device exists (at each reset; the ROMs only the first
+ * time): "bootorder" from the devices' bootindex, and the ROMs of PCI
+ * devices with rombar=0 as "vgaroms/" or "genroms/" files.
+ */
+bool pc_firmware_machine_done(PCFirmware *fw, PCIBus *bus, Error **errp);
 
 void pc_firmware_free(PCFirmware *fw);
 
