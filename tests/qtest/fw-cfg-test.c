@@ -316,6 +316,40 @@ static void test_smbios(void)
     qtest_quit(s);
 }
 
+/*
+ * rombar=0 keeps the VGA BIOS out of the ROM BAR: the firmware gets it as
+ * fw_cfg file vgaroms/NAME instead (QEMU's way), byte for byte.
+ */
+static void test_rombar0_vgaroms(void)
+{
+    QTestState *s;
+    gchar *bios;
+    gsize len;
+    uint32_t size;
+    uint16_t sel;
+    uint8_t head[512];
+
+    if (!g_file_get_contents("/usr/share/seabios/vgabios-stdvga.bin", &bios,
+                             &len, NULL)) {
+        g_test_skip("seabios is not installed");
+        return;
+    }
+    s = qtest_init("-M pc -nodefaults -device VGA,rombar=0");
+    sel = find_file(s, "vgaroms/vgabios-stdvga.bin", &size);
+    g_assert_cmphex(sel, !=, 0);
+    g_assert_cmpuint(size, >=, len);
+    read_item(s, sel, head, sizeof(head));
+    g_assert(!memcmp(head, bios, sizeof(head)));
+    qtest_quit(s);
+
+    /* With the ROM in its BAR there is no such file. */
+    s = qtest_init("-M pc -nodefaults -device VGA");
+    g_assert_cmphex(find_file(s, "vgaroms/vgabios-stdvga.bin", &size), ==,
+                    0);
+    qtest_quit(s);
+    g_free(bios);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -326,5 +360,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/dma-bad", test_dma_bad);
     g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
+    g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
     return g_test_run();
 }
