@@ -12,6 +12,7 @@
 
 #include "hw/i386/pc-firmware.h"
 #include "hw/i386/smbios.h"
+#include "hw/i386/x86-boot.h"
 #include "sysemu/bootdevice.h"
 #include "sysemu/sysemu.h"
 
@@ -341,6 +342,110 @@ bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
     return true;
 }
 
+/* Our option ROM (hw/i386/optionrom/linuxboot.S), built into the binary. */
+extern const uint8_t linuxboot_rom[];
+extern const size_t linuxboot_rom_size;
+
+#define LINUXBOOT_FILE          "genroms/linuxboot.bin"
+#define LINUXBOOT_BOOT_PATH     "/rom@" LINUXBOOT_FILE
+/* Where the ROM puts the real-mode setup, and its heap end in there. */
+#define LINUX_SETUP_ADDR        0x10000
+#define LINUX_HEAP_END          0xfe00
+/* Setup header fields (x86 boot protocol, Documentation/arch/x86/boot.rst). */
+#define HDR_TYPE_OF_LOADER      0x210
+#define HDR_LOADFLAGS           0x211
+#define  LOADFLAG_CAN_USE_HEAP  0x80
+#define HDR_RAMDISK_IMAGE       0x218
+#define HDR_RAMDISK_SIZE        0x21c
+#define HDR_HEAP_END_PTR        0x224
+#define HDR_CMD_LINE_PTR        0x228
+/* Boot loader ID 0xb ("Qemu"), version 0: what QEMU's loader writes. */
+#define LINUX_LOADER_ID         0xb0
+/* Kept free below the top of low RAM for the firmware's own tables. */
+#define PC_FW_HIGH_RESERVE      (1024 * 1024)
+
+static bool pc_fw_cfg_item(FWCfgState *s, uint16_t addr_key, uint32_t addr,
+                           uint16_t size_key, uint16_t data_key,
+                           const void *data, size_t len, Error **errp)
+{
+    return fw_cfg_add_i32(s, addr_key, addr, errp) &&
+           fw_cfg_add_i32(s, size_key, len, errp) &&
+           fw_cfg_add_bytes(s, data_key, data, len, errp);
+}
+
+/* The initrd as high as the kernel and the firmware allow, page-aligned. */
+static bool pc_linux_initrd_addr(const LinuxSetupHeader *hdr,
+                                 const X86MemLayout *l, size_t size,
+                                 uint32_t *addr, Error **errp)
+{
+    uint64_t top = MIN((uint64_t)hdr->initrd_addr_max + 1,
+                       l->below_4g - PC_FW_HIGH_RESERVE);
+    uint64_t kernel_end = X86_BOOT_KERNEL_ADDR +
+                          MAX(hdr->init_size, hdr->kernel_size);
+
+    if (size > top || ((top - size) & ~0xfffULL) < kernel_end) {
+        error_setg(errp, "-initrd: %zu bytes do not fit in guest RAM "
+                   "between the kernel's end 0x%" PRIx64 " and 0x%" PRIx64,
+                   size, kernel_end, top);
+        return false;
+    }
+    *addr = (top - size) & ~0xfffULL;
+    return true;
+}
+
+bool pc_fw_cfg_linux(PCFirmware *fw, const X86BootConfig *boot,
+                     const X86MemLayout *l, Error **errp)
+{
+    const char *cmdline = boot->cmdline ? boot->cmdline : "";
+    size_t cmdline_len = strlen(cmdline) + 1;
+    FWCfgState *s = fw->fw_cfg;
+    LinuxSetupHeader hdr;
+    uint32_t initrd_addr = 0;
+    uint8_t *setup;
+    bool ok;
+
+    if (!linux_parse_setup_header(boot->kernel, boot->kernel_size, &hdr,
+                                  errp)) {
+        return false;
+    }
+    if (cmdline_len > (size_t)hdr.cmdline_size + 1) {
+        error_setg(errp, "-append: %zu bytes, but the kernel takes at most "
+                   "%u", cmdline_len - 1, hdr.cmdline_size);
+        return false;
+    }
+    if (boot->initrd && !pc_linux_initrd_addr(&hdr, l, boot->initrd_size,
+                                              &initrd_addr, errp)) {
+        return false;
+    }
+    /* What a boot loader fills in before it enters the setup code. */
+    setup = g_memdup2(boot->kernel, hdr.setup_size);
+    setup[HDR_TYPE_OF_LOADER] = LINUX_LOADER_ID;
+    setup[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
+    stn_le_p(setup + HDR_HEAP_END_PTR, 2, LINUX_HEAP_END);
+    stn_le_p(setup + HDR_CMD_LINE_PTR, 4, X86_BOOT_CMDLINE);
+    stn_le_p(setup + HDR_RAMDISK_IMAGE, 4, initrd_addr);
+    stn_le_p(setup + HDR_RAMDISK_SIZE, 4, boot->initrd_size);
+
+    ok = pc_fw_cfg_item(s, FW_CFG_SETUP_ADDR, LINUX_SETUP_ADDR,
+                        FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA, setup,
+                        hdr.setup_size, errp) &&
+         pc_fw_cfg_item(s, FW_CFG_KERNEL_ADDR, X86_BOOT_KERNEL_ADDR,
+                        FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA,
+                        boot->kernel + hdr.setup_size, hdr.kernel_size,
+                        errp) &&
+         pc_fw_cfg_item(s, FW_CFG_INITRD_ADDR, initrd_addr,
+                        FW_CFG_INITRD_SIZE, FW_CFG_INITRD_DATA,
+                        boot->initrd, boot->initrd_size, errp) &&
+         pc_fw_cfg_item(s, FW_CFG_CMDLINE_ADDR, X86_BOOT_CMDLINE,
+                        FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA, cmdline,
+                        cmdline_len, errp) &&
+         fw_cfg_add_file(s, LINUXBOOT_FILE, linuxboot_rom,
+                         linuxboot_rom_size, errp);
+    g_free(setup);
+    fw->linuxboot = ok;
+    return ok;
+}
+
 /*
  * rombar=0: QEMU hands such a ROM to the firmware as a fw_cfg file,
  * "vgaroms/NAME" for a display (run first, as the VGA BIOS) and
@@ -376,8 +481,18 @@ bool pc_firmware_machine_done(PCFirmware *fw, PCIBus *bus, Error **errp)
 {
     size_t len;
     char *order = boot_device_order(&len);
-    bool ok = fw_cfg_modify_file(fw->fw_cfg, "bootorder", order, len, errp);
+    bool ok;
 
+    /* -kernel goes first, as QEMU gives its loader ROM bootindex 0. */
+    if (fw->linuxboot) {
+        char *all = g_strconcat(LINUXBOOT_BOOT_PATH, order ? "\n" : "",
+                                order, NULL);
+
+        g_free(order);
+        order = all;
+        len = strlen(all) + 1;
+    }
+    ok = fw_cfg_modify_file(fw->fw_cfg, "bootorder", order, len, errp);
     g_free(order);
     if (ok && !fw->machine_done) {
         pci_bus_foreach(bus, pc_fw_cfg_add_rom, fw->fw_cfg);

@@ -5,6 +5,7 @@
  * docs/specs/fw_cfg.rst).
  */
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "libqtest.h"
@@ -350,6 +351,95 @@ static void test_rombar0_vgaroms(void)
     g_free(bios);
 }
 
+/* A minimal bzImage: one setup sector after the boot sector, 4 KiB body. */
+static char *write_bzimage(void)
+{
+    char *path = g_strdup("/tmp/quokka-bzimage-XXXXXX");
+    uint8_t img[1024 + 4096] = { 0 };
+    int fd = g_mkstemp(path);
+
+    img[0x1f1] = 1;                             /* setup_sects */
+    img[0x1f5] = 4096 / 16 / 256;               /* syssize: 256 x 16 bytes */
+    img[0x1fe] = 0x55;
+    img[0x1ff] = 0xaa;
+    memcpy(img + 0x202, "HdrS", 4);
+    img[0x206] = 0x0f;                          /* protocol 2.15 */
+    img[0x207] = 0x02;
+    img[0x211] = 0x01;                          /* LOADED_HIGH */
+    memset(img + 0x22c, 0xff, 3);               /* initrd_addr_max */
+    img[0x22f] = 0x37;
+    img[0x236] = 0x01;                          /* XLF_KERNEL_64 */
+    img[0x239] = 0x08;                          /* cmdline_size 2048 */
+    img[0x262] = 0x40;                          /* init_size 4 MiB */
+    g_assert(fd >= 0 && write(fd, img, sizeof(img)) == sizeof(img));
+    close(fd);
+    return path;
+}
+
+static uint32_t read_u32(QTestState *s, uint16_t key)
+{
+    uint32_t v;
+
+    read_item(s, key, &v, 4);
+    return GUINT32_FROM_LE(v);
+}
+
+/*
+ * -kernel with -bios: the kernel goes to the firmware in fw_cfg items
+ * 0x07-0x18 (setup patched as a boot loader would), and our loader ROM is
+ * genroms/linuxboot.bin, first in bootorder.
+ */
+static void test_linuxboot(void)
+{
+    char *kernel = write_bzimage();
+    QTestState *s = qtest_initf("-M pc -nodefaults -m 256 -bios "
+                                "/usr/share/seabios/bios-256k.bin -kernel "
+                                "%s -initrd %s -append 'console=ttyS0'",
+                                kernel, kernel);
+    uint8_t setup[1024], rom[512], sum = 0;
+    char cmdline[16], order[64] = { 0 };
+    uint32_t size, initrd;
+    uint16_t sel;
+
+    g_assert_cmphex(read_u32(s, 0x16), ==, 0x10000);       /* setup */
+    g_assert_cmpuint(read_u32(s, 0x17), ==, 1024);
+    read_item(s, 0x18, setup, sizeof(setup));
+    g_assert_cmphex(setup[0x210], ==, 0xb0);                /* loader ID */
+    g_assert_cmphex(setup[0x211], ==, 0x81);                /* CAN_USE_HEAP */
+    g_assert_cmphex(setup[0x228] | setup[0x229] << 8 | setup[0x22a] << 16,
+                    ==, 0x20000);                           /* cmd_line_ptr */
+    g_assert_cmphex(read_u32(s, 0x07), ==, 0x100000);      /* kernel */
+    g_assert_cmpuint(read_u32(s, 0x08), ==, 4096);
+    initrd = read_u32(s, 0x0a);
+    g_assert_cmpuint(read_u32(s, 0x0b), ==, 1024 + 4096);
+    g_assert_cmphex(initrd & 0xfff, ==, 0);
+    g_assert_cmphex(initrd, >=, 0x100000 + (4 << 20));
+    g_assert_cmphex(initrd + 5120, <=, 255 << 20);
+    g_assert_cmphex(setup[0x218] | setup[0x219] << 8 | setup[0x21a] << 16 |
+                    (uint32_t)setup[0x21b] << 24, ==, initrd);
+    g_assert_cmpuint(read_u32(s, 0x14), ==, 14);
+    read_item(s, 0x15, cmdline, sizeof(cmdline));
+    g_assert_cmpstr(cmdline, ==, "console=ttyS0");
+
+    sel = find_file(s, "bootorder", &size);
+    read_item(s, sel, order, MIN(size, sizeof(order) - 1));
+    g_assert_cmpstr(order, ==, "/rom@genroms/linuxboot.bin");
+    sel = find_file(s, "genroms/linuxboot.bin", &size);
+    g_assert_cmpuint(size, ==, sizeof(rom));
+    read_item(s, sel, rom, sizeof(rom));
+    g_assert_cmphex(rom[0], ==, 0x55);
+    g_assert_cmphex(rom[1], ==, 0xaa);
+    g_assert_cmpuint(rom[2] * 512, ==, size);
+    for (size_t i = 0; i < sizeof(rom); i++) {
+        sum += rom[i];
+    }
+    g_assert_cmphex(sum, ==, 0);
+    g_assert(!memcmp(rom + (rom[0x1a] | rom[0x1b] << 8), "$PnP", 4));
+    qtest_quit(s);
+    unlink(kernel);
+    g_free(kernel);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -361,5 +451,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
     g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
+    g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
     return g_test_run();
 }

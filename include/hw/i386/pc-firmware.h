@@ -16,6 +16,7 @@
 #include "hw/i386/e820.h"
 #include "hw/i386/fw_cfg.h"
 #include "hw/i386/guest-memory.h"
+#include "hw/i386/x86-boot.h"
 #include "hw/pci/pci.h"
 
 /* Debian's seabios package. */
@@ -32,6 +33,7 @@ typedef struct PCFirmware {
     size_t size;
     FWCfgState *fw_cfg;
     bool machine_done;          /* the -device ROMs are in fw_cfg */
+    bool linuxboot;             /* -kernel through the firmware */
 } PCFirmware;
 
 /*
@@ -63,6 +65,14 @@ bool pc_firmware_e820(E820Table *t, const X86MemLayout *l, Error **errp);
 bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
                      const X86MemLayout *l, const AcpiTables *acpi,
                      Error **errp);
+
+/*
+ * -kernel under the firmware: the kernel's setup, protected-mode part,
+ * initrd and command line as fw_cfg items 0x07-0x18, and our option ROM
+ * (genroms/linuxboot.bin, first in bootorder) that loads and enters them.
+ */
+bool pc_fw_cfg_linux(PCFirmware *fw, const X86BootConfig *boot,
+                     const X86MemLayout *l, Error **errp);
 
 /*
  * Once every device exists (at each reset; the ROMs only the first
