@@ -14,6 +14,7 @@ each VMM (--vmm, and --reference when given) boots
     -no-reboot -drive file=DISK,if=virtio,format=qcow2`: SeaBIOS's banner
     and SYSLINUX's on the serial console, then the marker line;
   - the same kernel and initramfs directly (-kernel/-initrd/-append);
+  - the same through SeaBIOS (-kernel with -bios: our loader ROM);
 
 and the guest's report is checked: dmidecode names the pc machine
 ("Standard PC (i440FX + PIIX, 1996)", as QEMU's), and the ACPI tables the
@@ -30,11 +31,14 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'guest'))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'pylib'))
 import boot_disk  # noqa: E402
 import l2boot  # noqa: E402
+from tap import Tap  # noqa: E402
 
 SCRIPT = os.path.join(HERE, 'l2-firmware.sh')
 DMIDECODE = '/usr/sbin/dmidecode'
+BIOS = '/usr/share/seabios/bios-256k.bin'
 PRODUCT = 'Standard PC (i440FX + PIIX, 1996)'
 # FADT fields that hold addresses (FIRMWARE_CTRL, DSDT, X_FIRMWARE_CTRL,
 # X_DSDT: ACPI 6.4 table 5.9) and its checksum.
@@ -71,7 +75,7 @@ def host_main(args):
     vmlinuz, initrd, disk = boot_disk.cached_boot_disk(
         SCRIPT, programs=[DMIDECODE])
     argv = [os.path.join(HERE, 'l1-run'), '--timeout',
-            str(4 * args.timeout + 120), '--', 'python3',
+            str(6 * args.timeout + 120), '--', 'python3',
             os.path.abspath(__file__), '--vmm', absolute_vmm(args.vmm),
             '--mem', str(args.mem), '--timeout', str(args.timeout)]
     if args.reference:
@@ -81,31 +85,6 @@ def host_main(args):
     if rc in (124, 125):
         print('Bail out! L1 failed (l1-run exit %d)' % rc)
     return rc
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok:
-            self.failed += 1
-            if detail:
-                self.diag(detail)
-        sys.stdout.flush()
-        return ok
-
-    def skip(self, name, why):
-        self.n += 1
-        print('ok %d - %s # SKIP %s' % (self.n, name, why))
-
-    def diag(self, text):
-        for line in str(text).splitlines():
-            print('# ' + line)
-        sys.stdout.flush()
 
 
 def report(res):
@@ -142,48 +121,66 @@ def tail(res):
                                                 res.stderr[-1500:])
 
 
+def diag(text):
+    for line in str(text).splitlines():
+        print('# ' + line, flush=True)
+
+
 def check_firmware_boot(tap, name, res):
     rep = report(res)
-    tap.diag('%s: %s' % (name, res.summary()))
-    tap.check('SeaBIOS (version' in res.output,
-              '%s: SeaBIOS banner on the serial console' % name, tail(res))
-    tap.check('SYSLINUX' in res.output,
-              '%s: SeaBIOS ran the disk\'s boot code (SYSLINUX banner)'
-              % name, tail(res))
-    tap.check(res.marker_time is not None,
-              '%s: the guest reaches the marker' % name, tail(res))
-    tap.check(rep.get('product') == PRODUCT,
-              '%s: dmidecode -s system-product-name is "%s"'
-              % (name, PRODUCT), 'got %r' % rep.get('product'))
-    tap.check(res.status == 0, '%s: the guest powers off, status 0' % name,
+    diag('%s: %s' % (name, res.summary()))
+    tap.check('%s: SeaBIOS banner on the serial console' % name,
+              'SeaBIOS (version' in res.output, tail(res))
+    tap.check('%s: SeaBIOS ran the boot code (SYSLINUX banner)' % name,
+              'SYSLINUX' in res.output, tail(res))
+    tap.check('%s: the guest reaches the marker' % name,
+              res.marker_time is not None, tail(res))
+    tap.check('%s: dmidecode -s system-product-name is "%s"'
+              % (name, PRODUCT), rep.get('product') == PRODUCT,
+              'got %r' % rep.get('product'))
+    tap.check('%s: the guest powers off, status 0' % name, res.status == 0,
               'status %s\n%s' % (res.status, tail(res)))
     return rep
 
 
 def compare_acpi(tap, name, fw, direct):
     a, b = fw['acpi'], direct['acpi']
-    tap.check(a and sorted(a) == sorted(b),
-              '%s: the same ACPI tables as with direct boot (%s)'
-              % (name, ' '.join(sorted(b))),
+    tap.check('%s: the same ACPI tables as with direct boot (%s)'
+              % (name, ' '.join(sorted(b))), a and sorted(a) == sorted(b),
               'firmware: %s\ndirect: %s' % (sorted(a), sorted(b)))
     differ = [t for t in b if t != 'FACP' and a.get(t) != b[t]]
-    tap.check(not differ, '%s: ACPI tables byte for byte as with direct '
-              'boot' % name, 'differ: %s' % differ)
-    tap.check('facp' in fw and 'facp' in direct and
+    tap.check('%s: ACPI tables byte for byte as with direct boot' % name,
+              not differ, 'differ: %s' % differ)
+    tap.check('%s: the FADT equal outside its pointers and checksum' % name,
+              'facp' in fw and 'facp' in direct and
               facp_fixed(fw['facp']) == facp_fixed(direct['facp']),
-              '%s: the FADT equal outside its pointers and checksum' % name,
               'firmware %s\ndirect   %s' % (fw.get('facp'),
-                                          direct.get('facp')))
+                                            direct.get('facp')))
 
 
 def run_vmm(args, tap, name, vmm, kernel, initrd, disk):
     direct = l2boot.boot(l2boot.vmm_argv(vmm, kernel, initrd, args.mem),
                          timeout=args.timeout)
-    tap.diag('%s direct boot: %s' % (name, direct.summary()))
+    diag('%s direct boot: %s' % (name, direct.summary()))
     rep_direct = report(direct)
-    tap.check(rep_direct.get('product') == PRODUCT,
-              '%s: direct boot: dmidecode names the machine' % name,
+    tap.check('%s: direct boot: dmidecode names the machine' % name,
+              rep_direct.get('product') == PRODUCT,
               'got %r\n%s' % (rep_direct.get('product'), tail(direct)))
+    # -kernel through SeaBIOS and our loader ROM (QEMU: its own ROM).
+    fwk = l2boot.boot(l2boot.vmm_argv(vmm, kernel, initrd, args.mem) +
+                      ['-bios', BIOS], timeout=args.timeout)
+    diag('%s -kernel with -bios: %s' % (name, fwk.summary()))
+    rep_fwk = report(fwk)
+    tap.check('%s: -kernel with -bios: SeaBIOS boots it from its ROM' % name,
+              'Booting from ROM' in fwk.output and
+              fwk.marker_time is not None and fwk.status == 0, tail(fwk))
+    tap.check('%s: -kernel with -bios: dmidecode names the machine' % name,
+              rep_fwk.get('product') == PRODUCT,
+              'got %r' % rep_fwk.get('product'))
+    tap.check('%s: -kernel with -bios: the command line arrives' % name,
+              rep_fwk.get('cmdline') == l2boot.DEFAULT_APPEND,
+              'got %r' % rep_fwk.get('cmdline'))
+    compare_acpi(tap, name + ' -kernel with -bios', rep_fwk, rep_direct)
     if not has_virtio_blk(vmm):
         tap.skip('%s: disk boot through SeaBIOS' % name,
                  'no virtio-blk-pci in this VMM')
@@ -193,7 +190,7 @@ def run_vmm(args, tap, name, vmm, kernel, initrd, disk):
     argv = vmm.split() + [
         '-M', 'pc', '-accel', 'kvm', '-m', str(args.mem), '-nographic',
         '-no-reboot', '-drive', 'file=%s,if=virtio,format=qcow2' % copy]
-    tap.diag('running: ' + ' '.join(argv))
+    diag('running: ' + ' '.join(argv))
     fw = l2boot.boot(argv, timeout=args.timeout)
     os.unlink(copy)
     rep = check_firmware_boot(tap, name, fw)
@@ -208,8 +205,7 @@ def inner_main(args):
         vmms.append(('reference', args.reference))
     for name, vmm in vmms:
         run_vmm(args, tap, name, vmm, kernel, initrd, disk)
-    print('1..%d' % tap.n)
-    return 1 if tap.failed else 0
+    return tap.done()
 
 
 def main():
