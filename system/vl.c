@@ -14,6 +14,7 @@
 
 #include "config-host.h"
 #include "chardev/char-fe.h"
+#include "block/drive.h"
 #include "hw/boards.h"
 #include "hw/display/vga.h"
 #include "hw/qdev.h"
@@ -23,6 +24,7 @@
 #include "quokka/keyval.h"
 #include "quokka/main-loop.h"
 #include "sysemu/accel.h"
+#include "sysemu/iothread.h"
 #include "sysemu/qtest.h"
 #include "sysemu/kvm.h"
 #include "sysemu/sandbox.h"
@@ -45,6 +47,7 @@ typedef struct VMConfig {
     GPtrArray *devices;
     GPtrArray *globals;
     GPtrArray *drives;
+    GPtrArray *blockdevs;
     GPtrArray *netdevs;
     GPtrArray *objects;
     OptItem *machine;
@@ -371,7 +374,12 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
             return false;
         }
         g_ptr_array_add(cfg.drives, item);
-        record_not_yet(optname, arg);
+        return true;
+    case OPT_BLOCKDEV:
+        if (!(item = opt_item_parse(optname, arg, NULL, errp))) {
+            return false;
+        }
+        g_ptr_array_add(cfg.blockdevs, item);
         return true;
     case OPT_NETDEV:
     case OPT_NIC:
@@ -386,7 +394,9 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
             return false;
         }
         g_ptr_array_add(cfg.objects, item);
-        record_not_yet(optname, arg);
+        if (g_strcmp0(keyval_get(item->kv, "qom-type"), "iothread")) {
+            record_not_yet(optname, arg);
+        }
         return true;
     case OPT_GLOBAL:
         g_ptr_array_add(cfg.globals, opt_item_new(optname, arg));
@@ -1206,52 +1216,71 @@ static bool check_devices(Error **errp)
     return ok;
 }
 
+/*
+ * -drive: keys and values, and the interface.  if=virtio becomes a
+ * "-device virtio-blk-pci,drive=ID" (QEMU's naming: virtio0, virtio1...).
+ */
 static bool check_drives(Error **errp)
 {
-    static const char *const keys[] = {
-        "file", "if", "format", "id", "index", "media", "cache", "aio",
-        "readonly", "snapshot", "discard", "detect-zeroes", "werror",
-        "rerror", "bus", "unit", "node-name", "copy-on-read", "driver",
-        "cache.direct", "cache.no-flush", "serial", "throttling.iops-total",
-        "file.locking", "auto-read-only", "force-share", NULL,
-    };
-    static const char *const ifs[] = {
-        "none", "virtio", "ide", "scsi", "floppy", "pflash", "mtd", "sd",
-        NULL,
-    };
+    unsigned virtio_index = 0;
 
     for (guint i = 0; i < cfg.drives->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.drives, i);
         const char *iface = keyval_get(item->kv, "if");
-        bool known = !iface;
-        bool b;
+        const char *id = keyval_get(item->kv, "id");
+        g_autofree char *auto_id = NULL;
+        g_autofree char *dev = NULL;
+        Error *err = NULL;
 
         error_set_location(item->loc);
         for (guint j = 0; j < i; j++) {
             OptItem *prev = g_ptr_array_index(cfg.drives, j);
-            const char *id = keyval_get(item->kv, "id");
 
             if (id && !g_strcmp0(id, keyval_get(prev->kv, "id"))) {
                 error_setg(errp, "Duplicate ID '%s' for drive", id);
                 return false;
             }
         }
-        if (!keyval_check_keys(item->kv, keys, errp) ||
-            !keyval_get_bool(item->kv, "readonly", false, &b, errp) ||
-            !keyval_get_bool(item->kv, "snapshot", false, &b, errp)) {
+        if (!drive_check_opts(item->kv, errp)) {
             return false;
         }
-        for (const char *const *k = ifs; iface && *k; k++) {
-            known |= !strcmp(*k, iface);
-        }
-        if (!known) {
-            error_setg(errp, "unsupported bus type '%s'", iface);
+        if (iface && strcmp(iface, "virtio") && strcmp(iface, "none")) {
+            error_setg(errp, "if=%s is not supported yet; use if=virtio or "
+                       "if=none with -device virtio-blk-pci", iface);
             return false;
         }
-        if (!keyval_has(item->kv, "file") &&
-            (!iface || strcmp(iface, "none"))) {
+        if (!iface) {
+            error_setg(errp, "if=ide (the default) is not supported yet; "
+                       "use if=virtio or if=none with -device "
+                       "virtio-blk-pci");
+            return false;
+        }
+        if (!keyval_has(item->kv, "file") && strcmp(iface, "none")) {
             error_setg(errp, "Device needs media, but drive is empty "
                        "(give file=PATH)");
+            return false;
+        }
+        if (strcmp(iface, "virtio")) {
+            continue;
+        }
+        if (!id) {
+            auto_id = g_strdup_printf("virtio%u", virtio_index);
+            keyval_set(item->kv, "id", auto_id);
+            id = auto_id;
+        }
+        virtio_index++;
+        dev = g_strdup_printf("virtio-blk-pci,drive=%s", id);
+        if (!vl_parse_option(option_lookup("device"), "device", dev, &err)) {
+            error_propagate(errp, err);
+            return false;
+        }
+    }
+    for (guint i = 0; i < cfg.blockdevs->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.blockdevs, i);
+
+        error_set_location(item->loc);
+        if (!keyval_get(item->kv, "driver")) {
+            error_setg(errp, "Parameter 'driver' is missing");
             return false;
         }
     }
@@ -1552,6 +1581,42 @@ static void vl_create_devices(void)
     error_set_location(NULL);
 }
 
+/* -object iothread, -blockdev and -drive, in that order. */
+static void vl_create_block(void)
+{
+    Error *err = NULL;
+
+    for (guint i = 0; i < cfg.objects->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.objects, i);
+
+        error_set_location(item->loc);
+        if (!g_strcmp0(keyval_get(item->kv, "qom-type"), "iothread") &&
+            !iothread_create(keyval_get(item->kv, "id"), &err)) {
+            error_report_err(err);
+            exit(1);
+        }
+    }
+    for (guint i = 0; i < cfg.blockdevs->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.blockdevs, i);
+
+        error_set_location(item->loc);
+        if (!blockdev_new(item->kv, &err)) {
+            error_report_err(err);
+            exit(1);
+        }
+    }
+    for (guint i = 0; i < cfg.drives->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.drives, i);
+
+        error_set_location(item->loc);
+        if (!drive_new(item->kv, cfg.snapshot, &err)) {
+            error_report_err(err);
+            exit(1);
+        }
+    }
+    error_set_location(NULL);
+}
+
 static void vl_machine_reset(void *opaque)
 {
     MachineState *ms = opaque;
@@ -1567,6 +1632,9 @@ static void vl_machine_reset(void *opaque)
 static void vl_cleanup(void)
 {
     chardev_close_all();
+    iothread_stop_all();
+    /* Writes qcow2 metadata back and drops the image locks. */
+    drive_close_all();
     os_pidfile_remove();
 }
 
@@ -1583,6 +1651,7 @@ int quokka_main(int argc, char **argv)
     cfg.devices = g_ptr_array_new();
     cfg.globals = g_ptr_array_new();
     cfg.drives = g_ptr_array_new();
+    cfg.blockdevs = g_ptr_array_new();
     cfg.netdevs = g_ptr_array_new();
     cfg.objects = g_ptr_array_new();
 
@@ -1628,6 +1697,7 @@ int quokka_main(int argc, char **argv)
         error_report_err(err);
         exit(1);
     }
+    vl_create_block();
     vl_create_devices();
     reset_handler_register(vl_machine_reset, ms);
     system_reset(SHUTDOWN_CAUSE_NONE);

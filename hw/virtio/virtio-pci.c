@@ -12,6 +12,7 @@
 
 #include "hw/virtio/virtio-pci.h"
 #include "qom/property.h"
+#include "quokka/main-loop.h"
 #include "sysemu/accel.h"
 #include "sysemu/sysemu.h"
 
@@ -191,7 +192,16 @@ static gboolean virtio_pci_notifier_ready(gint fd, GIOCondition cond,
     uint64_t count;
 
     if (read(fd, &count, sizeof(count)) == sizeof(count)) {
+        /* An I/O thread's context runs without the BQL: take it. */
+        bool lock = !bql_locked();
+
+        if (lock) {
+            bql_lock();
+        }
         virtio_queue_notify(n->proxy->vdev, n->queue);
+        if (lock) {
+            bql_unlock();
+        }
     }
     return G_SOURCE_CONTINUE;
 }
@@ -211,6 +221,7 @@ static AccelClass *virtio_pci_accel_class(void)
 static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
 {
     VirtIOPCINotifier *n = &p->notifiers[q];
+    VirtioPCIClass *vc = virtio_pci_get_class(p);
     IORegion *bar = p->parent_obj.bars[VIRTIO_PCI_BAR].region;
     AccelClass *ac = virtio_pci_accel_class();
     Error *err = NULL;
@@ -237,7 +248,11 @@ static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
         n->fd = -1;
         return;
     }
-    n->source = g_unix_fd_add(n->fd, G_IO_IN, virtio_pci_notifier_ready, n);
+    n->source = g_unix_fd_source_new(n->fd, G_IO_IN);
+    g_source_set_callback(n->source, (GSourceFunc)(void (*)(void))
+                          virtio_pci_notifier_ready, n, NULL);
+    g_source_attach(n->source, vc->notify_context ?
+                    vc->notify_context(p->vdev) : NULL);
 }
 
 static void virtio_pci_notifiers_stop(VirtIOPCIProxy *p)
@@ -251,7 +266,9 @@ static void virtio_pci_notifiers_stop(VirtIOPCIProxy *p)
             continue;
         }
         ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, false, NULL);
-        g_source_remove(n->source);
+        g_source_destroy(n->source);
+        g_source_unref(n->source);
+        n->source = NULL;
         close(n->fd);
         n->fd = -1;
     }
@@ -670,16 +687,18 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
     for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
         p->notifiers[q].fd = -1;
     }
-    if (p->nvectors == VIRTIO_PCI_VECTORS_DEFAULT) {
-        p->nvectors = vc->default_vectors;
-    }
-    if (p->nvectors > VIRTIO_PCI_MSIX_MAX) {
+    if (p->nvectors != VIRTIO_PCI_VECTORS_DEFAULT &&
+        p->nvectors > VIRTIO_PCI_MSIX_MAX) {
         error_setg(errp, "Property 'vectors' must be at most %u, got %u",
                    VIRTIO_PCI_MSIX_MAX, p->nvectors);
         return false;
     }
     if (!vc->realize(p, errp)) {
         return false;
+    }
+    if (p->nvectors == VIRTIO_PCI_VECTORS_DEFAULT) {
+        p->nvectors = vc->default_vectors ? vc->default_vectors :
+                      MIN(p->vdev->num_queues + 1, VIRTIO_PCI_MSIX_MAX);
     }
     virtio_bind_transport(p->vdev, &virtio_pci_transport_ops, p);
     /* 4.1.2.1: device ID 0x1040 + virtio ID, revision 1 for modern. */

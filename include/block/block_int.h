@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "block/block.h"
+#include "quokka/iov.h"
 
 typedef enum PreallocMode {
     PREALLOC_MODE_OFF,
@@ -189,18 +190,6 @@ bool bdrv_create(const char *format, const char *filename,
 bool bdrv_file_create(const char *filename, int64_t size,
                       PreallocMode prealloc, Error **errp);
 bool bdrv_parse_prealloc(const char *str, PreallocMode *mode, Error **errp);
-
-/* iovec helpers (iov.c). */
-size_t iov_size(const struct iovec *iov, int iovcnt);
-size_t iov_to_buf(const struct iovec *iov, int iovcnt, size_t offset,
-                  void *buf, size_t bytes);
-size_t iov_from_buf(const struct iovec *iov, int iovcnt, size_t offset,
-                    const void *buf, size_t bytes);
-size_t iov_memset(const struct iovec *iov, int iovcnt, size_t offset,
-                  int c, size_t bytes);
-/* Fills @dst (room for @dstmax) with the part [offset, offset+bytes). */
-int iov_slice(const struct iovec *src, int srccnt, size_t offset,
-              size_t bytes, struct iovec *dst, int dstmax);
 
 /* File protocol extras used by the core and quokka-img. */
 int file_get_fd(BlockDriverState *bs);

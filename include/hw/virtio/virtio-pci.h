@@ -28,7 +28,7 @@ typedef struct VirtIOPCINotifier {
     unsigned queue;
     int fd;                     /* -1: none */
     uint64_t addr;
-    guint source;
+    GSource *source;
 } VirtIOPCINotifier;
 
 struct VirtIOPCIProxy {
@@ -52,8 +52,10 @@ typedef struct VirtioPCIClass {
     /* Realizes the device's VirtIODevice and sets proxy->vdev. */
     bool (*realize)(VirtIOPCIProxy *proxy, Error **errp);
     void (*exit)(VirtIOPCIProxy *proxy);
-    /* Default for the "vectors" property (QEMU: queues + 1). */
+    /* Default for the "vectors" property; 0: one per queue, plus one. */
     uint32_t default_vectors;
+    /* Where queue notifications are served (NULL: the main loop). */
+    GMainContext *(*notify_context)(VirtIODevice *vdev);
 } VirtioPCIClass;
 
 static inline VirtIOPCIProxy *to_virtio_pci(Object *obj)

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "quokka/iov.h"
+
 /* Device status bits (2.1). */
 #define VIRTIO_CONFIG_S_ACKNOWLEDGE 1
 #define VIRTIO_CONFIG_S_DRIVER 2
@@ -166,12 +168,5 @@ void virtqueue_element_free(VirtQueueElement *elem);
  */
 void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Copies between an iovec array and a flat buffer; returns bytes copied. */
-size_t iov_from_buf(const struct iovec *iov, unsigned n, size_t offset,
-                    const void *buf, size_t len);
-size_t iov_to_buf(const struct iovec *iov, unsigned n, size_t offset,
-                  void *buf, size_t len);
-size_t iov_size(const struct iovec *iov, unsigned n);
 
 #endif

@@ -4,8 +4,9 @@
  * cut a sub-range out of an iovec array without copying the data.
  */
 #include <string.h>
+#include <glib.h>
 
-#include "block/block_int.h"
+#include "quokka/iov.h"
 
 size_t iov_size(const struct iovec *iov, int iovcnt)
 {
