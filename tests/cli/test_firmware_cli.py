@@ -34,9 +34,20 @@ def main():
                                              'VGA,romfile=' + empty],
           empty, '0 bytes')
     os.unlink(empty)
-    os.rmdir(tmp)
     fails(t, 'rombar takes a number', ['-device', 'VGA,rombar=yes'],
           'rombar')
+    img = os.path.join(tmp, 'disk.img')
+    with open(img, 'wb') as f:
+        f.truncate(1 << 20)
+    disks = []
+    for i in range(2):
+        disks += ['-drive', 'file=%s,if=none,id=d%d,format=raw,readonly=on'
+                  % (img, i), '-device',
+                  'virtio-blk-pci,drive=d%d,bootindex=3' % i]
+    fails(t, 'two devices with one bootindex', disks,
+          'The bootindex 3 has already been used')
+    os.unlink(img)
+    os.rmdir(tmp)
     return t.done()
 
 

@@ -440,6 +440,39 @@ static void test_linuxboot(void)
     g_free(kernel);
 }
 
+/*
+ * bootindex on virtio-blk-pci: bootorder lists QEMU's device paths,
+ * lowest index first, the last line ended by a NUL.
+ */
+static void test_bootorder(void)
+{
+    char img[] = "/tmp/quokka-boot-XXXXXX";
+    int fd = g_mkstemp(img);
+    QTestState *s;
+    char order[128] = { 0 };
+    static const char want[] = "/pci@i0cf8/scsi@5/disk@0,0\n"
+                               "/pci@i0cf8/scsi@2/disk@0,0";
+    uint32_t size;
+    uint16_t sel;
+
+    g_assert(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+    close(fd);
+    s = qtest_initf("-M pc -nodefaults "
+                    "-drive file=%s,if=none,id=d0,format=raw,readonly=on "
+                    "-device virtio-blk-pci,drive=d0,bootindex=2 "
+                    "-drive file=%s,if=none,id=d1,format=raw,readonly=on "
+                    "-device virtio-blk-pci,drive=d1,bootindex=1,addr=5 "
+                    "-drive file=%s,if=none,id=d2,format=raw,readonly=on "
+                    "-device virtio-blk-pci,drive=d2", img, img, img);
+    sel = find_file(s, "bootorder", &size);
+    g_assert_cmphex(sel, !=, 0);
+    g_assert_cmpuint(size, ==, sizeof(want));
+    read_item(s, sel, order, size);
+    g_assert_cmpstr(order, ==, want);
+    qtest_quit(s);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -452,5 +485,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
     g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
     g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
+    g_test_add_func("/qtest/fw_cfg/bootorder", test_bootorder);
     return g_test_run();
 }
