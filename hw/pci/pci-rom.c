@@ -9,10 +9,13 @@
 
 #include "hw/pci/pci.h"
 #include "quokka/error.h"
+#include "sysemu/accel.h"
+#include "sysemu/sysemu.h"
 
 /* ROM BAR granularity: its address field starts at bit 11. */
 #define PCI_ROM_MIN_SIZE        0x800
 #define PCI_ROM_MAX_SIZE        (16 * 1024 * 1024)
+#define PCI_ROM_PAGE            4096
 
 /* Where Debian installs option ROMs (seabios, ipxe-qemu, qemu-system-data). */
 static const char *const pci_rom_dirs[] = {
@@ -97,16 +100,43 @@ static bool pci_rom_load(PCIDevice *dev, const char *name, bool explicit,
     }
     g_free(path);
     dev->rom_size = MAX(PCI_ROM_MIN_SIZE, 1ull << g_bit_storage(len - 1));
-    dev->rom = g_malloc0(dev->rom_size);
+    /* Page-aligned, so that an accelerator can map it as guest memory. */
+    dev->rom = g_aligned_alloc0(1, dev->rom_size, PCI_ROM_PAGE);
     memcpy(dev->rom, data, len);
     g_free(data);
     return true;
+}
+
+void pci_rom_moved(PCIDevice *dev, uint64_t gpa)
+{
+    AccelState *accel = current_accel();
+    AccelClass *ac = accel ? accel_get_class(accel) : NULL;
+    Error *err = NULL;
+
+    if (!ac || !ac->move_rom || dev->rom_size < PCI_ROM_PAGE ||
+        gpa == dev->rom_slot_gpa) {
+        return;
+    }
+    if (!ac->move_rom(accel, &dev->rom_slot, gpa, dev->rom_size, dev->rom,
+                      &err)) {
+        /* The ROM still answers through its MMIO region, only slower. */
+        log_guest_error("%s: %s", io_region_name(
+                            dev->bars[PCI_ROM_SLOT].region),
+                        error_get_pretty(err));
+        error_free(err);
+        dev->rom_slot_gpa = UINT64_MAX;
+        return;
+    }
+    dev->rom_slot_gpa = gpa;
 }
 
 bool pci_rom_realize(PCIDevice *dev, Error **errp)
 {
     PCIDeviceClass *pc = pci_device_get_class(dev);
     const char *name = dev->romfile ? dev->romfile : pc->romfile;
+
+    dev->rom_slot = -1;
+    dev->rom_slot_gpa = UINT64_MAX;
 
     if (!name || !*name) {
         return true;
@@ -126,11 +156,12 @@ void pci_rom_unrealize(PCIDevice *dev)
 {
     PCIBar *bar = &dev->bars[PCI_ROM_SLOT];
 
+    pci_rom_moved(dev, UINT64_MAX);
     if (bar->region) {
         io_region_free(bar->region);
     }
     memset(bar, 0, sizeof(*bar));
-    g_free(dev->rom);
+    g_aligned_free(dev->rom);
     dev->rom = NULL;
     dev->rom_size = 0;
 }

@@ -124,6 +124,9 @@ static void pci_update_mappings(PCIDevice *dev)
                    io_region_base(bar->region) != addr) {
             io_region_map(bar->region, addr);
         }
+        if (n == PCI_ROM_SLOT) {
+            pci_rom_moved(dev, addr);
+        }
     }
 }
 

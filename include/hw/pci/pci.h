@@ -76,6 +76,8 @@ struct PCIDevice {
     uint32_t rombar;            /* "rombar": 0 keeps the ROM out of BAR 6 */
     uint8_t *rom;               /* the option ROM, rom_size bytes */
     uint64_t rom_size;          /* a power of two, >= the file */
+    int rom_slot;               /* accelerator slot of the ROM, -1: none */
+    uint64_t rom_slot_gpa;      /* where that slot shows, or UINT64_MAX */
     int irq_level;              /* INTx as the device drives it */
     bool intx_asserted;         /* counted on the bus (not masked) */
 };
@@ -182,6 +184,11 @@ static inline uint32_t pci_get_long(const uint8_t *p)
  */
 bool pci_rom_realize(PCIDevice *dev, Error **errp);
 void pci_rom_unrealize(PCIDevice *dev);
+/*
+ * The ROM BAR moved to @gpa (UINT64_MAX: off): the accelerator maps the
+ * ROM there as read-only memory when it can, so reads need no exit.
+ */
+void pci_rom_moved(PCIDevice *dev, uint64_t gpa);
 /* Path of @name in the firmware directories, or NULL (caller frees). */
 char *pci_rom_find_file(const char *name);
 
