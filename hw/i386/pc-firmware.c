@@ -301,13 +301,16 @@ static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
 
 /* What dmidecode shows: QEMU's names for the machine, as QEMU sets them. */
 static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
-                             Error **errp)
+                             const X86MemLayout *l, Error **errp)
 {
     MachineClass *mc = to_machine_class(ms->parent_obj.klass);
     SmbiosConfig cfg = {
         .manufacturer = "QEMU",
         .product = mc->desc,
         .version = mc->name,
+        .nr_cpus = ms->smp.cpus,
+        .ram_below_4g = l->below_4g,
+        .ram_above_4g = l->above_4g,
     };
     GByteArray *tables = g_byte_array_new();
     uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
@@ -335,7 +338,7 @@ bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
         /* SeaBIOS's serial console (sercon) follows this flag. */
         !fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, vm_nographic(), errp) ||
         !pc_fw_cfg_e820(s, l, errp) || !pc_fw_cfg_boot(s, ms, errp) ||
-        !pc_fw_cfg_acpi(s, acpi, errp) || !pc_fw_cfg_smbios(s, ms, errp)) {
+        !pc_fw_cfg_acpi(s, acpi, errp) || !pc_fw_cfg_smbios(s, ms, l, errp)) {
         return false;
     }
     fw_cfg_map_io(s);

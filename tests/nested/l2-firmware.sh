@@ -7,6 +7,8 @@ echo "fw-report: product $(dmidecode -s system-product-name)"
 echo "fw-report: manufacturer $(dmidecode -s system-manufacturer)"
 echo "fw-report: version $(dmidecode -s system-version)"
 echo "fw-report: bios-vendor $(dmidecode -s bios-vendor)"
+echo "fw-report: processors $(dmidecode -t 4 | grep -c '^Processor Information')"
+echo "fw-report: dimm $(dmidecode -t 17 | sed -n 's/^[[:space:]]*Size: //p' | head -n 1)"
 # Every ACPI table the kernel found, by name and SHA-256; the FADT in hex
 # too, since its pointers depend on where the tables were placed.
 for f in /sys/firmware/acpi/tables/*; do

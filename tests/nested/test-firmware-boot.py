@@ -40,6 +40,7 @@ SCRIPT = os.path.join(HERE, 'l2-firmware.sh')
 DMIDECODE = '/usr/sbin/dmidecode'
 BIOS = '/usr/share/seabios/bios-256k.bin'
 PRODUCT = 'Standard PC (i440FX + PIIX, 1996)'
+MEM_MB = 512
 # FADT fields that hold addresses (FIRMWARE_CTRL, DSDT, X_FIRMWARE_CTRL,
 # X_DSDT: ACPI 6.4 table 5.9) and its checksum.
 FACP_MOVABLE = [(9, 10), (36, 44), (132, 148)]
@@ -49,7 +50,7 @@ def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--vmm', default='qemu-system-x86_64')
     ap.add_argument('--reference', default=None)
-    ap.add_argument('--mem', type=int, default=512)
+    ap.add_argument('--mem', type=int, default=MEM_MB)
     ap.add_argument('--timeout', type=int, default=300,
                     help='limit for one L2 boot, in seconds')
     ap.add_argument('--skip-missing', action='store_true',
@@ -126,7 +127,7 @@ def diag(text):
         print('# ' + line, flush=True)
 
 
-def check_firmware_boot(tap, name, res):
+def check_firmware_boot(tap, name, res, mem):
     rep = report(res)
     diag('%s: %s' % (name, res.summary()))
     tap.check('%s: SeaBIOS banner on the serial console' % name,
@@ -138,6 +139,11 @@ def check_firmware_boot(tap, name, res):
     tap.check('%s: dmidecode -s system-product-name is "%s"'
               % (name, PRODUCT), rep.get('product') == PRODUCT,
               'got %r' % rep.get('product'))
+    tap.check('%s: dmidecode: one processor (type 4), the RAM as a DIMM (17)'
+              % name, rep.get('processors') == '1' and
+              rep.get('dimm') == '%d MB' % mem,
+              'processors %r, dimm %r' % (rep.get('processors'),
+                                          rep.get('dimm')))
     tap.check('%s: the guest powers off, status 0' % name, res.status == 0,
               'status %s\n%s' % (res.status, tail(res)))
     return rep
@@ -193,7 +199,7 @@ def run_vmm(args, tap, name, vmm, kernel, initrd, disk):
     diag('running: ' + ' '.join(argv))
     fw = l2boot.boot(argv, timeout=args.timeout)
     os.unlink(copy)
-    rep = check_firmware_boot(tap, name, fw)
+    rep = check_firmware_boot(tap, name, fw, args.mem)
     compare_acpi(tap, name, rep, rep_direct)
 
 

@@ -264,10 +264,14 @@ static uint8_t sum_bytes(const uint8_t *p, size_t len)
     return sum;
 }
 
-/* SMBIOS 2.1 entry point and the type 1 strings dmidecode shows. */
+/*
+ * SMBIOS 2.1 entry point, the type 1 strings dmidecode shows, a processor
+ * (4) per vCPU, and the RAM as memory array, device and range (16, 17, 19).
+ */
 static void test_smbios(void)
 {
-    QTestState *s = start_pc();
+    QTestState *s = qtest_init("-M pc -nodefaults -m 256 -smp 2");
+    unsigned cpus = 0, dimm_mb = 0, end_kb = 0, arrays = 0;
     uint32_t asize, tsize;
     uint16_t anchor = find_file(s, "etc/smbios/smbios-anchor", &asize);
     uint16_t tables = find_file(s, "etc/smbios/smbios-tables", &tsize);
@@ -300,6 +304,15 @@ static void test_smbios(void)
             g_assert_cmpstr(product, ==, "Standard PC (i440FX + PIIX, 1996)");
             g_assert_cmpstr(version, ==, "pc-i440fx-7.2");
             have_type1 = true;
+        } else if (type == 4) {
+            cpus++;
+            g_assert_cmphex(t[off + 0x18], ==, 0x41);   /* enabled */
+        } else if (type == 16) {
+            arrays++;
+        } else if (type == 17) {
+            dimm_mb = t[off + 0xc] | t[off + 0xd] << 8;
+        } else if (type == 19) {
+            end_kb = ldq_le(t + off + 8) & 0xffffffff;
         }
         while (t[str] || t[str + 1]) {
             str++;
@@ -313,6 +326,10 @@ static void test_smbios(void)
     g_assert_cmpuint(off, ==, tsize);
     g_assert_cmpuint(a[28] | a[29] << 8, ==, count);
     g_assert_true(have_type1);
+    g_assert_cmpuint(cpus, ==, 2);
+    g_assert_cmpuint(arrays, ==, 1);
+    g_assert_cmpuint(dimm_mb, ==, 256);
+    g_assert_cmpuint(end_kb, ==, 256 * 1024 - 1);
     g_free(t);
     qtest_quit(s);
 }
