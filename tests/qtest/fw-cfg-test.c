@@ -334,6 +334,75 @@ static void test_smbios(void)
     qtest_quit(s);
 }
 
+/* Runs Debian's dmidecode on @dump with @args; its output (NULL: none). */
+static char *dmidecode(const char *dump, const char *args)
+{
+    char *cmd = g_strdup_printf("dmidecode --from-dump %s %s", dump, args);
+    char *out = NULL;
+    int status;
+
+    if (!g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL) ||
+        status != 0) {
+        g_free(out);
+        out = NULL;
+    }
+    g_free(cmd);
+    return out;
+}
+
+/*
+ * The tables as dmidecode reads them: a dump file (what --dump-bin
+ * writes: the entry point, then the table at offset 0x20 that the entry
+ * point's address field names).
+ */
+static void test_smbios_dmidecode(void)
+{
+    QTestState *s;
+    char dump[] = "/tmp/quokka-dmi-XXXXXX";
+    uint8_t a[31], buf[4096] = { 0 };
+    uint32_t asize, tsize;
+    char *out;
+    int fd;
+
+    if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
+        g_test_skip("dmidecode is not installed");
+        return;
+    }
+    s = qtest_init("-M pc -nodefaults -m 512 -smp 3");
+    read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
+    find_file(s, "etc/smbios/smbios-tables", &tsize);
+    g_assert_cmpuint(tsize, <=, sizeof(buf) - 0x20);
+    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize),
+              buf + 0x20, tsize);
+    qtest_quit(s);
+    a[0x18] = 0x20;                     /* table address: the dump's */
+    a[0x15] = 0;
+    a[0x15] = -sum_bytes(a + 16, 15);
+    memcpy(buf, a, sizeof(a));
+    fd = g_mkstemp(dump);
+    g_assert(fd >= 0 && write(fd, buf, 0x20 + tsize) == 0x20 + tsize);
+    close(fd);
+
+    out = dmidecode(dump, "-s system-product-name");
+    g_assert_nonnull(out);
+    g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
+    g_free(out);
+    out = dmidecode(dump, "-t 4");
+    g_assert_nonnull(out);
+    g_assert_nonnull(strstr(out, "Socket Designation: CPU 2"));
+    g_assert_nonnull(strstr(out, "Status: Populated, Enabled"));
+    g_free(out);
+    out = dmidecode(dump, "-t 17");
+    g_assert_nonnull(out);
+    g_assert_nonnull(strstr(out, "Size: 512 MB"));
+    g_free(out);
+    out = dmidecode(dump, "-t 19");
+    g_assert_nonnull(out);
+    g_assert_nonnull(strstr(out, "Range Size: 512 MB"));
+    g_free(out);
+    unlink(dump);
+}
+
 /*
  * rombar=0 keeps the VGA BIOS out of the ROM BAR: the firmware gets it as
  * fw_cfg file vgaroms/NAME instead (QEMU's way), byte for byte.
@@ -500,6 +569,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/dma-bad", test_dma_bad);
     g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
+    g_test_add_func("/qtest/fw_cfg/smbios-dmidecode", test_smbios_dmidecode);
     g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
     g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
     g_test_add_func("/qtest/fw_cfg/bootorder", test_bootorder);
