@@ -124,7 +124,7 @@ def vga_boot_menu(t, errs):
     os.rmdir(tmp)
 
 
-def serial_until(args, want, count=1, timeout=30, on_first=None):
+def serial_until(args, want, count=1, timeout=120, on_first=None):
     """Runs a guest with -nographic until @want appeared @count times;
     @on_first runs once when it first appears."""
     p = quokka.start(['-M', 'pc', '-accel', 'kvm', '-m', '128',
@@ -227,7 +227,7 @@ def main():
             out[-2000:] + err.encode())
     r = quokka.run(['-M', 'pc', '-accel', 'kvm', '-m', '128', '-nographic',
                     '-no-reboot', '-bios', BIOS, '-boot',
-                    'reboot-timeout=0'], timeout=60)
+                    'reboot-timeout=0'], timeout=180)
     errs.append(r.stderr)
     t.check('SeaBIOS: -no-reboot turns its reboot into an exit',
             r.returncode == 0 and r.stdout.count('SeaBIOS (version') == 1,
