@@ -300,8 +300,10 @@ static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
 }
 
 /* What dmidecode shows: QEMU's names for the machine, as QEMU sets them. */
-static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
-                             const X86MemLayout *l, Error **errp)
+static bool pc_smbios_build(const MachineState *ms, const X86MemLayout *l,
+                            GByteArray *tables,
+                            uint8_t anchor[SMBIOS_ANCHOR_21_SIZE],
+                            Error **errp)
 {
     MachineClass *mc = to_machine_class(ms->parent_obj.klass);
     SmbiosConfig cfg = {
@@ -312,15 +314,45 @@ static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
         .ram_below_4g = l->below_4g,
         .ram_above_4g = l->above_4g,
     };
+
+    return smbios_build(&cfg, tables, anchor, errp);
+}
+
+static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
+                             const X86MemLayout *l, Error **errp)
+{
     GByteArray *tables = g_byte_array_new();
     uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
     bool ok;
 
-    ok = smbios_build(&cfg, tables, anchor, errp) &&
+    ok = pc_smbios_build(ms, l, tables, anchor, errp) &&
          fw_cfg_add_file(s, "etc/smbios/smbios-tables", tables->data,
                          tables->len, errp) &&
          fw_cfg_add_file(s, "etc/smbios/smbios-anchor", anchor,
                          sizeof(anchor), errp);
+    g_byte_array_free(tables, TRUE);
+    return ok;
+}
+
+bool pc_smbios_load(const MachineState *ms, const X86MemLayout *l,
+                    const GuestMemory *mem, Error **errp)
+{
+    GByteArray *tables = g_byte_array_new();
+    uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
+    bool ok = pc_smbios_build(ms, l, tables, anchor, errp);
+
+    if (ok && PC_SMBIOS_ADDR + 32 + tables->len > PC_BIOS_AREA_END) {
+        error_setg(errp, "SMBIOS: %u bytes of tables do not fit below "
+                   "1 MiB", tables->len);
+        ok = false;
+    }
+    if (ok) {
+        smbios_anchor_set_address(anchor, PC_SMBIOS_ADDR + 32);
+        ok = guest_memory_write(mem, PC_SMBIOS_ADDR, anchor, sizeof(anchor),
+                                errp) &&
+             guest_memory_write(mem, PC_SMBIOS_ADDR + 32, tables->data,
+                                tables->len, errp);
+    }
     g_byte_array_free(tables, TRUE);
     return ok;
 }

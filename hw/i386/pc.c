@@ -182,8 +182,9 @@ static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
     cfg.i8042 = true;
     cfg.pci_host = true;
     cfg.pci_hole_start = pcms->layout.below_4g;
+    /* The F segment above holds the SMBIOS tables of direct boot. */
     return acpi_build(&cfg, PC_BIOS_AREA_START,
-                      PC_BIOS_AREA_END - PC_BIOS_AREA_START, &pcms->acpi,
+                      PC_SMBIOS_ADDR - PC_BIOS_AREA_START, &pcms->acpi,
                       errp);
 }
 
@@ -343,7 +344,8 @@ static void pc_reset(MachineState *ms)
         if (!pc_bios_reset(&pcms->fw, &pcms->mem, &err)) {
             goto fail;
         }
-    } else if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
+    } else if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err) ||
+               !pc_smbios_load(ms, &pcms->layout, &pcms->mem, &err)) {
         goto fail;
     }
     if (direct) {

@@ -182,6 +182,16 @@ static void smbios_memory(SmbiosBuilder *sb, const SmbiosConfig *cfg)
     }
 }
 
+void smbios_anchor_set_address(uint8_t anchor[SMBIOS_ANCHOR_21_SIZE],
+                                uint32_t addr)
+{
+    stn_le_p(anchor + 24, 4, addr);
+    anchor[21] = 0;
+    anchor[21] = smbios_checksum(anchor + 16, SMBIOS_ANCHOR_21_SIZE - 16);
+    anchor[4] = 0;
+    anchor[4] = smbios_checksum(anchor, 16);
+}
+
 bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
                   uint8_t anchor[SMBIOS_ANCHOR_21_SIZE], Error **errp)
 {

@@ -351,6 +351,27 @@ static char *dmidecode(const char *dump, const char *args)
 }
 
 /*
+ * Writes a dump file as dmidecode --dump-bin does: the entry point @a,
+ * its table address made 0x20, then the @len bytes of table @t there.
+ */
+static char *write_dmi_dump(uint8_t a[31], const uint8_t *t, size_t len)
+{
+    char *path = g_strdup("/tmp/quokka-dmi-XXXXXX");
+    uint8_t head[0x20] = { 0 };
+    int fd = g_mkstemp(path);
+
+    a[24] = 0x20;
+    a[25] = a[26] = a[27] = 0;
+    a[21] = 0;
+    a[21] = -sum_bytes(a + 16, 15);
+    memcpy(head, a, 31);
+    g_assert(fd >= 0 && write(fd, head, sizeof(head)) == sizeof(head) &&
+             write(fd, t, len) == (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+/*
  * The tables as dmidecode reads them: a dump file (what --dump-bin
  * writes: the entry point, then the table at offset 0x20 that the entry
  * point's address field names).
@@ -358,11 +379,9 @@ static char *dmidecode(const char *dump, const char *args)
 static void test_smbios_dmidecode(void)
 {
     QTestState *s;
-    char dump[] = "/tmp/quokka-dmi-XXXXXX";
-    uint8_t a[31], buf[4096] = { 0 };
+    uint8_t a[31], *t;
     uint32_t asize, tsize;
-    char *out;
-    int fd;
+    char *out, *dump;
 
     if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
         g_test_skip("dmidecode is not installed");
@@ -371,17 +390,12 @@ static void test_smbios_dmidecode(void)
     s = qtest_init("-M pc -nodefaults -m 512 -smp 3");
     read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
     find_file(s, "etc/smbios/smbios-tables", &tsize);
-    g_assert_cmpuint(tsize, <=, sizeof(buf) - 0x20);
-    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize),
-              buf + 0x20, tsize);
+    t = g_malloc(tsize);
+    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize), t,
+              tsize);
     qtest_quit(s);
-    a[0x18] = 0x20;                     /* table address: the dump's */
-    a[0x15] = 0;
-    a[0x15] = -sum_bytes(a + 16, 15);
-    memcpy(buf, a, sizeof(a));
-    fd = g_mkstemp(dump);
-    g_assert(fd >= 0 && write(fd, buf, 0x20 + tsize) == 0x20 + tsize);
-    close(fd);
+    dump = write_dmi_dump(a, t, tsize);
+    g_free(t);
 
     out = dmidecode(dump, "-s system-product-name");
     g_assert_nonnull(out);
@@ -401,6 +415,43 @@ static void test_smbios_dmidecode(void)
     g_assert_nonnull(strstr(out, "Range Size: 512 MB"));
     g_free(out);
     unlink(dump);
+    g_free(dump);
+}
+
+/*
+ * Without firmware (direct boot, or no -bios under qtest) the machine
+ * puts the same SMBIOS tables at 0xf0000 itself, where Linux scans for
+ * them; dmidecode reads them from a dump of that memory.
+ */
+static void test_smbios_direct(void)
+{
+    QTestState *s = qtest_init("-M pc -nodefaults -m 512");
+    uint8_t a[31], t[4096];
+    uint32_t addr;
+    uint16_t len;
+    char *out, *dump;
+
+    qtest_memread(s, 0xf0000, a, sizeof(a));
+    g_assert(!memcmp(a, "_SM_", 4) && !memcmp(a + 16, "_DMI_", 5));
+    g_assert_cmpuint(sum_bytes(a, 16), ==, 0);
+    g_assert_cmpuint(sum_bytes(a + 16, 15), ==, 0);
+    addr = a[24] | a[25] << 8 | a[26] << 16 | (uint32_t)a[27] << 24;
+    len = a[22] | a[23] << 8;
+    g_assert_cmphex(addr, ==, 0xf0020);
+    g_assert_cmpuint(len, <=, sizeof(t));
+    qtest_memread(s, addr, t, len);
+    qtest_quit(s);
+    if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
+        g_test_skip("dmidecode is not installed");
+        return;
+    }
+    dump = write_dmi_dump(a, t, len);
+    out = dmidecode(dump, "-s system-product-name");
+    g_assert_nonnull(out);
+    g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
+    g_free(out);
+    unlink(dump);
+    g_free(dump);
 }
 
 /*
@@ -570,6 +621,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
     g_test_add_func("/qtest/fw_cfg/smbios-dmidecode", test_smbios_dmidecode);
+    g_test_add_func("/qtest/fw_cfg/smbios-direct", test_smbios_direct);
     g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
     g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
     g_test_add_func("/qtest/fw_cfg/bootorder", test_bootorder);

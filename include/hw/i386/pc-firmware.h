@@ -81,6 +81,14 @@ bool pc_fw_cfg_linux(PCFirmware *fw, const X86BootConfig *boot,
  */
 bool pc_firmware_machine_done(PCFirmware *fw, PCIBus *bus, Error **errp);
 
+/*
+ * Direct boot: the SMBIOS entry point at PC_SMBIOS_ADDR in the F segment
+ * (where Linux scans for it without firmware), the table right after it.
+ */
+#define PC_SMBIOS_ADDR          0xf0000
+bool pc_smbios_load(const MachineState *ms, const X86MemLayout *l,
+                    const GuestMemory *mem, Error **errp);
+
 void pc_firmware_free(PCFirmware *fw);
 
 #endif

@@ -33,4 +33,8 @@ typedef struct SmbiosConfig {
 bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
                   uint8_t anchor[SMBIOS_ANCHOR_21_SIZE], Error **errp);
 
+/* Points the entry point at the table's guest address (no firmware). */
+void smbios_anchor_set_address(uint8_t anchor[SMBIOS_ANCHOR_21_SIZE],
+                               uint32_t addr);
+
 #endif
