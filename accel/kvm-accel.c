@@ -202,6 +202,13 @@ static bool kvm_accel_map_rom(AccelState *a, uint64_t gpa, uint64_t size,
                                errp);
 }
 
+static bool kvm_accel_move_rom(AccelState *a, int *slot, uint64_t gpa,
+                               uint64_t size, void *host, Error **errp)
+{
+    return kvm_move_rom_slot(to_kvm_accel(a)->kvm, slot, gpa, size, host,
+                             errp);
+}
+
 static bool kvm_accel_start_vcpus(AccelState *a, MachineState *ms,
                                   Error **errp)
 {
@@ -289,6 +296,7 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->start_vcpus = kvm_accel_start_vcpus;
     ac->ram_init = kvm_accel_ram_init;
     ac->map_rom = kvm_accel_map_rom;
+    ac->move_rom = kvm_accel_move_rom;
     ac->cpus_reset = kvm_accel_cpus_reset;
     ac->set_gsi = kvm_accel_set_gsi;
     ac->send_msi = kvm_accel_send_msi;

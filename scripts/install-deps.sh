@@ -13,7 +13,8 @@ console-setup-linux"
 # Tests: the peers we check against (Debian's QEMU and qemu-img), the tools
 # that build guest payloads, and clang for the sanitizer and fuzz builds.
 TEST_PKGS="qemu-utils seabios qemu-system-x86 busybox-static cpio kmod
-linux-headers-amd64 clang libclang-rt-14-dev acpica-tools chromium"
+linux-headers-amd64 clang libclang-rt-14-dev acpica-tools chromium
+syslinux syslinux-common mtools dosfstools fdisk dmidecode"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do

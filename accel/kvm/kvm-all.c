@@ -241,6 +241,46 @@ bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
     return true;
 }
 
+static bool kvm_slot_ioctl(KVMState *s, int slot, uint64_t gpa,
+                           uint64_t size, void *host, Error **errp)
+{
+    struct kvm_userspace_memory_region r = {
+        .slot = slot,
+        .flags = KVM_MEM_READONLY,
+        .guest_phys_addr = gpa,
+        .memory_size = size,
+        .userspace_addr = (uintptr_t)host,
+    };
+
+    if (ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+        error_setg_errno(errp, errno, "%s: cannot map ROM at 0x%" PRIx64,
+                         s->device, gpa);
+        return false;
+    }
+    return true;
+}
+
+bool kvm_move_rom_slot(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
+                       void *host, Error **errp)
+{
+    if (*slot < 0) {
+        if (gpa == UINT64_MAX) {
+            return true;
+        }
+        if (s->nr_slots >= s->max_slots) {
+            error_setg(errp, "%s: no free memory slot (%d in use)",
+                       s->device, s->nr_slots);
+            return false;
+        }
+        *slot = s->nr_slots++;
+    } else if (!kvm_slot_ioctl(s, *slot, 0, 0, host, errp)) {
+        /* KVM moves a slot only by deleting it (size 0) first. */
+        return false;
+    }
+    return gpa == UINT64_MAX || kvm_slot_ioctl(s, *slot, gpa, size, host,
+                                               errp);
+}
+
 /*
  * Guest RAM is anonymous memory aligned to 2 MiB and advised for
  * transparent huge pages, so KVM can map it with 2 MiB nested pages.  A

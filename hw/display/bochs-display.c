@@ -77,6 +77,7 @@ static void bochs_display_class_init(ObjectClass *klass, const void *data)
     pc->class_id = PCI_CLASS_DISPLAY_OTHER;
     pc->subsystem_vendor_id = 0x1af4;   /* Red Hat, as QEMU */
     pc->subsystem_id = 0x1100;
+    pc->romfile = "vgabios-bochs-display.bin";
     object_class_add_props(klass, bochs_display_props);
 }
 

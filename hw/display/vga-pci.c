@@ -85,6 +85,7 @@ static void pci_vga_class_init(ObjectClass *klass, const void *data)
     pc->class_id = PCI_CLASS_DISPLAY_VGA;
     pc->subsystem_vendor_id = 0x1af4;   /* Red Hat, as QEMU */
     pc->subsystem_id = 0x1100;
+    pc->romfile = "vgabios-stdvga.bin";     /* SeaBIOS's VGA BIOS */
     object_class_add_props(klass, pci_vga_props);
 }
 

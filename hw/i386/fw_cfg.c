@@ -177,6 +177,23 @@ bool fw_cfg_add_file(FWCfgState *s, const char *name, const void *data,
     return true;
 }
 
+bool fw_cfg_modify_file(FWCfgState *s, const char *name, const void *data,
+                        size_t len, Error **errp)
+{
+    for (unsigned i = 0; i < s->nr_files; i++) {
+        if (!strcmp(s->file_names[i], name)) {
+            if (len > UINT32_MAX) {
+                error_setg(errp, "fw_cfg: file '%s' is too large", name);
+                return false;
+            }
+            fw_cfg_entry_set(&s->files[i], data, len);
+            fw_cfg_rebuild_dir(s);
+            return true;
+        }
+    }
+    return fw_cfg_add_file(s, name, data, len, errp);
+}
+
 const uint8_t *fw_cfg_find_file(const FWCfgState *s, const char *name,
                                 size_t *len)
 {

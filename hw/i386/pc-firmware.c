@@ -12,6 +12,8 @@
 
 #include "hw/i386/pc-firmware.h"
 #include "hw/i386/smbios.h"
+#include "hw/i386/x86-boot.h"
+#include "sysemu/bootdevice.h"
 #include "sysemu/sysemu.h"
 
 /* etc/table-loader commands: 128 bytes each, little-endian. */
@@ -274,9 +276,9 @@ out:
 }
 
 /*
- * bootorder: one device path a line.  Without bootindex on devices yet,
- * -boot order's letters have no device to name, so the file stays empty
- * and SeaBIOS keeps its own order (floppy, disk, CD, network).
+ * bootorder starts empty: devices with a bootindex fill it once they
+ * exist (pc_firmware_machine_done).  Without any, SeaBIOS keeps its own
+ * order (floppy, disk, CD, network), as with QEMU.
  */
 static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
                            Error **errp)
@@ -298,24 +300,59 @@ static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
 }
 
 /* What dmidecode shows: QEMU's names for the machine, as QEMU sets them. */
-static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
-                             Error **errp)
+static bool pc_smbios_build(const MachineState *ms, const X86MemLayout *l,
+                            GByteArray *tables,
+                            uint8_t anchor[SMBIOS_ANCHOR_21_SIZE],
+                            Error **errp)
 {
     MachineClass *mc = to_machine_class(ms->parent_obj.klass);
     SmbiosConfig cfg = {
         .manufacturer = "QEMU",
         .product = mc->desc,
         .version = mc->name,
+        .nr_cpus = ms->smp.cpus,
+        .ram_below_4g = l->below_4g,
+        .ram_above_4g = l->above_4g,
     };
+
+    return smbios_build(&cfg, tables, anchor, errp);
+}
+
+static bool pc_fw_cfg_smbios(FWCfgState *s, const MachineState *ms,
+                             const X86MemLayout *l, Error **errp)
+{
     GByteArray *tables = g_byte_array_new();
     uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
     bool ok;
 
-    ok = smbios_build(&cfg, tables, anchor, errp) &&
+    ok = pc_smbios_build(ms, l, tables, anchor, errp) &&
          fw_cfg_add_file(s, "etc/smbios/smbios-tables", tables->data,
                          tables->len, errp) &&
          fw_cfg_add_file(s, "etc/smbios/smbios-anchor", anchor,
                          sizeof(anchor), errp);
+    g_byte_array_free(tables, TRUE);
+    return ok;
+}
+
+bool pc_smbios_load(const MachineState *ms, const X86MemLayout *l,
+                    const GuestMemory *mem, Error **errp)
+{
+    GByteArray *tables = g_byte_array_new();
+    uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
+    bool ok = pc_smbios_build(ms, l, tables, anchor, errp);
+
+    if (ok && PC_SMBIOS_ADDR + 32 + tables->len > PC_BIOS_AREA_END) {
+        error_setg(errp, "SMBIOS: %u bytes of tables do not fit below "
+                   "1 MiB", tables->len);
+        ok = false;
+    }
+    if (ok) {
+        smbios_anchor_set_address(anchor, PC_SMBIOS_ADDR + 32);
+        ok = guest_memory_write(mem, PC_SMBIOS_ADDR, anchor, sizeof(anchor),
+                                errp) &&
+             guest_memory_write(mem, PC_SMBIOS_ADDR + 32, tables->data,
+                                tables->len, errp);
+    }
     g_byte_array_free(tables, TRUE);
     return ok;
 }
@@ -333,11 +370,170 @@ bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
         /* SeaBIOS's serial console (sercon) follows this flag. */
         !fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, vm_nographic(), errp) ||
         !pc_fw_cfg_e820(s, l, errp) || !pc_fw_cfg_boot(s, ms, errp) ||
-        !pc_fw_cfg_acpi(s, acpi, errp) || !pc_fw_cfg_smbios(s, ms, errp)) {
+        !pc_fw_cfg_acpi(s, acpi, errp) || !pc_fw_cfg_smbios(s, ms, l, errp)) {
         return false;
     }
     fw_cfg_map_io(s);
     return true;
+}
+
+/* Our option ROM (hw/i386/optionrom/linuxboot.S), built into the binary. */
+extern const uint8_t linuxboot_rom[];
+extern const size_t linuxboot_rom_size;
+
+#define LINUXBOOT_FILE          "genroms/linuxboot.bin"
+#define LINUXBOOT_BOOT_PATH     "/rom@" LINUXBOOT_FILE
+/* Where the ROM puts the real-mode setup, and its heap end in there. */
+#define LINUX_SETUP_ADDR        0x10000
+#define LINUX_HEAP_END          0xfe00
+/* Setup header fields (x86 boot protocol, Documentation/arch/x86/boot.rst). */
+#define HDR_TYPE_OF_LOADER      0x210
+#define HDR_LOADFLAGS           0x211
+#define  LOADFLAG_CAN_USE_HEAP  0x80
+#define HDR_RAMDISK_IMAGE       0x218
+#define HDR_RAMDISK_SIZE        0x21c
+#define HDR_HEAP_END_PTR        0x224
+#define HDR_CMD_LINE_PTR        0x228
+/* Boot loader ID 0xb ("Qemu"), version 0: what QEMU's loader writes. */
+#define LINUX_LOADER_ID         0xb0
+/* Kept free below the top of low RAM for the firmware's own tables. */
+#define PC_FW_HIGH_RESERVE      (1024 * 1024)
+
+static bool pc_fw_cfg_item(FWCfgState *s, uint16_t addr_key, uint32_t addr,
+                           uint16_t size_key, uint16_t data_key,
+                           const void *data, size_t len, Error **errp)
+{
+    return fw_cfg_add_i32(s, addr_key, addr, errp) &&
+           fw_cfg_add_i32(s, size_key, len, errp) &&
+           fw_cfg_add_bytes(s, data_key, data, len, errp);
+}
+
+/* The initrd as high as the kernel and the firmware allow, page-aligned. */
+static bool pc_linux_initrd_addr(const LinuxSetupHeader *hdr,
+                                 const X86MemLayout *l, size_t size,
+                                 uint32_t *addr, Error **errp)
+{
+    uint64_t top = MIN((uint64_t)hdr->initrd_addr_max + 1,
+                       l->below_4g - PC_FW_HIGH_RESERVE);
+    uint64_t kernel_end = X86_BOOT_KERNEL_ADDR +
+                          MAX(hdr->init_size, hdr->kernel_size);
+
+    if (size > top || ((top - size) & ~0xfffULL) < kernel_end) {
+        error_setg(errp, "-initrd: %zu bytes do not fit in guest RAM "
+                   "between the kernel's end 0x%" PRIx64 " and 0x%" PRIx64,
+                   size, kernel_end, top);
+        return false;
+    }
+    *addr = (top - size) & ~0xfffULL;
+    return true;
+}
+
+bool pc_fw_cfg_linux(PCFirmware *fw, const X86BootConfig *boot,
+                     const X86MemLayout *l, Error **errp)
+{
+    const char *cmdline = boot->cmdline ? boot->cmdline : "";
+    size_t cmdline_len = strlen(cmdline) + 1;
+    FWCfgState *s = fw->fw_cfg;
+    LinuxSetupHeader hdr;
+    uint32_t initrd_addr = 0;
+    uint8_t *setup;
+    bool ok;
+
+    if (!linux_parse_setup_header(boot->kernel, boot->kernel_size, &hdr,
+                                  errp)) {
+        return false;
+    }
+    if (cmdline_len > (size_t)hdr.cmdline_size + 1) {
+        error_setg(errp, "-append: %zu bytes, but the kernel takes at most "
+                   "%u", cmdline_len - 1, hdr.cmdline_size);
+        return false;
+    }
+    if (boot->initrd && !pc_linux_initrd_addr(&hdr, l, boot->initrd_size,
+                                              &initrd_addr, errp)) {
+        return false;
+    }
+    /* What a boot loader fills in before it enters the setup code. */
+    setup = g_memdup2(boot->kernel, hdr.setup_size);
+    setup[HDR_TYPE_OF_LOADER] = LINUX_LOADER_ID;
+    setup[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
+    stn_le_p(setup + HDR_HEAP_END_PTR, 2, LINUX_HEAP_END);
+    stn_le_p(setup + HDR_CMD_LINE_PTR, 4, X86_BOOT_CMDLINE);
+    stn_le_p(setup + HDR_RAMDISK_IMAGE, 4, initrd_addr);
+    stn_le_p(setup + HDR_RAMDISK_SIZE, 4, boot->initrd_size);
+
+    ok = pc_fw_cfg_item(s, FW_CFG_SETUP_ADDR, LINUX_SETUP_ADDR,
+                        FW_CFG_SETUP_SIZE, FW_CFG_SETUP_DATA, setup,
+                        hdr.setup_size, errp) &&
+         pc_fw_cfg_item(s, FW_CFG_KERNEL_ADDR, X86_BOOT_KERNEL_ADDR,
+                        FW_CFG_KERNEL_SIZE, FW_CFG_KERNEL_DATA,
+                        boot->kernel + hdr.setup_size, hdr.kernel_size,
+                        errp) &&
+         pc_fw_cfg_item(s, FW_CFG_INITRD_ADDR, initrd_addr,
+                        FW_CFG_INITRD_SIZE, FW_CFG_INITRD_DATA,
+                        boot->initrd, boot->initrd_size, errp) &&
+         pc_fw_cfg_item(s, FW_CFG_CMDLINE_ADDR, X86_BOOT_CMDLINE,
+                        FW_CFG_CMDLINE_SIZE, FW_CFG_CMDLINE_DATA, cmdline,
+                        cmdline_len, errp) &&
+         fw_cfg_add_file(s, LINUXBOOT_FILE, linuxboot_rom,
+                         linuxboot_rom_size, errp);
+    g_free(setup);
+    fw->linuxboot = ok;
+    return ok;
+}
+
+/*
+ * rombar=0: QEMU hands such a ROM to the firmware as a fw_cfg file,
+ * "vgaroms/NAME" for a display (run first, as the VGA BIOS) and
+ * "genroms/NAME" for others.
+ */
+static void pc_fw_cfg_add_rom(PCIDevice *dev, void *opaque)
+{
+    FWCfgState *s = opaque;
+    PCIDeviceClass *pc = pci_device_get_class(dev);
+    const char *file = dev->romfile ? dev->romfile : pc->romfile;
+    bool vga = pci_get_word(dev->config + PCI_CLASS_DEVICE) == 0x0300;
+    char *base, *name;
+    size_t len;
+
+    if (!dev->rom || dev->rombar) {
+        return;
+    }
+    base = g_path_get_basename(file);
+    name = g_strdup_printf("%s/%s", vga ? "vgaroms" : "genroms", base);
+    /* Two devices with one ROM file: the firmware needs it once. */
+    if (!fw_cfg_find_file(s, name, &len)) {
+        Error *err = NULL;
+
+        if (!fw_cfg_add_file(s, name, dev->rom, dev->rom_size, &err)) {
+            warn_report_err(err);
+        }
+    }
+    g_free(name);
+    g_free(base);
+}
+
+bool pc_firmware_machine_done(PCFirmware *fw, PCIBus *bus, Error **errp)
+{
+    size_t len;
+    char *order = boot_device_order(&len);
+    bool ok;
+
+    /* -kernel goes first, as QEMU gives its loader ROM bootindex 0. */
+    if (fw->linuxboot) {
+        char *all = g_strconcat(LINUXBOOT_BOOT_PATH, order ? "\n" : "",
+                                order, NULL);
+
+        g_free(order);
+        order = all;
+        len = strlen(all) + 1;
+    }
+    ok = fw_cfg_modify_file(fw->fw_cfg, "bootorder", order, len, errp);
+    g_free(order);
+    if (ok && !fw->machine_done) {
+        pci_bus_foreach(bus, pc_fw_cfg_add_rom, fw->fw_cfg);
+        fw->machine_done = true;
+    }
+    return ok;
 }
 
 void pc_firmware_free(PCFirmware *fw)

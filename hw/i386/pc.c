@@ -137,24 +137,32 @@ static bool pc_load_files(PCMachineState *pcms, Error **errp)
     return true;
 }
 
+/* -kernel, -initrd and -append as the boot loaders take them. */
+static void pc_boot_config(PCMachineState *pcms, X86BootConfig *boot)
+{
+    *boot = (X86BootConfig) {
+        .kernel = (const uint8_t *)g_mapped_file_get_contents(pcms->kernel),
+        .kernel_size = g_mapped_file_get_length(pcms->kernel),
+        .cmdline = pcms->parent_obj.kernel_cmdline,
+        .e820 = &pcms->e820,
+        .rsdp_addr = pcms->acpi.rsdp_addr,
+    };
+    if (pcms->initrd) {
+        boot->initrd = (const uint8_t *)g_mapped_file_get_contents(
+            pcms->initrd);
+        boot->initrd_size = g_mapped_file_get_length(pcms->initrd);
+    }
+}
+
 /* Copies the kernel, initrd, command line and tables into RAM. */
 static bool pc_load_kernel(PCMachineState *pcms, X86EntryState *entry,
                            Error **errp)
 {
     MachineState *ms = &pcms->parent_obj;
-    X86BootConfig boot = {
-        .kernel = (const uint8_t *)g_mapped_file_get_contents(pcms->kernel),
-        .kernel_size = g_mapped_file_get_length(pcms->kernel),
-        .cmdline = ms->kernel_cmdline,
-        .e820 = &pcms->e820,
-        .rsdp_addr = pcms->acpi.rsdp_addr,
-    };
+    X86BootConfig boot;
     X86BootInfo info;
 
-    if (pcms->initrd) {
-        boot.initrd = (const uint8_t *)g_mapped_file_get_contents(pcms->initrd);
-        boot.initrd_size = g_mapped_file_get_length(pcms->initrd);
-    }
+    pc_boot_config(pcms, &boot);
     if (!x86_boot_load(&pcms->mem, &boot, entry, &info, errp)) {
         error_prepend(errp, "-kernel %s: ", ms->kernel_filename);
         return false;
@@ -174,15 +182,19 @@ static bool pc_build_acpi(PCMachineState *pcms, unsigned nr_serial,
     cfg.i8042 = true;
     cfg.pci_host = true;
     cfg.pci_hole_start = pcms->layout.below_4g;
+    /* The F segment above holds the SMBIOS tables of direct boot. */
     return acpi_build(&cfg, PC_BIOS_AREA_START,
-                      PC_BIOS_AREA_END - PC_BIOS_AREA_START, &pcms->acpi,
+                      PC_SMBIOS_ADDR - PC_BIOS_AREA_START, &pcms->acpi,
                       errp);
 }
 
 /*
- * Without -kernel the guest starts in the firmware.  The qtest accelerator
- * runs no guest code: there only an explicit -bios is loaded, and without
- * one the ACPI tables stay at 0xe0000 as with direct boot.
+ * Without -kernel the guest starts in the firmware; -kernel with an
+ * explicit -bios too, the kernel then loaded by our option ROM (QEMU
+ * always boots -kernel through its firmware; Quokka only when asked, as
+ * direct boot needs no firmware).  The qtest accelerator runs no guest
+ * code: there only an explicit -bios is loaded, and without one the ACPI
+ * tables stay at 0xe0000 as with direct boot.
  */
 static bool pc_firmware_init(PCMachineState *pcms, AccelClass *ac,
                              AccelState *accel, Error **errp)
@@ -200,7 +212,19 @@ static bool pc_firmware_init(PCMachineState *pcms, AccelClass *ac,
             return false;
         }
     }
-    return pc_fw_cfg_build(fw, ms, &pcms->layout, &pcms->acpi, errp);
+    if (!pc_fw_cfg_build(fw, ms, &pcms->layout, &pcms->acpi, errp)) {
+        return false;
+    }
+    if (pcms->kernel) {
+        X86BootConfig boot;
+
+        pc_boot_config(pcms, &boot);
+        if (!pc_fw_cfg_linux(fw, &boot, &pcms->layout, errp)) {
+            error_prepend(errp, "-kernel %s: ", ms->kernel_filename);
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool pc_init(MachineState *ms, Error **errp)
@@ -266,6 +290,9 @@ static bool pc_init(MachineState *ms, Error **errp)
     if (!pc_build_acpi(pcms, nr_serial, errp) || !pc_load_files(pcms, errp)) {
         return false;
     }
+    if (ms->firmware || !pcms->kernel) {
+        return pc_firmware_init(pcms, ac, accel, errp);
+    }
     /* Load once now, so a bad kernel fails at start-up, not at reset. */
     if (pcms->kernel) {
         X86EntryState entry;
@@ -274,9 +301,6 @@ static bool pc_init(MachineState *ms, Error **errp)
             !pc_load_kernel(pcms, &entry, errp)) {
             return false;
         }
-    }
-    if (!ms->kernel_filename) {
-        return pc_firmware_init(pcms, ac, accel, errp);
     }
     return true;
 }
@@ -304,22 +328,27 @@ static void pc_reset(MachineState *ms)
     X86EntryState entry;
     bool have_entry = false;
     Error *err = NULL;
+    bool direct = pcms->kernel && !pcms->fw.linuxboot;
 
     bus_reset_all(sysbus_get_default());
-    if (pcms->kernel) {
+    if (direct) {
         pc_firmware_pci_setup(pcms);
     }
     if (pcms->fw.fw_cfg) {
         fw_cfg_reset(pcms->fw.fw_cfg);
+        if (!pc_firmware_machine_done(&pcms->fw, pcms->pci_bus, &err)) {
+            goto fail;
+        }
     }
     if (pcms->fw.rom) {
         if (!pc_bios_reset(&pcms->fw, &pcms->mem, &err)) {
             goto fail;
         }
-    } else if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err)) {
+    } else if (!acpi_tables_load(&pcms->acpi, &pcms->mem, &err) ||
+               !pc_smbios_load(ms, &pcms->layout, &pcms->mem, &err)) {
         goto fail;
     }
-    if (pcms->kernel) {
+    if (direct) {
         if (!pc_load_kernel(pcms, &entry, &err)) {
             goto fail;
         }

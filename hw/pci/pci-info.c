@@ -41,7 +41,7 @@ static const char *pci_class_desc(uint16_t class_code)
 
 static void pci_info_fill_bars(PCIDevice *dev, PciInfoDevice *d)
 {
-    for (int n = 0; n < PCI_NUM_BARS; n++) {
+    for (int n = 0; n < PCI_NUM_REGIONS; n++) {
         PCIBar *bar = &dev->bars[n];
         PciInfoBar *b;
 

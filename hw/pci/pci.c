@@ -64,10 +64,15 @@ void pci_bus_foreach(PCIBus *bus, void (*fn)(PCIDevice *dev, void *opaque),
 
 /* ---- BARs ---- */
 
+static uint32_t pci_bar_offset(int n)
+{
+    return n == PCI_ROM_SLOT ? PCI_ROM_ADDRESS : PCI_BASE_ADDRESS_0 + n * 4;
+}
+
 static uint64_t pci_bar_address(PCIDevice *dev, int n)
 {
     PCIBar *bar = &dev->bars[n];
-    uint32_t off = PCI_BASE_ADDRESS_0 + n * 4;
+    uint32_t off = pci_bar_offset(n);
     uint16_t cmd = pci_get_word(dev->config + PCI_COMMAND);
     uint64_t addr = pci_get_long(dev->config + off);
 
@@ -85,7 +90,13 @@ static uint64_t pci_bar_address(PCIDevice *dev, int n)
     if (!(cmd & PCI_COMMAND_MEMORY)) {
         return UINT64_MAX;
     }
-    if (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
+    if (n == PCI_ROM_SLOT) {
+        /* The ROM decodes only while its enable bit is set (6.2.5.2). */
+        if (!(addr & PCI_ROM_ADDRESS_ENABLE)) {
+            return UINT64_MAX;
+        }
+        addr &= ~(uint64_t)0x7ff;
+    } else if (bar->type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
         addr |= (uint64_t)pci_get_long(dev->config + off + 4) << 32;
     }
     addr &= ~(uint64_t)0xf;
@@ -99,7 +110,7 @@ static uint64_t pci_bar_address(PCIDevice *dev, int n)
 
 static void pci_update_mappings(PCIDevice *dev)
 {
-    for (int n = 0; n < PCI_NUM_BARS; n++) {
+    for (int n = 0; n < PCI_NUM_REGIONS; n++) {
         PCIBar *bar = &dev->bars[n];
         uint64_t addr;
 
@@ -113,6 +124,9 @@ static void pci_update_mappings(PCIDevice *dev)
                    io_region_base(bar->region) != addr) {
             io_region_map(bar->region, addr);
         }
+        if (n == PCI_ROM_SLOT) {
+            pci_rom_moved(dev, addr);
+        }
     }
 }
 
@@ -120,11 +134,12 @@ void pci_register_bar(PCIDevice *dev, int n, uint8_t type, uint64_t size,
                       const IORegionOps *ops, void *opaque)
 {
     PCIBar *bar = &dev->bars[n];
-    uint32_t off = PCI_BASE_ADDRESS_0 + n * 4;
+    uint32_t off = pci_bar_offset(n);
     uint64_t mask = ~(size - 1);
-    char *name = g_strdup_printf("%s-bar%d",
-                                 object_get_typename(&dev->parent_obj.parent_obj),
-                                 n);
+    const char *type_name = object_get_typename(&dev->parent_obj.parent_obj);
+    char *name = n == PCI_ROM_SLOT
+                 ? g_strdup_printf("%s.rom", type_name)
+                 : g_strdup_printf("%s-bar%d", type_name, n);
 
     bar->size = size;
     bar->type = type;
@@ -133,7 +148,11 @@ void pci_register_bar(PCIDevice *dev, int n, uint8_t type, uint64_t size,
                                 ops, opaque);
     g_free(name);
     pci_set_long(dev->config + off, type);
-    if (type & PCI_BASE_ADDRESS_SPACE_IO) {
+    if (n == PCI_ROM_SLOT) {
+        /* Address bits from 11 up, and the enable bit (PCI 3.0 6.2.5.2). */
+        pci_set_long(dev->wmask + off,
+                     ((uint32_t)mask & ~0x7ffu) | PCI_ROM_ADDRESS_ENABLE);
+    } else if (type & PCI_BASE_ADDRESS_SPACE_IO) {
         pci_set_long(dev->wmask + off, (uint32_t)mask & ~3u & 0xffff);
     } else {
         pci_set_long(dev->wmask + off, (uint32_t)mask & ~0xfu);
@@ -175,6 +194,7 @@ void pci_default_write_config(PCIDevice *dev, uint32_t addr, uint32_t val,
         *cfg &= ~(b & w1c);
     }
     if (range_overlaps(addr, len, PCI_BASE_ADDRESS_0, 24) ||
+        range_overlaps(addr, len, PCI_ROM_ADDRESS, 4) ||
         range_overlaps(addr, len, PCI_COMMAND, 2)) {
         pci_update_mappings(dev);
     }
@@ -309,7 +329,11 @@ static bool pci_qdev_realize(DeviceState *qdev, Error **errp)
         return false;
     }
     pci_config_init(dev);
+    if (!pci_rom_realize(dev, errp)) {
+        return false;
+    }
     if (pc->realize && !pc->realize(dev, errp)) {
+        pci_rom_unrealize(dev);
         return false;
     }
     bus->devices[dev->devfn] = dev;
@@ -329,6 +353,7 @@ static void pci_qdev_unrealize(DeviceState *qdev)
         io_region_free(dev->bars[n].region);
         dev->bars[n].region = NULL;
     }
+    pci_rom_unrealize(dev);
     pci_device_bus(dev)->devices[dev->devfn] = NULL;
 }
 
@@ -351,6 +376,7 @@ void pci_device_reset(PCIDevice *dev)
             }
         }
     }
+    pci_set_long(dev->config + PCI_ROM_ADDRESS, 0);
     pci_update_mappings(dev);
 }
 
@@ -423,6 +449,12 @@ static Property pci_device_props[] = {
                      "06" },
     DEFINE_PROP_BOOL("multifunction", PCIDevice, multifunction, false,
                      "on/off"),
+    DEFINE_PROP_STRING("romfile", PCIDevice, romfile,
+                       "option ROM image (a file name is searched in the "
+                       "firmware directories; \"\" for none)"),
+    DEFINE_PROP_UINT32("rombar", PCIDevice, rombar, 1,
+                       "0: the ROM goes to the firmware through fw_cfg, "
+                       "not in the ROM BAR"),
     DEFINE_PROP_END,
 };
 

@@ -12,6 +12,7 @@
 #include "hw/boards.h"
 #include "hw/virtio/virtio-blk.h"
 #include "qom/property.h"
+#include "sysemu/bootdevice.h"
 #include "quokka/main-loop.h"
 
 #define PCI_CLASS_STORAGE_SCSI 0x0100
@@ -630,8 +631,23 @@ static bool virtio_blk_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
     VirtIOBlkPCI *s = to_virtio_blk_pci(obj);
 
-    if (!virtio_blk_check_props(s, errp) ||
-        !virtio_blk_find_backends(s, errp)) {
+    char *fn, *path;
+    bool ok;
+
+    if (!virtio_blk_check_props(s, errp)) {
+        return false;
+    }
+    /* SeaBIOS's name for the disk behind this function (bootorder). */
+    fn = pci_dev_fw_path(&proxy->parent_obj);
+    path = g_strconcat(fn, "/disk@0,0", NULL);
+    ok = boot_device_add(s->bootindex, to_device(obj), path, errp);
+    g_free(path);
+    g_free(fn);
+    if (!ok) {
+        return false;
+    }
+    if (!virtio_blk_find_backends(s, errp)) {
+        boot_device_del(to_device(obj));
         return false;
     }
     g_mutex_init(&s->done_lock);
@@ -668,6 +684,7 @@ static void virtio_blk_pci_exit(VirtIOPCIProxy *proxy)
     g_mutex_clear(&s->done_lock);
     drive_detach(s->drive);
     virtio_cleanup(proxy->vdev);
+    boot_device_del(to_device(&proxy->parent_obj.parent_obj.parent_obj));
 }
 
 static GMainContext *virtio_blk_notify_context(VirtIODevice *vdev)

@@ -42,6 +42,13 @@ typedef struct AccelClass {
      */
     bool (*map_rom)(AccelState *accel, uint64_t gpa, uint64_t size,
                     void *host, Error **errp);
+    /*
+     * Optional: maps (or moves, or with @gpa UINT64_MAX unmaps) read-only
+     * memory that appears at run time, such as a PCI ROM BAR, so guest
+     * reads need no exit.  *@slot starts at -1.  @host is page-aligned.
+     */
+    bool (*move_rom)(AccelState *accel, int *slot, uint64_t gpa,
+                     uint64_t size, void *host, Error **errp);
     /* Drives global system interrupt @gsi (ISA IRQ n is GSI n). */
     void (*set_gsi)(AccelState *accel, int gsi, int level);
     /* Delivers a message-signalled interrupt (optional). */

@@ -102,6 +102,13 @@ bool kvm_has_pit(const KVMState *s);
  */
 bool kvm_ram_init(KVMState *s, const X86MemLayout *l, GuestMemory *mem,
                   Error **errp);
+/*
+ * A slot that moves at run time (a PCI ROM BAR): *@slot is -1 until the
+ * first map, which takes a new slot id; @gpa UINT64_MAX unmaps it.
+ */
+bool kvm_move_rom_slot(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
+                       void *host, Error **errp);
+
 /* One more slot, e.g. a ROM or device RAM; @host stays the caller's. */
 bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
                          void *host, bool readonly, Error **errp);

@@ -17,29 +17,114 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'vnc'))
 from tap import Tap          # noqa: E402
 import quokka                # noqa: E402
+import rfbclient             # noqa: E402
+import vgatext               # noqa: E402
+from test_vnc import free_display  # noqa: E402
 
 BIOS = '/usr/share/seabios/bios-256k.bin'
 BANNER = b'SeaBIOS (version'
 
 
-def qmp_reset(path):
-    """QMP system_reset over the unix socket at @path."""
+def qmp(path, *cmds):
+    """Runs QMP commands ((name, arguments) or name) over the unix socket
+    at @path; their "return" lines."""
     s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
+    s.settimeout(30)
     s.connect(path)
     f = s.makefile('rwb')
     f.readline()
-    for cmd in ('qmp_capabilities', 'system_reset'):
-        f.write(json.dumps({'execute': cmd}).encode() + b'\n')
+    replies = []
+    for cmd in ('qmp_capabilities',) + cmds:
+        name, args = cmd if isinstance(cmd, tuple) else (cmd, {})
+        f.write(json.dumps({'execute': name, 'arguments': args}).encode() +
+                b'\n')
         f.flush()
-        while b'"return"' not in f.readline():
-            pass
+        while True:
+            line = f.readline()
+            if not line or b'"return"' in line or b'"error"' in line:
+                replies.append(line)
+                break
     s.close()
+    return replies[1:]
 
 
-def serial_until(args, want, count=1, timeout=30, on_first=None):
+def qmp_reset(path):
+    """QMP system_reset over the unix socket at @path."""
+    qmp(path, 'system_reset')
+
+
+def screen(sock, ppm):
+    """The VGA text screen's lines, through QMP screendump."""
+    qmp(sock, ('screendump', {'filename': ppm}))
+    with open(ppm, 'rb') as f:
+        return vgatext.screen_text(f.read()) or []
+
+
+def wait_screen(sock, ppm, want, timeout=120):
+    """Polls the screen until a line starts with @want; the last lines."""
+    deadline = time.monotonic() + timeout
+    lines = []
+    while time.monotonic() < deadline:
+        lines = screen(sock, ppm)
+        if any(line.startswith(want) for line in lines):
+            break
+        time.sleep(1)
+    return lines
+
+
+def vga_boot_menu(t, errs):
+    """-vga std: SeaBIOS runs the VGA BIOS from the card's ROM BAR, its
+    banner shows on the screen and on the serial console (-nographic), and
+    ESC typed over VNC opens the boot menu."""
+    tmp = quokka.tmpdir()
+    sock, ppm = os.path.join(tmp, 'qmp.sock'), os.path.join(tmp, 's.ppm')
+    d = free_display()
+    p = quokka.start(['-M', 'pc', '-accel', 'kvm', '-m', '128', '-vga',
+                      'std', '-nographic', '-vnc', '127.0.0.1:%d' % d,
+                      '-qmp', 'unix:%s,server=on,wait=off' % sock,
+                      '-boot', 'menu=on,splash-time=60000'])
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        lines = wait_screen(sock, ppm, 'Press ESC for boot menu')
+        t.check('VGA: SeaBIOS banner on the screen (screendump)',
+                lines and lines[0].startswith('SeaBIOS (version'),
+                '\n'.join(lines))
+        t.check('VGA: -boot menu=on prompt on the screen',
+                'Press ESC for boot menu.' in lines, '\n'.join(lines))
+        c = rfbclient.RFBClient('127.0.0.1', 5900 + d, timeout=30)
+        c.key(0xff1b, True)
+        c.key(0xff1b, False)
+        lines = wait_screen(sock, ppm, '1. ', timeout=60)
+        c.close()
+        t.check('VGA: ESC over VNC opens the boot menu',
+                'Select boot device:' in lines and
+                any(line.startswith('1. ') for line in lines),
+                '\n'.join(lines))
+    finally:
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        out = p.stdout.read()
+        errs.append(p.stderr.read().decode(errors='replace'))
+        p.stdout.close()
+        p.stderr.close()
+    t.check('VGA: the banner also on the serial console', BANNER in out,
+            out[-2000:])
+    for f in (sock, ppm):
+        os.path.exists(f) and os.unlink(f)
+    os.rmdir(tmp)
+
+
+def serial_until(args, want, count=1, timeout=120, on_first=None):
     """Runs a guest with -nographic until @want appeared @count times;
     @on_first runs once when it first appears."""
     p = quokka.start(['-M', 'pc', '-accel', 'kvm', '-m', '128',
@@ -99,6 +184,7 @@ def main():
                      'QMP system_reset goes through the firmware again',
                      'guest reboot goes through the firmware again',
                      '-no-reboot turns its reboot into an exit',
+                     'VGA BIOS, screen and boot menu over VNC',
                      'no sanitizer report, no KVM internal error'):
             t.skip('SeaBIOS: ' + name, why)
         return t.done()
@@ -141,11 +227,13 @@ def main():
             out[-2000:] + err.encode())
     r = quokka.run(['-M', 'pc', '-accel', 'kvm', '-m', '128', '-nographic',
                     '-no-reboot', '-bios', BIOS, '-boot',
-                    'reboot-timeout=0'], timeout=60)
+                    'reboot-timeout=0'], timeout=180)
     errs.append(r.stderr)
     t.check('SeaBIOS: -no-reboot turns its reboot into an exit',
             r.returncode == 0 and r.stdout.count('SeaBIOS (version') == 1,
             r.stdout[-1000:] + r.stderr)
+
+    vga_boot_menu(t, errs)
 
     # Sanitizer builds (--enable-asan) report here; KVM errors too.
     bad = [e for e in errs if 'Sanitizer' in e or 'runtime error' in e or

@@ -5,6 +5,7 @@
  * docs/specs/fw_cfg.rst).
  */
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "libqtest.h"
@@ -263,10 +264,14 @@ static uint8_t sum_bytes(const uint8_t *p, size_t len)
     return sum;
 }
 
-/* SMBIOS 2.1 entry point and the type 1 strings dmidecode shows. */
+/*
+ * SMBIOS 2.1 entry point, the type 1 strings dmidecode shows, a processor
+ * (4) per vCPU, and the RAM as memory array, device and range (16, 17, 19).
+ */
 static void test_smbios(void)
 {
-    QTestState *s = start_pc();
+    QTestState *s = qtest_init("-M pc -nodefaults -m 256 -smp 2");
+    unsigned cpus = 0, dimm_mb = 0, end_kb = 0, arrays = 0;
     uint32_t asize, tsize;
     uint16_t anchor = find_file(s, "etc/smbios/smbios-anchor", &asize);
     uint16_t tables = find_file(s, "etc/smbios/smbios-tables", &tsize);
@@ -299,6 +304,15 @@ static void test_smbios(void)
             g_assert_cmpstr(product, ==, "Standard PC (i440FX + PIIX, 1996)");
             g_assert_cmpstr(version, ==, "pc-i440fx-7.2");
             have_type1 = true;
+        } else if (type == 4) {
+            cpus++;
+            g_assert_cmphex(t[off + 0x18], ==, 0x41);   /* enabled */
+        } else if (type == 16) {
+            arrays++;
+        } else if (type == 17) {
+            dimm_mb = t[off + 0xc] | t[off + 0xd] << 8;
+        } else if (type == 19) {
+            end_kb = ldq_le(t + off + 8) & 0xffffffff;
         }
         while (t[str] || t[str + 1]) {
             str++;
@@ -312,8 +326,288 @@ static void test_smbios(void)
     g_assert_cmpuint(off, ==, tsize);
     g_assert_cmpuint(a[28] | a[29] << 8, ==, count);
     g_assert_true(have_type1);
+    g_assert_cmpuint(cpus, ==, 2);
+    g_assert_cmpuint(arrays, ==, 1);
+    g_assert_cmpuint(dimm_mb, ==, 256);
+    g_assert_cmpuint(end_kb, ==, 256 * 1024 - 1);
     g_free(t);
     qtest_quit(s);
+}
+
+/* Runs Debian's dmidecode on @dump with @args; its output (NULL: none). */
+static char *dmidecode(const char *dump, const char *args)
+{
+    char *cmd = g_strdup_printf("dmidecode --from-dump %s %s", dump, args);
+    char *out = NULL;
+    int status;
+
+    if (!g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL) ||
+        status != 0) {
+        g_free(out);
+        out = NULL;
+    }
+    g_free(cmd);
+    return out;
+}
+
+/*
+ * Writes a dump file as dmidecode --dump-bin does: the entry point @a,
+ * its table address made 0x20, then the @len bytes of table @t there.
+ */
+static char *write_dmi_dump(uint8_t a[31], const uint8_t *t, size_t len)
+{
+    char *path = g_strdup("/tmp/quokka-dmi-XXXXXX");
+    uint8_t head[0x20] = { 0 };
+    int fd = g_mkstemp(path);
+
+    a[24] = 0x20;
+    a[25] = a[26] = a[27] = 0;
+    a[21] = 0;
+    a[21] = -sum_bytes(a + 16, 15);
+    memcpy(head, a, 31);
+    g_assert(fd >= 0 && write(fd, head, sizeof(head)) == sizeof(head) &&
+             write(fd, t, len) == (ssize_t)len);
+    close(fd);
+    return path;
+}
+
+/*
+ * The tables as dmidecode reads them: a dump file (what --dump-bin
+ * writes: the entry point, then the table at offset 0x20 that the entry
+ * point's address field names).
+ */
+static void test_smbios_dmidecode(void)
+{
+    QTestState *s;
+    uint8_t a[31], *t;
+    uint32_t asize, tsize;
+    char *out, *dump;
+
+    if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
+        g_test_skip("dmidecode is not installed");
+        return;
+    }
+    s = qtest_init("-M pc -nodefaults -m 512 -smp 3");
+    read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
+    find_file(s, "etc/smbios/smbios-tables", &tsize);
+    t = g_malloc(tsize);
+    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize), t,
+              tsize);
+    qtest_quit(s);
+    dump = write_dmi_dump(a, t, tsize);
+    g_free(t);
+
+    out = dmidecode(dump, "-s system-product-name");
+    g_assert_nonnull(out);
+    g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
+    g_free(out);
+    out = dmidecode(dump, "-t 4");
+    g_assert_nonnull(out);
+    g_assert_nonnull(strstr(out, "Socket Designation: CPU 2"));
+    g_assert_nonnull(strstr(out, "Status: Populated, Enabled"));
+    g_free(out);
+    out = dmidecode(dump, "-t 17");
+    g_assert_nonnull(out);
+    g_assert_nonnull(strstr(out, "Size: 512 MB"));
+    g_free(out);
+    out = dmidecode(dump, "-t 19");
+    g_assert_nonnull(out);
+    g_assert_nonnull(strstr(out, "Range Size: 512 MB"));
+    g_free(out);
+    unlink(dump);
+    g_free(dump);
+}
+
+/*
+ * Without firmware (direct boot, or no -bios under qtest) the machine
+ * puts the same SMBIOS tables at 0xf0000 itself, where Linux scans for
+ * them; dmidecode reads them from a dump of that memory.
+ */
+static void test_smbios_direct(void)
+{
+    QTestState *s = qtest_init("-M pc -nodefaults -m 512");
+    uint8_t a[31], t[4096];
+    uint32_t addr;
+    uint16_t len;
+    char *out, *dump;
+
+    qtest_memread(s, 0xf0000, a, sizeof(a));
+    g_assert(!memcmp(a, "_SM_", 4) && !memcmp(a + 16, "_DMI_", 5));
+    g_assert_cmpuint(sum_bytes(a, 16), ==, 0);
+    g_assert_cmpuint(sum_bytes(a + 16, 15), ==, 0);
+    addr = a[24] | a[25] << 8 | a[26] << 16 | (uint32_t)a[27] << 24;
+    len = a[22] | a[23] << 8;
+    g_assert_cmphex(addr, ==, 0xf0020);
+    g_assert_cmpuint(len, <=, sizeof(t));
+    qtest_memread(s, addr, t, len);
+    qtest_quit(s);
+    if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
+        g_test_skip("dmidecode is not installed");
+        return;
+    }
+    dump = write_dmi_dump(a, t, len);
+    out = dmidecode(dump, "-s system-product-name");
+    g_assert_nonnull(out);
+    g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
+    g_free(out);
+    unlink(dump);
+    g_free(dump);
+}
+
+/*
+ * rombar=0 keeps the VGA BIOS out of the ROM BAR: the firmware gets it as
+ * fw_cfg file vgaroms/NAME instead (QEMU's way), byte for byte.
+ */
+static void test_rombar0_vgaroms(void)
+{
+    QTestState *s;
+    gchar *bios;
+    gsize len;
+    uint32_t size;
+    uint16_t sel;
+    uint8_t head[512];
+
+    if (!g_file_get_contents("/usr/share/seabios/vgabios-stdvga.bin", &bios,
+                             &len, NULL)) {
+        g_test_skip("seabios is not installed");
+        return;
+    }
+    s = qtest_init("-M pc -nodefaults -device VGA,rombar=0");
+    sel = find_file(s, "vgaroms/vgabios-stdvga.bin", &size);
+    g_assert_cmphex(sel, !=, 0);
+    g_assert_cmpuint(size, >=, len);
+    read_item(s, sel, head, sizeof(head));
+    g_assert(!memcmp(head, bios, sizeof(head)));
+    qtest_quit(s);
+
+    /* With the ROM in its BAR there is no such file. */
+    s = qtest_init("-M pc -nodefaults -device VGA");
+    g_assert_cmphex(find_file(s, "vgaroms/vgabios-stdvga.bin", &size), ==,
+                    0);
+    qtest_quit(s);
+    g_free(bios);
+}
+
+/* A minimal bzImage: one setup sector after the boot sector, 4 KiB body. */
+static char *write_bzimage(void)
+{
+    char *path = g_strdup("/tmp/quokka-bzimage-XXXXXX");
+    uint8_t img[1024 + 4096] = { 0 };
+    int fd = g_mkstemp(path);
+
+    img[0x1f1] = 1;                             /* setup_sects */
+    img[0x1f5] = 4096 / 16 / 256;               /* syssize: 256 x 16 bytes */
+    img[0x1fe] = 0x55;
+    img[0x1ff] = 0xaa;
+    memcpy(img + 0x202, "HdrS", 4);
+    img[0x206] = 0x0f;                          /* protocol 2.15 */
+    img[0x207] = 0x02;
+    img[0x211] = 0x01;                          /* LOADED_HIGH */
+    memset(img + 0x22c, 0xff, 3);               /* initrd_addr_max */
+    img[0x22f] = 0x37;
+    img[0x236] = 0x01;                          /* XLF_KERNEL_64 */
+    img[0x239] = 0x08;                          /* cmdline_size 2048 */
+    img[0x262] = 0x40;                          /* init_size 4 MiB */
+    g_assert(fd >= 0 && write(fd, img, sizeof(img)) == sizeof(img));
+    close(fd);
+    return path;
+}
+
+static uint32_t read_u32(QTestState *s, uint16_t key)
+{
+    uint32_t v;
+
+    read_item(s, key, &v, 4);
+    return GUINT32_FROM_LE(v);
+}
+
+/*
+ * -kernel with -bios: the kernel goes to the firmware in fw_cfg items
+ * 0x07-0x18 (setup patched as a boot loader would), and our loader ROM is
+ * genroms/linuxboot.bin, first in bootorder.
+ */
+static void test_linuxboot(void)
+{
+    char *kernel = write_bzimage();
+    QTestState *s = qtest_initf("-M pc -nodefaults -m 256 -bios "
+                                "/usr/share/seabios/bios-256k.bin -kernel "
+                                "%s -initrd %s -append 'console=ttyS0'",
+                                kernel, kernel);
+    uint8_t setup[1024], rom[512], sum = 0;
+    char cmdline[16], order[64] = { 0 };
+    uint32_t size, initrd;
+    uint16_t sel;
+
+    g_assert_cmphex(read_u32(s, 0x16), ==, 0x10000);       /* setup */
+    g_assert_cmpuint(read_u32(s, 0x17), ==, 1024);
+    read_item(s, 0x18, setup, sizeof(setup));
+    g_assert_cmphex(setup[0x210], ==, 0xb0);                /* loader ID */
+    g_assert_cmphex(setup[0x211], ==, 0x81);                /* CAN_USE_HEAP */
+    g_assert_cmphex(setup[0x228] | setup[0x229] << 8 | setup[0x22a] << 16,
+                    ==, 0x20000);                           /* cmd_line_ptr */
+    g_assert_cmphex(read_u32(s, 0x07), ==, 0x100000);      /* kernel */
+    g_assert_cmpuint(read_u32(s, 0x08), ==, 4096);
+    initrd = read_u32(s, 0x0a);
+    g_assert_cmpuint(read_u32(s, 0x0b), ==, 1024 + 4096);
+    g_assert_cmphex(initrd & 0xfff, ==, 0);
+    g_assert_cmphex(initrd, >=, 0x100000 + (4 << 20));
+    g_assert_cmphex(initrd + 5120, <=, 255 << 20);
+    g_assert_cmphex(setup[0x218] | setup[0x219] << 8 | setup[0x21a] << 16 |
+                    (uint32_t)setup[0x21b] << 24, ==, initrd);
+    g_assert_cmpuint(read_u32(s, 0x14), ==, 14);
+    read_item(s, 0x15, cmdline, sizeof(cmdline));
+    g_assert_cmpstr(cmdline, ==, "console=ttyS0");
+
+    sel = find_file(s, "bootorder", &size);
+    read_item(s, sel, order, MIN(size, sizeof(order) - 1));
+    g_assert_cmpstr(order, ==, "/rom@genroms/linuxboot.bin");
+    sel = find_file(s, "genroms/linuxboot.bin", &size);
+    g_assert_cmpuint(size, ==, sizeof(rom));
+    read_item(s, sel, rom, sizeof(rom));
+    g_assert_cmphex(rom[0], ==, 0x55);
+    g_assert_cmphex(rom[1], ==, 0xaa);
+    g_assert_cmpuint(rom[2] * 512, ==, size);
+    for (size_t i = 0; i < sizeof(rom); i++) {
+        sum += rom[i];
+    }
+    g_assert_cmphex(sum, ==, 0);
+    g_assert(!memcmp(rom + (rom[0x1a] | rom[0x1b] << 8), "$PnP", 4));
+    qtest_quit(s);
+    unlink(kernel);
+    g_free(kernel);
+}
+
+/*
+ * bootindex on virtio-blk-pci: bootorder lists QEMU's device paths,
+ * lowest index first, the last line ended by a NUL.
+ */
+static void test_bootorder(void)
+{
+    char img[] = "/tmp/quokka-boot-XXXXXX";
+    int fd = g_mkstemp(img);
+    QTestState *s;
+    char order[128] = { 0 };
+    static const char want[] = "/pci@i0cf8/scsi@5/disk@0,0\n"
+                               "/pci@i0cf8/scsi@2/disk@0,0";
+    uint32_t size;
+    uint16_t sel;
+
+    g_assert(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+    close(fd);
+    s = qtest_initf("-M pc -nodefaults "
+                    "-drive file=%s,if=none,id=d0,format=raw,readonly=on "
+                    "-device virtio-blk-pci,drive=d0,bootindex=2 "
+                    "-drive file=%s,if=none,id=d1,format=raw,readonly=on "
+                    "-device virtio-blk-pci,drive=d1,bootindex=1,addr=5 "
+                    "-drive file=%s,if=none,id=d2,format=raw,readonly=on "
+                    "-device virtio-blk-pci,drive=d2", img, img, img);
+    sel = find_file(s, "bootorder", &size);
+    g_assert_cmphex(sel, !=, 0);
+    g_assert_cmpuint(size, ==, sizeof(want));
+    read_item(s, sel, order, size);
+    g_assert_cmpstr(order, ==, want);
+    qtest_quit(s);
+    unlink(img);
 }
 
 int main(int argc, char **argv)
@@ -326,5 +620,10 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/dma-bad", test_dma_bad);
     g_test_add_func("/qtest/fw_cfg/acpi-loader", test_acpi_loader);
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
+    g_test_add_func("/qtest/fw_cfg/smbios-dmidecode", test_smbios_dmidecode);
+    g_test_add_func("/qtest/fw_cfg/smbios-direct", test_smbios_direct);
+    g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
+    g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
+    g_test_add_func("/qtest/fw_cfg/bootorder", test_bootorder);
     return g_test_run();
 }

@@ -3,7 +3,6 @@
 """VNC server tests with a stdlib RFB client: handshakes, authentication,
 every encoding against Raw, updates, resizes, input, bad clients, and the
 real binary's -vnc with its placeholder console."""
-import gzip
 import os
 import random
 import socket
@@ -18,12 +17,12 @@ sys.path.insert(0, os.path.join(HERE, '..', 'pylib'))
 
 import quokka  # noqa: E402
 import rfbclient as rfb  # noqa: E402
+import vgatext  # noqa: E402
 from tap import Tap  # noqa: E402
 
 SERVER = os.environ.get('VNC_TEST_SERVER',
                         os.path.join(quokka.BUILD, 'tests', 'vnc',
                                      'vnc-test-server'))
-FONT = '/usr/share/consolefonts/Uni2-VGA16.psf.gz'
 ALL_ENCODINGS = [('Raw', rfb.RAW), ('Hextile', rfb.HEXTILE),
                  ('Zlib', rfb.ZLIB), ('Tight', rfb.TIGHT),
                  ('ZRLE', rfb.ZRLE)]
@@ -387,18 +386,7 @@ def test_bad_clients(t):
 
 
 def psf_glyphs():
-    data = gzip.open(FONT).read()
-    count = 512 if data[2] & 1 else 256
-    table, pos, idx, seq = {}, 4 + count * 16, 0, False
-    while idx < count and pos + 1 < len(data):
-        v = data[pos] | data[pos + 1] << 8
-        pos += 2
-        if v == 0xffff:
-            idx, seq = idx + 1, False
-        elif v == 0xfffe:
-            seq = True
-        elif not seq:
-            table.setdefault(chr(v), idx)
+    data, table = vgatext.psf_font()
     return lambda ch: data[4 + table[ch] * 16:4 + table[ch] * 16 + 16]
 
 

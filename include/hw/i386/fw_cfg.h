@@ -103,6 +103,10 @@ bool fw_cfg_add_string(FWCfgState *s, uint16_t key, const char *value,
 bool fw_cfg_add_file(FWCfgState *s, const char *name, const void *data,
                      size_t len, Error **errp);
 
+/* Replaces the content of file @name, or adds it when it is missing. */
+bool fw_cfg_modify_file(FWCfgState *s, const char *name, const void *data,
+                        size_t len, Error **errp);
+
 /* Selector 0 and offset 0, the DMA address cleared: the power-on state. */
 void fw_cfg_reset(FWCfgState *s);
 

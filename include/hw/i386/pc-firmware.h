@@ -16,6 +16,8 @@
 #include "hw/i386/e820.h"
 #include "hw/i386/fw_cfg.h"
 #include "hw/i386/guest-memory.h"
+#include "hw/i386/x86-boot.h"
+#include "hw/pci/pci.h"
 
 /* Debian's seabios package. */
 #define PC_DEFAULT_BIOS         "/usr/share/seabios/bios-256k.bin"
@@ -30,6 +32,8 @@ typedef struct PCFirmware {
     uint8_t *rom;               /* page-aligned copy of the image */
     size_t size;
     FWCfgState *fw_cfg;
+    bool machine_done;          /* the -device ROMs are in fw_cfg */
+    bool linuxboot;             /* -kernel through the firmware */
 } PCFirmware;
 
 /*
@@ -61,6 +65,29 @@ bool pc_firmware_e820(E820Table *t, const X86MemLayout *l, Error **errp);
 bool pc_fw_cfg_build(PCFirmware *fw, const MachineState *ms,
                      const X86MemLayout *l, const AcpiTables *acpi,
                      Error **errp);
+
+/*
+ * -kernel under the firmware: the kernel's setup, protected-mode part,
+ * initrd and command line as fw_cfg items 0x07-0x18, and our option ROM
+ * (genroms/linuxboot.bin, first in bootorder) that loads and enters them.
+ */
+bool pc_fw_cfg_linux(PCFirmware *fw, const X86BootConfig *boot,
+                     const X86MemLayout *l, Error **errp);
+
+/*
+ * Once every device exists (at each reset; the ROMs only the first
+ * time): "bootorder" from the devices' bootindex, and the ROMs of PCI
+ * devices with rombar=0 as "vgaroms/" or "genroms/" files.
+ */
+bool pc_firmware_machine_done(PCFirmware *fw, PCIBus *bus, Error **errp);
+
+/*
+ * Direct boot: the SMBIOS entry point at PC_SMBIOS_ADDR in the F segment
+ * (where Linux scans for it without firmware), the table right after it.
+ */
+#define PC_SMBIOS_ADDR          0xf0000
+bool pc_smbios_load(const MachineState *ms, const X86MemLayout *l,
+                    const GuestMemory *mem, Error **errp);
 
 void pc_firmware_free(PCFirmware *fw);
 

@@ -16,6 +16,8 @@
 
 #define PCI_CONFIG_SPACE_SIZE 256
 #define PCI_NUM_BARS 6
+#define PCI_ROM_SLOT 6                  /* bars[] index of the ROM BAR */
+#define PCI_NUM_REGIONS 7
 #define PCI_DEVFN(slot, fn) ((((slot) & 0x1f) << 3) | ((fn) & 7))
 #define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
 #define PCI_FUNC(devfn) ((devfn) & 7)
@@ -43,6 +45,7 @@
 #define PCI_SUBSYSTEM_VENDOR_ID 0x2c
 #define PCI_SUBSYSTEM_ID 0x2e
 #define PCI_ROM_ADDRESS 0x30
+#define  PCI_ROM_ADDRESS_ENABLE 0x01
 #define PCI_CAPABILITY_LIST 0x34
 #define PCI_INTERRUPT_LINE 0x3c
 #define PCI_INTERRUPT_PIN 0x3d
@@ -68,7 +71,13 @@ struct PCIDevice {
     uint8_t w1cmask[PCI_CONFIG_SPACE_SIZE];     /* write-1-to-clear bits */
     int32_t devfn;              /* "addr" property; -1: first free slot */
     bool multifunction;
-    PCIBar bars[PCI_NUM_BARS];
+    PCIBar bars[PCI_NUM_REGIONS];
+    char *romfile;              /* "romfile" property; "": no ROM */
+    uint32_t rombar;            /* "rombar": 0 keeps the ROM out of BAR 6 */
+    uint8_t *rom;               /* the option ROM, rom_size bytes */
+    uint64_t rom_size;          /* a power of two, >= the file */
+    int rom_slot;               /* accelerator slot of the ROM, -1: none */
+    uint64_t rom_slot_gpa;      /* where that slot shows, or UINT64_MAX */
     int irq_level;              /* INTx as the device drives it */
     bool intx_asserted;         /* counted on the bus (not masked) */
 };
@@ -87,6 +96,8 @@ typedef struct PCIDeviceClass {
     uint16_t class_id;
     uint16_t subsystem_vendor_id;
     uint16_t subsystem_id;
+    /* Option ROM file when "romfile" is not given (searched, optional). */
+    const char *romfile;
 } PCIDeviceClass;
 
 /* Routes a device's INTx pin to an interrupt of the host bridge. */
@@ -136,7 +147,10 @@ uint32_t pci_default_read_config(PCIDevice *dev, uint32_t addr,
 void pci_default_write_config(PCIDevice *dev, uint32_t addr, uint32_t val,
                               unsigned len);
 
-/* BAR @n of @size bytes (a power of two) backed by @ops. */
+/*
+ * BAR @n of @size bytes (a power of two) backed by @ops; @n may be
+ * PCI_ROM_SLOT for the expansion ROM BAR at 0x30.
+ */
 void pci_register_bar(PCIDevice *dev, int n, uint8_t type, uint64_t size,
                       const IORegionOps *ops, void *opaque);
 /* INTx: level of the device's pin (config[PCI_INTERRUPT_PIN]). */
@@ -163,13 +177,32 @@ static inline uint32_t pci_get_long(const uint8_t *p)
     return pci_get_word(p) | (uint32_t)pci_get_word(p + 2) << 16;
 }
 
+/*
+ * Option ROMs (hw/pci/pci-rom.c): loads "romfile" (or the class default)
+ * into BAR 6 unless "rombar" is 0.  An explicit file that cannot be read
+ * fails; a missing class default only leaves the device without a ROM.
+ */
+bool pci_rom_realize(PCIDevice *dev, Error **errp);
+void pci_rom_unrealize(PCIDevice *dev);
+/*
+ * The ROM BAR moved to @gpa (UINT64_MAX: off): the accelerator maps the
+ * ROM there as read-only memory when it can, so reads need no exit.
+ */
+void pci_rom_moved(PCIDevice *dev, uint64_t gpa);
+/* Path of @name in the firmware directories, or NULL (caller frees). */
+char *pci_rom_find_file(const char *name);
+
+/*
+ * Open Firmware style path of @dev as QEMU names it for the firmware
+ * (bootorder): "/pci@i0cf8/NAME@SLOT[,FN]".  Caller frees.
+ */
+char *pci_dev_fw_path(PCIDevice *dev);
+
 /* Walks every device on @bus in devfn order. */
 void pci_bus_foreach(PCIBus *bus, void (*fn)(PCIDevice *dev, void *opaque),
                      void *opaque);
 /* The root bus "pci.0", or NULL on a machine without PCI. */
 PCIBus *pci_root_bus(void);
-
-
 
 /* Generic part of a device's reset; a subclass reset calls it first. */
 void pci_device_reset(PCIDevice *dev);
