@@ -311,7 +311,8 @@ static bool net_opt_split_nic(NetOpt *o, Error **errp)
             keyval_free(backend);
             return false;
         } else {
-            keyval_set(backend, p->key, p->value);
+            /* Appended: hostfwd= may come several times. */
+            keyval_append(backend, p->key, p->value);
         }
     }
     if (!keyval_has(backend, "type")) {
@@ -374,7 +375,7 @@ static bool net_merge_legacy(Error **errp)
         KeyvalPair *p = &be->kv->pairs[i];
 
         if (strcmp(p->key, "id") && strcmp(p->key, "name")) {
-            keyval_set(o->kv, p->key, p->value);
+            keyval_append(o->kv, p->key, p->value);
         }
     }
     if (keyval_has(nic->kv, "model")) {

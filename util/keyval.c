@@ -27,6 +27,11 @@ void keyval_set(Keyval *kv, const char *key, const char *value)
             return;
         }
     }
+    keyval_append(kv, key, value);
+}
+
+void keyval_append(Keyval *kv, const char *key, const char *value)
+{
     kv->pairs = g_renew(KeyvalPair, kv->pairs, kv->n_pairs + 1);
     kv->pairs[kv->n_pairs].key = g_strdup(key);
     kv->pairs[kv->n_pairs].value = g_strdup(value);

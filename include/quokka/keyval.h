@@ -35,6 +35,8 @@ Keyval *keyval_parse(const char *text, const char *implied_key,
 void keyval_free(Keyval *kv);
 Keyval *keyval_new_empty(void);
 void keyval_set(Keyval *kv, const char *key, const char *value);
+/* Adds @key=@value after the others, even if @key is there already. */
+void keyval_append(Keyval *kv, const char *key, const char *value);
 bool keyval_has(Keyval *kv, const char *key);
 /* Returns the value (marks it used) or NULL when absent. */
 const char *keyval_get(Keyval *kv, const char *key);
