@@ -334,6 +334,9 @@ static void net_print_nic_models(void)
     printf("Available NIC models:\nvirtio-net-pci\n");
 }
 
+/* Keys a backend takes more than once (QEMU's -netdev user,hostfwd=). */
+static const char *const net_repeatable_keys[] = { "hostfwd", NULL };
+
 /* "-net nic" pairs with one "-net TYPE"; QEMU's hub for more is not built. */
 static bool net_merge_legacy(Error **errp)
 {
@@ -405,7 +408,7 @@ bool net_parse_option(const char *optname, const char *arg, Error **errp)
     o->loc = g_strdup_printf("-%s %s", optname, arg);
     o->is_nic = is_nic;
     error_set_location(o->loc);
-    o->kv = keyval_parse(arg, "type", errp);
+    o->kv = keyval_parse_repeatable(arg, "type", net_repeatable_keys, errp);
     if (!o->kv || (is_nic && !net_opt_split_nic(o, errp))) {
         net_opt_free(o);
         return false;

@@ -70,6 +70,12 @@ static bool keyval_valid_key(const char *key)
 Keyval *keyval_parse(const char *text, const char *implied_key,
                      Error **errp)
 {
+    return keyval_parse_repeatable(text, implied_key, NULL, errp);
+}
+
+Keyval *keyval_parse_repeatable(const char *text, const char *implied_key,
+                                const char *const *repeatable, Error **errp)
+{
     Keyval *kv = g_new0(Keyval, 1);
     const char *p = text;
     bool first = true;
@@ -99,6 +105,8 @@ Keyval *keyval_parse(const char *text, const char *implied_key,
                 error_setg(errp, "Invalid parameter '%s'", key);
                 g_free(key);
                 goto fail;
+            } else if (repeatable && g_strv_contains(repeatable, key)) {
+                keyval_append(kv, key, eq + 1);
             } else {
                 keyval_set(kv, key, eq + 1);
             }

@@ -32,6 +32,9 @@ typedef struct Keyval {
  */
 Keyval *keyval_parse(const char *text, const char *implied_key,
                      Error **errp);
+/* The same, but each key in @repeatable keeps every value it is given. */
+Keyval *keyval_parse_repeatable(const char *text, const char *implied_key,
+                                const char *const *repeatable, Error **errp);
 void keyval_free(Keyval *kv);
 Keyval *keyval_new_empty(void);
 void keyval_set(Keyval *kv, const char *key, const char *value);
