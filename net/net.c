@@ -311,7 +311,8 @@ static bool net_opt_split_nic(NetOpt *o, Error **errp)
             keyval_free(backend);
             return false;
         } else {
-            keyval_set(backend, p->key, p->value);
+            /* Appended: hostfwd= may come several times. */
+            keyval_append(backend, p->key, p->value);
         }
     }
     if (!keyval_has(backend, "type")) {
@@ -332,6 +333,9 @@ static void net_print_nic_models(void)
 {
     printf("Available NIC models:\nvirtio-net-pci\n");
 }
+
+/* Keys a backend takes more than once (QEMU's -netdev user,hostfwd=). */
+static const char *const net_repeatable_keys[] = { "hostfwd", NULL };
 
 /* "-net nic" pairs with one "-net TYPE"; QEMU's hub for more is not built. */
 static bool net_merge_legacy(Error **errp)
@@ -374,7 +378,7 @@ static bool net_merge_legacy(Error **errp)
         KeyvalPair *p = &be->kv->pairs[i];
 
         if (strcmp(p->key, "id") && strcmp(p->key, "name")) {
-            keyval_set(o->kv, p->key, p->value);
+            keyval_append(o->kv, p->key, p->value);
         }
     }
     if (keyval_has(nic->kv, "model")) {
@@ -404,7 +408,7 @@ bool net_parse_option(const char *optname, const char *arg, Error **errp)
     o->loc = g_strdup_printf("-%s %s", optname, arg);
     o->is_nic = is_nic;
     error_set_location(o->loc);
-    o->kv = keyval_parse(arg, "type", errp);
+    o->kv = keyval_parse_repeatable(arg, "type", net_repeatable_keys, errp);
     if (!o->kv || (is_nic && !net_opt_split_nic(o, errp))) {
         net_opt_free(o);
         return false;

@@ -27,6 +27,11 @@ void keyval_set(Keyval *kv, const char *key, const char *value)
             return;
         }
     }
+    keyval_append(kv, key, value);
+}
+
+void keyval_append(Keyval *kv, const char *key, const char *value)
+{
     kv->pairs = g_renew(KeyvalPair, kv->pairs, kv->n_pairs + 1);
     kv->pairs[kv->n_pairs].key = g_strdup(key);
     kv->pairs[kv->n_pairs].value = g_strdup(value);
@@ -65,6 +70,12 @@ static bool keyval_valid_key(const char *key)
 Keyval *keyval_parse(const char *text, const char *implied_key,
                      Error **errp)
 {
+    return keyval_parse_repeatable(text, implied_key, NULL, errp);
+}
+
+Keyval *keyval_parse_repeatable(const char *text, const char *implied_key,
+                                const char *const *repeatable, Error **errp)
+{
     Keyval *kv = g_new0(Keyval, 1);
     const char *p = text;
     bool first = true;
@@ -94,6 +105,8 @@ Keyval *keyval_parse(const char *text, const char *implied_key,
                 error_setg(errp, "Invalid parameter '%s'", key);
                 g_free(key);
                 goto fail;
+            } else if (repeatable && g_strv_contains(repeatable, key)) {
+                keyval_append(kv, key, eq + 1);
             } else {
                 keyval_set(kv, key, eq + 1);
             }

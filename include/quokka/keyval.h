@@ -32,9 +32,14 @@ typedef struct Keyval {
  */
 Keyval *keyval_parse(const char *text, const char *implied_key,
                      Error **errp);
+/* The same, but each key in @repeatable keeps every value it is given. */
+Keyval *keyval_parse_repeatable(const char *text, const char *implied_key,
+                                const char *const *repeatable, Error **errp);
 void keyval_free(Keyval *kv);
 Keyval *keyval_new_empty(void);
 void keyval_set(Keyval *kv, const char *key, const char *value);
+/* Adds @key=@value after the others, even if @key is there already. */
+void keyval_append(Keyval *kv, const char *key, const char *value);
 bool keyval_has(Keyval *kv, const char *key);
 /* Returns the value (marks it used) or NULL when absent. */
 const char *keyval_get(Keyval *kv, const char *key);

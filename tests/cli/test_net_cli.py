@@ -36,6 +36,9 @@ CASES = [
     ('-nic user,mac=zz', "-nic user,mac=zz: Property 'mac' doesn't take "
                          "value 'zz'"),
     ('-nic user,id=x', "Invalid parameter 'id'"),
+    # every hostfwd of -nic reaches the backend, not only the last
+    ('-nic user,hostfwd=tcp::x-:3,hostfwd=tcp::1-:2',
+     "Invalid host forwarding rule 'tcp::x-:3'"),
     ('-net user', "-net user: '-net nic' needs one '-net TYPE'"),
     ('-net nic -net nic -net user',
      "-net nic: only one '-net nic' with one '-net TYPE' is supported"),

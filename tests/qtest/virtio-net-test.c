@@ -47,6 +47,7 @@ typedef struct NetFixture {
     uint64_t rx_buf[1024];      /* receive buffer of each descriptor head */
     uint32_t rx_len;
     int fwd_port;
+    int fwd_port2;              /* a second rule, to another guest port */
 } NetFixture;
 
 /* A TCP port that is free on 127.0.0.1 now. */
@@ -70,10 +71,15 @@ static void net_start(NetFixture *f, const char *extra)
 
     memset(f, 0, sizeof(*f));
     f->fwd_port = free_port();
+    do {
+        f->fwd_port2 = free_port();
+    } while (f->fwd_port2 == f->fwd_port);
     args = g_strdup_printf("-M pc -nodefaults "
-                           "-netdev user,id=n0,hostfwd=tcp::%d-:%d "
+                           "-netdev user,id=n0,hostfwd=tcp::%d-:%d,"
+                           "hostfwd=tcp::%d-:22 "
                            "-device virtio-net-pci,netdev=n0,addr=4,id=net0"
-                           "%s", f->fwd_port, GUEST_PORT, extra);
+                           "%s", f->fwd_port, GUEST_PORT, f->fwd_port2,
+                           extra);
     f->qts = qtest_has_qmp() ? qtest_init_with_qmp(args) : qtest_init(args);
     g_free(args);
     g_assert_true(qvirtio_pci_init(&f->dev, f->qts, NET_DEVFN, MMIO_BASE));
@@ -496,6 +502,7 @@ static void test_hostfwd(void)
     net_start(&f, "");
     net_setup(&f, full_features(), ALLOC_START, 32, 1526);
     check_listener_loopback(f.fwd_port);
+    check_listener_loopback(f.fwd_port2);
     /* Our ARP request teaches slirp the guest's MAC. */
     arp_roundtrip(&f, &nbufs);
     fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

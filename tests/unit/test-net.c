@@ -221,6 +221,8 @@ static void test_slirp_options(void)
         { "user,id=n,hostfwd=:2222-:22", true },
         { "user,id=n,hostfwd=udp:0.0.0.0:5353-10.0.2.15:53", true },
         { "user,id=n,hostfwd=tcp::1-:2,hostfwd=tcp::3-:4", true },
+        { "user,id=n,hostfwd=tcp::1-:2,hostfwd=tcp::x-:4", false },
+        { "user,id=n,hostfwd=tcp::x-:2,hostfwd=tcp::3-:4", false },
         { "user,id=n,net=10.0.3.0/255.255.255.0,host=10.0.3.2", true },
         { "user,id=n,net=192.168.0.0/16,dhcpstart=192.168.9.9", true },
         { "user,id=n,restrict=on,ipv6=off", true },
@@ -236,7 +238,9 @@ static void test_slirp_options(void)
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        Keyval *kv = keyval_parse(cases[i].opts, "type", &error_abort);
+        static const char *const rep[] = { "hostfwd", NULL };
+        Keyval *kv = keyval_parse_repeatable(cases[i].opts, "type", rep,
+                                             &error_abort);
         Error *err = NULL;
         bool ok = net_init_slirp(kv, "n", true, &err);
 
