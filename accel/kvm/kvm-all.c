@@ -241,6 +241,71 @@ bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
     return true;
 }
 
+static int kvm_set_region(KVMState *s, int slot, uint32_t flags,
+                          uint64_t gpa, uint64_t size, void *host)
+{
+    struct kvm_userspace_memory_region r = {
+        .slot = slot,
+        .flags = flags,
+        .guest_phys_addr = gpa,
+        .memory_size = size,
+        .userspace_addr = (uintptr_t)host,
+    };
+
+    return ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+bool kvm_map_device_ram(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
+                        void *host, bool log_dirty, bool *logged,
+                        Error **errp)
+{
+    int ret;
+
+    if (*slot < 0) {
+        if (s->nr_slots >= s->max_slots) {
+            error_setg(errp, "%s: no free memory slot (%d in use)",
+                       s->device, s->nr_slots);
+            return false;
+        }
+        *slot = s->nr_slots++;
+    } else {
+        /* A move: delete and create, which every KVM device accepts. */
+        kvm_set_region(s, *slot, 0, 0, 0, host);
+    }
+    *logged = log_dirty;
+    ret = kvm_set_region(s, *slot, log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+                         gpa, size, host);
+    if (ret == -EINVAL && log_dirty) {
+        *logged = false;
+        ret = kvm_set_region(s, *slot, 0, gpa, size, host);
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "%s: cannot map device memory [0x%"
+                         PRIx64 ", 0x%" PRIx64 ")", s->device, gpa,
+                         gpa + size);
+        return false;
+    }
+    return true;
+}
+
+void kvm_unmap_device_ram(KVMState *s, int slot)
+{
+    kvm_set_region(s, slot, 0, 0, 0, NULL);
+}
+
+bool kvm_get_dirty_log(KVMState *s, int slot, unsigned long *bitmap,
+                       Error **errp)
+{
+    struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+    if (ioctl(s->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0) {
+        error_setg_errno(errp, errno, "%s: KVM_GET_DIRTY_LOG of slot %d",
+                         s->device, slot);
+        return false;
+    }
+    return true;
+}
+
 /*
  * Guest RAM is anonymous memory aligned to 2 MiB and advised for
  * transparent huge pages, so KVM can map it with 2 MiB nested pages.  A
