@@ -292,19 +292,20 @@ L2_INIT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        'l2-init.sh')
 
 
-def build_l2_initramfs(out, init_script=None, kernel=None):
-    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh)."""
+def build_l2_initramfs(out, init_script=None, kernel=None, modules=()):
+    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh);
+    MODULES are loaded after the virtio ones (e.g. bochs, evdev)."""
     kernel = kernel or fetch_kernel()
     img = Initramfs(out)
     img.add_busybox()
     img.add_file('init', L2_INIT, 0o755)
-    img.add_modules(kernel, L2_MODULES, 'etc/modules-l2')
+    img.add_modules(kernel, L2_MODULES + list(modules), 'etc/modules-l2')
     if init_script:
         img.add_file('etc/l2-script', init_script, 0o755)
     img.close()
 
 
-def cached_l2_initramfs(init_script=None):
+def cached_l2_initramfs(init_script=None, modules=()):
     """An L2 initramfs in the cache, rebuilt only when an input changes.
 
     The cache is visible inside L1 (the host's / is shared there), so the
@@ -316,11 +317,13 @@ def cached_l2_initramfs(init_script=None):
     for path in filter(None, (L2_INIT, __file__, init_script)):
         with open(path, 'rb') as f:
             h.update(f.read())
+    if modules:
+        h.update(repr(list(modules)).encode())
     cache = cache_dir()
     out = os.path.join(cache, 'l2-initramfs-%s.cpio.gz' % h.hexdigest()[:16])
     with CacheLock(cache):
         if not os.path.exists(out):
-            build_l2_initramfs(out, init_script, kernel)
+            build_l2_initramfs(out, init_script, kernel, modules)
     return kernel.vmlinuz, out
 
 
@@ -336,13 +339,17 @@ def main(argv):
     l2.add_argument('out', metavar='OUT.cpio.gz')
     l2.add_argument('--init-script', metavar='FILE',
                     help='script /init runs after the marker line')
+    l2.add_argument('--modules', default='', metavar='NAME,...',
+                    help='more kernel modules to load (e.g. bochs,evdev)')
     args = ap.parse_args(argv)
     try:
         if args.cmd == 'l2-initramfs':
             if args.init_script and not os.path.isfile(args.init_script):
                 raise GuestError('--init-script %s: no such file'
                                  % args.init_script)
-            build_l2_initramfs(args.out, args.init_script)
+            build_l2_initramfs(args.out, args.init_script,
+                               modules=[m for m in args.modules.split(',')
+                                        if m])
         elif args.cmd == 'vmlinuz':
             print(fetch_kernel().vmlinuz)
         else:
