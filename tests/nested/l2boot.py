@@ -255,3 +255,42 @@ class ExitProfile:
                 if name:
                     lines[i] = '%s (%s)' % (line, name)
         return lines
+
+
+def run_inner_in_l1(test_file, args, init_script, modules=()):
+    """The host half of a nested test that runs itself inside L1.
+
+    Prints a TAP skip when args.vmm names a program not built yet (with
+    args.skip_missing); builds the L2 initramfs with INIT_SCRIPT and
+    MODULES; runs `python3 TEST_FILE --vmm VMM --timeout T --inner KERNEL
+    INITRD` in L1.  Returns the exit status for the test.
+    """
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(os.path.dirname(here), 'guest'))
+    import debian_kernel
+    words = args.vmm.split(None, 1)
+    if args.skip_missing and '/' in words[0] and \
+            not os.path.exists(words[0]):
+        print('1..1')
+        print('ok 1 # SKIP %s is not built yet' % words[0])
+        return 0
+    try:
+        kernel, initrd = debian_kernel.cached_l2_initramfs(init_script,
+                                                           modules)
+    except debian_kernel.GuestError as e:
+        print('Bail out! cannot build the L2 guest: %s' % e)
+        return 1
+    if '/' in words[0]:
+        words[0] = os.path.abspath(words[0])
+    sys.stdout.flush()
+    rc = subprocess.call([os.path.join(here, 'l1-run'),
+                          '--timeout', str(args.timeout + 120), '--',
+                          'python3', os.path.abspath(test_file),
+                          '--vmm', ' '.join(words),
+                          '--timeout', str(args.timeout),
+                          '--inner', kernel, initrd])
+    if rc in (124, 125):
+        print('Bail out! L1 failed (l1-run exit %d)' % rc)
+    return rc
