@@ -46,15 +46,17 @@ def start(mode, extra=()):
 
 
 def wait_for(c, cond, timeout=60):
-    c.request(False)
-    c.read_update()
+    """Full updates until COND holds: an incremental request would wait
+    for ever once the guest has stopped drawing."""
     end = time.time() + timeout
-    while not cond():
+    while True:
+        c.request(False)
+        c.read_update()
+        if cond():
+            return True
         if time.time() > end:
             return False
-        c.request(True)
-        c.read_update()
-    return True
+        time.sleep(0.2)
 
 
 def check_row(c, glyph, row, fg, bg):
