@@ -148,6 +148,47 @@ static const VMRunHooks kvm_accel_run_hooks = {
     .resume_all = kvm_accel_resume_all,
 };
 
+/* Device RAM (framebuffers) in KVM slots, with a dirty log. */
+static bool kvm_accel_ram_map(void *opaque, int *handle, uint64_t gpa,
+                              uint64_t size, void *host, bool log,
+                              bool *logged)
+{
+    KVMAccel *k = opaque;
+    Error *err = NULL;
+
+    if (!kvm_map_device_ram(k->kvm, handle, gpa, size, host, log, logged,
+                            &err)) {
+        /* e.g. a BAR placed over another slot: the region's ops serve it */
+        warn_report_err(err);
+        return false;
+    }
+    return true;
+}
+
+static void kvm_accel_ram_unmap(void *opaque, int handle)
+{
+    kvm_unmap_device_ram(((KVMAccel *)opaque)->kvm, handle);
+}
+
+static bool kvm_accel_dirty_log(void *opaque, int handle,
+                                unsigned long *bitmap)
+{
+    Error *err = NULL;
+
+    if (!kvm_get_dirty_log(((KVMAccel *)opaque)->kvm, handle, bitmap,
+                           &err)) {
+        warn_report_err(err);
+        return false;
+    }
+    return true;
+}
+
+static const IORamOps kvm_accel_ram_ops = {
+    .map = kvm_accel_ram_map,
+    .unmap = kvm_accel_ram_unmap,
+    .dirty_log = kvm_accel_dirty_log,
+};
+
 static bool kvm_accel_init_machine(AccelState *a, MachineState *ms,
                                    Error **errp)
 {
@@ -186,6 +227,7 @@ static bool kvm_accel_init_machine(AccelState *a, MachineState *ms,
     }
     kvm_accel_current = k;
     vm_set_run_hooks(&kvm_accel_run_hooks);
+    io_ram_ops_set(&kvm_accel_ram_ops, k);
     return true;
 }
 

@@ -241,44 +241,104 @@ bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
     return true;
 }
 
-static bool kvm_slot_ioctl(KVMState *s, int slot, uint64_t gpa,
-                           uint64_t size, void *host, Error **errp)
+static int kvm_set_region(KVMState *s, int slot, uint32_t flags,
+                          uint64_t gpa, uint64_t size, void *host)
 {
     struct kvm_userspace_memory_region r = {
         .slot = slot,
-        .flags = KVM_MEM_READONLY,
+        .flags = flags,
         .guest_phys_addr = gpa,
         .memory_size = size,
         .userspace_addr = (uintptr_t)host,
     };
 
-    if (ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
-        error_setg_errno(errp, errno, "%s: cannot map ROM at 0x%" PRIx64,
-                         s->device, gpa);
+    return ioctl(s->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0 ? -errno : 0;
+}
+
+/*
+ * Take a new slot number for *SLOT, or empty the slot it has: KVM moves
+ * a slot only by deleting it (size 0) and creating it again.
+ */
+static bool kvm_slot_claim_or_clear(KVMState *s, int *slot, void *host,
+                                    Error **errp)
+{
+    if (*slot >= 0) {
+        kvm_set_region(s, *slot, 0, 0, 0, host);
+        return true;
+    }
+    if (s->nr_slots >= s->max_slots) {
+        error_setg(errp, "%s: no free memory slot (%d in use)",
+                   s->device, s->nr_slots);
         return false;
     }
+    *slot = s->nr_slots++;
     return true;
 }
 
 bool kvm_move_rom_slot(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
                        void *host, Error **errp)
 {
-    if (*slot < 0) {
-        if (gpa == UINT64_MAX) {
-            return true;
-        }
-        if (s->nr_slots >= s->max_slots) {
-            error_setg(errp, "%s: no free memory slot (%d in use)",
-                       s->device, s->nr_slots);
-            return false;
-        }
-        *slot = s->nr_slots++;
-    } else if (!kvm_slot_ioctl(s, *slot, 0, 0, host, errp)) {
-        /* KVM moves a slot only by deleting it (size 0) first. */
+    int ret;
+
+    if (*slot < 0 && gpa == UINT64_MAX) {
+        return true;
+    }
+    if (!kvm_slot_claim_or_clear(s, slot, host, errp)) {
         return false;
     }
-    return gpa == UINT64_MAX || kvm_slot_ioctl(s, *slot, gpa, size, host,
-                                               errp);
+    if (gpa == UINT64_MAX) {
+        return true;
+    }
+    ret = kvm_set_region(s, *slot, KVM_MEM_READONLY, gpa, size, host);
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "%s: cannot map ROM at 0x%" PRIx64,
+                         s->device, gpa);
+        return false;
+    }
+    return true;
+}
+
+bool kvm_map_device_ram(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
+                        void *host, bool log_dirty, bool *logged,
+                        Error **errp)
+{
+    int ret;
+
+    if (!kvm_slot_claim_or_clear(s, slot, host, errp)) {
+        return false;
+    }
+    *logged = log_dirty;
+    ret = kvm_set_region(s, *slot, log_dirty ? KVM_MEM_LOG_DIRTY_PAGES : 0,
+                         gpa, size, host);
+    if (ret == -EINVAL && log_dirty) {
+        *logged = false;
+        ret = kvm_set_region(s, *slot, 0, gpa, size, host);
+    }
+    if (ret < 0) {
+        error_setg_errno(errp, -ret, "%s: cannot map device memory [0x%"
+                         PRIx64 ", 0x%" PRIx64 ")", s->device, gpa,
+                         gpa + size);
+        return false;
+    }
+    return true;
+}
+
+void kvm_unmap_device_ram(KVMState *s, int slot)
+{
+    kvm_set_region(s, slot, 0, 0, 0, NULL);
+}
+
+bool kvm_get_dirty_log(KVMState *s, int slot, unsigned long *bitmap,
+                       Error **errp)
+{
+    struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+    if (ioctl(s->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0) {
+        error_setg_errno(errp, errno, "%s: KVM_GET_DIRTY_LOG of slot %d",
+                         s->device, slot);
+        return false;
+    }
+    return true;
 }
 
 /*

@@ -17,6 +17,10 @@ struct IORegion {
     bool mapped;
     const IORegionOps *ops;
     void *opaque;
+    /* Device RAM (io_region_set_ram) and its accelerator mapping. */
+    void *ram;
+    int ram_handle;
+    bool ram_log, ram_mapped, ram_logged;
     /* Accesses dispatched to the region (vCPU threads count them). */
     uint64_t reads;
     uint64_t writes;
@@ -25,6 +29,8 @@ struct IORegion {
 /* Mapped regions per space, sorted by base. */
 static GPtrArray *io_spaces[2];
 static const GuestMemory *guest_ram;
+static const IORamOps *io_ram_ops;
+static void *io_ram_opaque;
 /* Accesses that hit no region, per space. */
 static uint64_t io_unassigned[2];
 
@@ -51,6 +57,7 @@ IORegion *io_region_new(IOSpace space, const char *name, uint64_t size,
     r->size = size;
     r->ops = ops;
     r->opaque = opaque;
+    r->ram_handle = -1;
     return r;
 }
 
@@ -70,6 +77,50 @@ static gint region_cmp(gconstpointer a, gconstpointer b)
     return ra->base < rb->base ? -1 : ra->base > rb->base;
 }
 
+/* Hands device RAM to the accelerator at the region's address. */
+static void io_region_ram_update(IORegion *r)
+{
+    if (!r->ram || !io_ram_ops) {
+        return;
+    }
+    if (!r->mapped) {
+        if (r->ram_mapped) {
+            io_ram_ops->unmap(io_ram_opaque, r->ram_handle);
+            r->ram_mapped = false;
+        }
+        return;
+    }
+    r->ram_logged = false;
+    r->ram_mapped = io_ram_ops->map(io_ram_opaque, &r->ram_handle, r->base,
+                                    r->size, r->ram, r->ram_log,
+                                    &r->ram_logged);
+}
+
+void io_ram_ops_set(const IORamOps *ops, void *opaque)
+{
+    io_ram_ops = ops;
+    io_ram_opaque = opaque;
+}
+
+void io_region_set_ram(IORegion *r, void *host, bool log)
+{
+    r->ram = host;
+    r->ram_log = log;
+    io_region_ram_update(r);
+}
+
+IODirtyState io_region_sync_dirty(IORegion *r, unsigned long *bitmap)
+{
+    if (!r->ram_mapped) {
+        return IO_DIRTY_OPS;
+    }
+    if (r->ram_logged &&
+        io_ram_ops->dirty_log(io_ram_opaque, r->ram_handle, bitmap)) {
+        return IO_DIRTY_LOGGED;
+    }
+    return IO_DIRTY_UNKNOWN;
+}
+
 void io_region_map(IORegion *r, uint64_t base)
 {
     GPtrArray *t = space_table(r->space);
@@ -81,6 +132,7 @@ void io_region_map(IORegion *r, uint64_t base)
     r->mapped = true;
     g_ptr_array_add(t, r);
     g_ptr_array_sort(t, region_cmp);
+    io_region_ram_update(r);
 }
 
 void io_region_unmap(IORegion *r)
@@ -88,6 +140,7 @@ void io_region_unmap(IORegion *r)
     if (r->mapped) {
         g_ptr_array_remove(space_table(r->space), r);
         r->mapped = false;
+        io_region_ram_update(r);
     }
 }
 

@@ -37,6 +37,7 @@ static bool bochs_display_realize(PCIDevice *dev, Error **errp)
     }
     pci_register_bar(dev, 0, PCI_BASE_ADDRESS_MEM_PREFETCH,
                      s->vga.vram_size, &vga_vram_ops, &s->vga);
+    vga_common_set_vram_region(&s->vga, dev->bars[0].region);
     pci_register_bar(dev, 2, 0, VGA_MMIO_SIZE, &vga_mmio_ops, &s->vga);
     return true;
 }
@@ -57,6 +58,9 @@ static void bochs_display_reset(DeviceState *qdev)
 static Property bochs_display_props[] = {
     DEFINE_PROP_UINT32("vgamem_mb", BochsDisplayState, vgamem_mb, 16,
                        "video memory in MiB (a power of two)"),
+    DEFINE_PROP_BOOL("x-dirty-log", BochsDisplayState, vga.dirty_log, true,
+                     "find framebuffer writes in the accelerator's dirty "
+                     "log (off: compare with a copy)"),
     DEFINE_PROP_END,
 };
 

@@ -69,6 +69,15 @@ typedef struct VGACommon {
     uint32_t vram_size;
     uint8_t *vram;
     uint8_t *dirty;             /* one byte per VGA_PAGE_SIZE page */
+    /*
+     * The framebuffer BAR.  Mapped into the accelerator, guest writes skip
+     * vga_vram_ops: they are found in its dirty log (@log), or else by
+     * comparing video memory with @shadow.
+     */
+    IORegion *vram_region;
+    bool dirty_log;             /* "x-dirty-log" property */
+    unsigned long *log;
+    uint8_t *shadow;
     DisplayConsole *con;
     IORegion *vga_ports;
     IORegion *vbe_ports;
@@ -103,6 +112,8 @@ typedef struct VGACommon {
 bool vga_common_init(VGACommon *s, const char *name, bool legacy,
                      uint32_t vram_mb, Error **errp);
 void vga_common_exit(VGACommon *s);
+/* @r (a BAR of vram_size bytes) shows video memory to the guest. */
+void vga_common_set_vram_region(VGACommon *s, IORegion *r);
 /* Power-on state: 80x25 text for the std VGA, VBE off. */
 void vga_common_reset(VGACommon *s);
 

@@ -41,6 +41,7 @@ static bool pci_vga_realize(PCIDevice *dev, Error **errp)
     }
     pci_register_bar(dev, 0, PCI_BASE_ADDRESS_MEM_PREFETCH,
                      s->vga.vram_size, &vga_vram_ops, &s->vga);
+    vga_common_set_vram_region(&s->vga, dev->bars[0].region);
     if (s->mmio) {
         pci_register_bar(dev, 2, 0, VGA_MMIO_SIZE, &vga_mmio_ops, &s->vga);
     }
@@ -65,6 +66,9 @@ static Property pci_vga_props[] = {
                        "video memory in MiB (a power of two)"),
     DEFINE_PROP_BOOL("mmio", PCIVGAState, mmio, true,
                      "the MMIO bar (BAR 2)"),
+    DEFINE_PROP_BOOL("x-dirty-log", PCIVGAState, vga.dirty_log, true,
+                     "find framebuffer writes in the accelerator's dirty "
+                     "log (off: compare with a copy)"),
     DEFINE_PROP_END,
 };
 

@@ -6,7 +6,9 @@
  * a display console.  The legacy 0xa0000 window is guest RAM on this
  * machine, so text mode is read from RAM at 0xb8000.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <glib.h>
 
 #include "hw/display/vga-int.h"
@@ -251,6 +253,7 @@ static void vbe_write(VGACommon *s, unsigned index, uint16_t v)
             vbe_fixup(s);
             if (!(v & VBE_DISPI_NOCLEARMEM)) {
                 memset(s->vram, 0, s->vram_size);
+                s->full_update = true;      /* no log sees this write */
             }
         }
         r[index] = v;
@@ -559,6 +562,46 @@ static bool vga_pages_dirty(VGACommon *s, uint64_t start, uint64_t len)
     return false;
 }
 
+#define VGA_LOG_BITS (8 * sizeof(unsigned long))
+
+/*
+ * Folds what the guest wrote to [start, start + len) of a framebuffer the
+ * accelerator maps into s->dirty: from its dirty log, or by comparing with
+ * the shadow copy when it keeps none.  Accesses through vga_vram_ops (no
+ * accelerator mapping, e.g. qtest) marked s->dirty already.
+ */
+static void vga_sync_dirty(VGACommon *s, uint64_t start, uint64_t len)
+{
+    uint64_t pages = s->vram_size / VGA_PAGE_SIZE;
+    IODirtyState st = IO_DIRTY_OPS;
+
+    if (s->vram_region) {
+        memset(s->log, 0, pages / 8);
+        st = io_region_sync_dirty(s->vram_region, s->log);
+    }
+    if (st == IO_DIRTY_LOGGED) {
+        for (uint64_t w = 0; w < pages / VGA_LOG_BITS; w++) {
+            for (unsigned long b = s->log[w]; b; b &= b - 1) {
+                s->dirty[w * VGA_LOG_BITS + __builtin_ctzl(b)] = 1;
+            }
+        }
+    } else if (st == IO_DIRTY_UNKNOWN) {
+        if (!s->shadow) {
+            s->shadow = g_malloc0(s->vram_size);
+        }
+        for (uint64_t p = start / VGA_PAGE_SIZE;
+             p <= (start + len - 1) / VGA_PAGE_SIZE; p++) {
+            uint8_t *v = s->vram + p * VGA_PAGE_SIZE;
+            uint8_t *c = s->shadow + p * VGA_PAGE_SIZE;
+
+            if (memcmp(v, c, VGA_PAGE_SIZE)) {
+                memcpy(c, v, VGA_PAGE_SIZE);
+                s->dirty[p] = 1;
+            }
+        }
+    }
+}
+
 static void vga_update_graphic(VGACommon *s)
 {
     const uint16_t *r = s->vbe_regs;
@@ -581,6 +624,7 @@ static void vga_update_graphic(VGACommon *s)
         s->bpp = bpp;
         vga_set_surface(s, VGA_MODE_GRAPHIC, w, h);
     }
+    vga_sync_dirty(s, base, line * (h - 1) + visible);
     surf = display_console_surface(s->con);
     for (int y = 0; y <= h; y++) {
         uint32_t *dst = surface_data(surf) + y * (surface_stride(surf) / 4);
@@ -637,8 +681,17 @@ bool vga_common_init(VGACommon *s, const char *name, bool legacy,
     s->name = name;
     s->legacy = legacy;
     s->vram_size = vram_mb << 20;
-    s->vram = g_malloc0(s->vram_size);
+    /* page-aligned, as an accelerator maps it into the guest */
+    s->vram = mmap(NULL, s->vram_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (s->vram == MAP_FAILED) {
+        s->vram = NULL;
+        error_setg_errno(errp, errno, "%s: cannot allocate %u MiB of video "
+                         "memory", name, vram_mb);
+        return false;
+    }
     s->dirty = g_malloc0(s->vram_size / VGA_PAGE_SIZE);
+    s->log = g_malloc0(s->vram_size / VGA_PAGE_SIZE / 8);
     s->con = display_console_new(name, &vga_hw_ops, s);
     if (legacy) {
         s->vbe_ports = io_region_add(IO_SPACE_PIO, "vbe",
@@ -657,8 +710,16 @@ void vga_common_exit(VGACommon *s)
         io_region_free(s->vbe_ports);
     }
     display_console_free(s->con);
+    g_free(s->shadow);
+    g_free(s->log);
     g_free(s->dirty);
-    g_free(s->vram);
+    munmap(s->vram, s->vram_size);
+}
+
+void vga_common_set_vram_region(VGACommon *s, IORegion *r)
+{
+    s->vram_region = r;
+    io_region_set_ram(r, s->vram, s->dirty_log);
 }
 
 /* The standard EGA colours in DAC entries 0..63 (6-bit components). */

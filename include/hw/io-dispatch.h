@@ -66,6 +66,49 @@ uint64_t io_region_size(const IORegion *r);
 void io_region_counts(const IORegion *r, uint64_t *reads, uint64_t *writes);
 uint64_t io_unassigned_count(IOSpace space);
 
+/*
+ * Device RAM behind an MMIO region (a framebuffer BAR).  An accelerator
+ * that can map memory (KVM) installs IORamOps: while such a region is
+ * mapped, guest accesses reach @host directly and never the region's ops,
+ * and the device asks io_region_sync_dirty() what the guest wrote.  With no
+ * IORamOps (qtest) every access still goes through the ops.
+ */
+typedef struct IORamOps {
+    /*
+     * Maps @size bytes at @host to guest @gpa, or moves them there; *@handle
+     * is -1 the first time and is kept by the accelerator.  Sets *@logged
+     * when writes are logged.  False: the region stays with its ops.
+     */
+    bool (*map)(void *opaque, int *handle, uint64_t gpa, uint64_t size,
+                void *host, bool log, bool *logged);
+    void (*unmap)(void *opaque, int handle);
+    /*
+     * Sets bit n of @bitmap (one bit per 4 KiB page, unsigned long words)
+     * for each page written since the last call.  False: no log.
+     */
+    bool (*dirty_log)(void *opaque, int handle, unsigned long *bitmap);
+} IORamOps;
+
+void io_ram_ops_set(const IORamOps *ops, void *opaque);
+/*
+ * @host (page-aligned, io_region_size() bytes) backs MMIO region @r; @log:
+ * ask the accelerator to log the guest's writes.
+ */
+void io_region_set_ram(IORegion *r, void *host, bool log);
+
+typedef enum IODirtyState {
+    IO_DIRTY_OPS,       /* accesses reach the ops: the device saw them */
+    IO_DIRTY_LOGGED,    /* the accelerator's log filled the bitmap */
+    IO_DIRTY_UNKNOWN,   /* mapped without a log: compare the contents */
+} IODirtyState;
+
+/*
+ * How to learn what the guest wrote to RAM region @r since the last call;
+ * with IO_DIRTY_LOGGED the pages written are set in @bitmap (which the
+ * caller zeroes, io_region_size() / 4096 bits).
+ */
+IODirtyState io_region_sync_dirty(IORegion *r, unsigned long *bitmap);
+
 /* Guest RAM for DMA: set by the machine once RAM exists. */
 typedef struct GuestMemory GuestMemory;
 void guest_ram_set(const GuestMemory *mem);

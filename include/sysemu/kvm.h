@@ -112,6 +112,22 @@ bool kvm_move_rom_slot(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
 /* One more slot, e.g. a ROM or device RAM; @host stays the caller's. */
 bool kvm_set_memory_slot(KVMState *s, uint64_t gpa, uint64_t size,
                          void *host, bool readonly, Error **errp);
+/*
+ * Device RAM (a framebuffer BAR) at @gpa, or moved there: *@slot is -1 the
+ * first time and keeps the slot id afterwards.  With @log_dirty the slot
+ * logs writes (KVM_MEM_LOG_DIRTY_PAGES); *@logged tells whether the device
+ * accepted that (the slot is mapped without a log otherwise).
+ */
+bool kvm_map_device_ram(KVMState *s, int *slot, uint64_t gpa, uint64_t size,
+                        void *host, bool log_dirty, bool *logged,
+                        Error **errp);
+void kvm_unmap_device_ram(KVMState *s, int slot);
+/*
+ * The pages of @slot written since the last call (KVM_GET_DIRTY_LOG): one
+ * bit per 4 KiB page, @bitmap zeroed by the caller and large enough.
+ */
+bool kvm_get_dirty_log(KVMState *s, int slot, unsigned long *bitmap,
+                       Error **errp);
 
 /*
  * Creates the vCPUs (their threads start paused), each with CPUID from the

@@ -363,13 +363,17 @@ def main(argv):
     l2.add_argument('out', metavar='OUT.cpio.gz')
     l2.add_argument('--init-script', metavar='FILE',
                     help='script /init runs after the marker line')
+    l2.add_argument('--modules', default='', metavar='NAME,...',
+                    help='more kernel modules to load (e.g. bochs,evdev)')
     args = ap.parse_args(argv)
     try:
         if args.cmd == 'l2-initramfs':
             if args.init_script and not os.path.isfile(args.init_script):
                 raise GuestError('--init-script %s: no such file'
                                  % args.init_script)
-            build_l2_initramfs(args.out, args.init_script)
+            build_l2_initramfs(args.out, args.init_script,
+                               extra_modules=[m for m in args.modules.split(',')
+                                        if m])
         elif args.cmd == 'vmlinuz':
             print(fetch_kernel().vmlinuz)
         else:

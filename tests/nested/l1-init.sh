@@ -77,6 +77,20 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 share \
 ctl="/host$share/.l1-run"
 [ -d "$ctl" ] || die "no $ctl: the share is not the one l1-run prepared"
 
+# loopback for programs that talk TCP inside L1 (VNC, QMP over tcp:)
+ip link set lo up
+# l1-run --hostfwd: the user-mode network's usual guest address, which
+# QEMU's host forwards lead to.
+if [ "$(cmdline_arg l1_net)" = 1 ]; then
+    # the list repeats virtio modules loaded already: "File exists"
+    while read -r mod; do
+        insmod "$mod" 2>/dev/null
+    done </etc/modules-net
+    ip link set eth0 up &&
+        ip addr add 10.0.2.15/24 dev eth0 ||
+        die "cannot configure eth0 for --hostfwd"
+fi
+
 if [ "$kvm" != 0 ]; then
     load_modules /etc/modules-kvm
     [ -c /dev/kvm ] || die "/dev/kvm is missing after loading kvm-amd"

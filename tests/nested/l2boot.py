@@ -289,3 +289,27 @@ def rerun_in_l1(test_file, l1_timeout, vmm, args):
     if rc in (124, 125):
         print('Bail out! L1 failed (l1-run exit %d)' % rc)
     return rc
+
+
+def run_inner_in_l1(test_file, args, init_script, modules=()):
+    """The host half of a nested test that runs itself inside L1.
+
+    Prints a TAP skip when args.vmm names a program not built yet (with
+    args.skip_missing); builds the L2 initramfs with INIT_SCRIPT and
+    MODULES; runs `python3 TEST_FILE --vmm VMM --timeout T --inner KERNEL
+    INITRD` in L1.  Returns the exit status for the test.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(os.path.dirname(here), 'guest'))
+    import debian_kernel
+    if args.skip_missing and skip_unbuilt(args.vmm):
+        return 0
+    try:
+        kernel, initrd = debian_kernel.cached_l2_initramfs(
+            init_script, extra_modules=modules)
+    except debian_kernel.GuestError as e:
+        print('Bail out! cannot build the L2 guest: %s' % e)
+        return 1
+    return rerun_in_l1(test_file, args.timeout + 120, args.vmm,
+                       ['--timeout', str(args.timeout),
+                        '--inner', kernel, initrd])

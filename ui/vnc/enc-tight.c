@@ -54,10 +54,17 @@ static void tight_put_data(VncEncoder *enc, GByteArray *out, int stream,
         return;
     }
     if (!enc->tight_ready[stream]) {
-        /* Gradient residuals are nearly noise-free: a fast level loses
-         * little and saves most of the time. */
-        deflateInit(zs, stream == TIGHT_STREAM_GRADIENT ?
-                    MIN(enc->compress_level, 1) : enc->compress_level);
+        /*
+         * Gradient residuals are small numbers with hardly a repeated
+         * string: entropy coding alone (Huffman only) keeps nearly all
+         * of the gain and skips the string search.
+         */
+        if (stream == TIGHT_STREAM_GRADIENT) {
+            deflateInit2(zs, enc->compress_level, Z_DEFLATED, 15, 8,
+                         Z_HUFFMAN_ONLY);
+        } else {
+            deflateInit(zs, enc->compress_level);
+        }
         enc->tight_ready[stream] = true;
     }
     g_byte_array_set_size(enc->zbuf, 0);

@@ -43,6 +43,7 @@ typedef struct VncEncoder {
     int compress_level;         /* 0..9, from the pseudo-encodings */
     z_stream zlib;              /* one stream per encoding, per client */
     z_stream zrle;
+    int zrle_strategy;          /* zlib strategy of the ZRLE stream now */
     z_stream tight[4];
     bool zlib_ready, zrle_ready;
     bool tight_ready[4];

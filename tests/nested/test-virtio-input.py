@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Nested test: Debian's virtio_input driver on quokka's virtio-keyboard-pci
+and virtio-tablet-pci, fed from a VNC client.
+
+usage: test-virtio-input.py [--vmm CMD] [--timeout SECONDS] [--skip-missing]
+
+Inside L1 the VMM boots Debian's kernel with both devices and `-vnc`; the
+guest (l2-virtio-input.sh, evdev loaded) lists its input devices and reads
+four events from each device's /dev/input/event* node.  An RFB client in
+L1 then types 'a' and clicks in the far corner.  Checks: Linux made input
+devices with QEMU's names and IDs (bus 0006, vendor 0627, products 0001
+and 0003), the keyboard node delivered KEY_A down, SYN, KEY_A up, SYN
+(keys went to virtio-keyboard, not to the PS/2 keyboard), and the tablet
+node BTN_LEFT down and the absolute position 0x7fff, 0x7fff.
+"""
+import argparse
+import os
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(TESTS, 'vnc'))
+sys.path.insert(0, os.path.join(TESTS, 'pylib'))
+import l2boot  # noqa: E402
+
+EV_SYN, EV_KEY, EV_ABS = 0, 1, 3
+KEY_A, BTN_LEFT = 30, 0x110
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--vmm', default='qemu-system-x86_64')
+    ap.add_argument('--timeout', type=int, default=240)
+    ap.add_argument('--skip-missing', action='store_true')
+    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
+                    help=argparse.SUPPRESS)
+    return ap.parse_args()
+
+
+def host_main(args):
+    return l2boot.run_inner_in_l1(
+        __file__, args, os.path.join(HERE, 'l2-virtio-input.sh'),
+        modules=['evdev'])
+
+
+def events(hexline):
+    """(type, code, value) of each 24-byte struct input_event."""
+    data = bytes.fromhex(hexline.replace(' ', ''))
+    return [struct.unpack_from('<HHi', data, off + 16)
+            for off in range(0, len(data) - 23, 24)]
+
+
+def drive_vnc(port):
+    import rfbclient as rfb
+    c = rfb.RFBClient('127.0.0.1', port, timeout=30)
+    c.key(ord('a'), True)
+    c.key(ord('a'), False)
+    time.sleep(0.5)
+    c.pointer(c.width - 1, c.height - 1, 1)
+    c.pointer(c.width - 1, c.height - 1, 0)
+    time.sleep(2)
+    c.close()
+
+
+def inner_main(args):
+    kernel, initrd = args.inner
+    argv = args.vmm.split() + [
+        '-M', 'pc', '-accel', 'kvm', '-m', '512', '-no-reboot',
+        '-display', 'none', '-serial', 'stdio', '-vnc', '127.0.0.1:23',
+        '-device', 'virtio-keyboard-pci', '-device', 'virtio-tablet-pci',
+        '-kernel', kernel, '-initrd', initrd,
+        '-append', 'console=ttyS0 panic=-1 quiet']
+    from tap import Tap
+    t = Tap()
+
+    def check(ok, name, detail=''):
+        t.check(name, ok, detail)
+
+    print('# running: ' + ' '.join(argv), flush=True)
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = []
+    timer = threading.Timer(args.timeout, p.kill)
+    timer.start()
+    for raw in p.stdout:
+        line = raw.decode('utf-8', 'replace').replace('\r', '').rstrip('\n')
+        out.append(line)
+        if line == 'l2-report: ready':
+            threading.Thread(target=drive_vnc, args=(5900 + 23,),
+                             daemon=True).start()
+    status = p.wait()
+    timer.cancel()
+    rep = [line[len('l2-report: '):] for line in out
+           if line.startswith('l2-report: ')]
+    tail = '\n'.join(out[-30:]) + '\n' + p.stderr.read().decode()[-1000:]
+    check('end' in rep and status == 0,
+          'the guest boots with both devices, reads events and powers off',
+          tail)
+    devs = '\n'.join(r[4:] for r in rep if r.startswith('dev '))
+    print('# ' + devs.replace('\n', '\n# '))
+    check('Bus=0006 Vendor=0627 Product=0001' in devs and
+          'N: Name="QEMU Virtio Keyboard"' in devs and
+          'Bus=0006 Vendor=0627 Product=0003' in devs and
+          'N: Name="QEMU Virtio Tablet"' in devs,
+          'Linux made the keyboard and tablet input devices', devs)
+    nodes = [r for r in rep if r.startswith('nodes ')]
+    check(nodes and '/dev/input/event' in nodes[0].split('tab=')[0] and
+          '/dev/input/event' in nodes[0].split('tab=')[1],
+          'evdev nodes for both', repr(nodes))
+    kbd = [events(r[4:]) for r in rep if r.startswith('kbd ')]
+    tab = [events(r[4:]) for r in rep if r.startswith('tab ')]
+    check(kbd and kbd[0] == [(EV_KEY, KEY_A, 1), (EV_SYN, 0, 0),
+                             (EV_KEY, KEY_A, 0), (EV_SYN, 0, 0)],
+          "keys typed over VNC: KEY_A down and up on the keyboard's node",
+          repr(kbd))
+    check(tab and tab[0][:3] == [(EV_KEY, BTN_LEFT, 1),
+                                 (EV_ABS, 0, 0x7fff), (EV_ABS, 1, 0x7fff)],
+          "a click over VNC: BTN_LEFT and ABS_X/ABS_Y 0x7fff on the "
+          "tablet's node", repr(tab))
+    return t.done()
+
+
+def main():
+    args = parse_args()
+    if args.inner:
+        return inner_main(args)
+    return host_main(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
