@@ -4,13 +4,17 @@
 
 Boots L1 three times (with KVM, with --no-kvm, and into a timeout) and
 checks the exit status, the relayed stdout and stderr, the working
-directory, the read-write share, /dev/kvm and debugfs.  Prints TAP.
+directory, the read-write share, /dev/kvm and debugfs, and (--no-kvm run)
+a TCP port forwarded with --hostfwd.  Prints TAP.
 """
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 L1_RUN = os.path.join(HERE, 'l1-run')
@@ -49,7 +53,7 @@ def processes_mentioning(text):
 
 
 def main():
-    print('1..13')
+    print('1..14')
 
     with tempfile.TemporaryDirectory(prefix='l1-run-test-') as share, \
             tempfile.TemporaryDirectory(prefix='l1-run-tmp-') as hosttmp:
@@ -98,13 +102,36 @@ def main():
               'host files in /tmp visible in L1, L1\'s writes stay there',
               '%s; host sees %s' % (out, os.listdir(hosttmp)))
 
-    proc, secs = l1_run(['--no-kvm'], '''
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    fetched = []
+
+    def fetch():
+        end = time.time() + 240
+        while time.time() < end and not fetched:
+            try:
+                with urllib.request.urlopen('http://127.0.0.1:%d/m' % port,
+                                            timeout=5) as r:
+                    fetched.append(r.read().decode())
+            except OSError:
+                time.sleep(0.5)
+    threading.Thread(target=fetch, daemon=True).start()
+    proc, secs = l1_run(['--no-kvm', '--hostfwd', '%d:8080' % port], '''
         if [ -e /dev/kvm ] || grep -q '^kvm ' /proc/modules; then
             echo "kvm loaded"; exit 1
-        fi''')
+        fi
+        mkdir /tmp/web && echo wallaby >/tmp/web/m
+        python3 -m http.server 8080 --directory /tmp/web >/tmp/web.log 2>&1 &
+        for i in $(seq 240); do
+            grep -q 'GET /m' /tmp/web.log && break
+            sleep 0.5
+        done''')
     print('# L1 without KVM: %.1f s' % secs)
     check(proc.returncode == 0, '--no-kvm: no kvm module, no /dev/kvm',
           proc.stdout + proc.stderr[-2000:])
+    check(fetched == ['wallaby\n'],
+          '--hostfwd: a server in L1 answers on the host\'s port', fetched)
 
     with tempfile.TemporaryDirectory(prefix='l1-run-timeout-') as share:
         env = dict(os.environ, QUOKKA_L1_SHARE=share)
