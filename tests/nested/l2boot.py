@@ -13,6 +13,7 @@ import glob
 import os
 import shlex
 import subprocess
+import sys
 import threading
 import time
 
@@ -255,3 +256,25 @@ class ExitProfile:
                 if name:
                     lines[i] = '%s (%s)' % (line, name)
         return lines
+
+
+class Tap:
+    """TAP output for the nested tests: numbered checks and diagnostics."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def check(self, ok, name, detail=None):
+        self.n += 1
+        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
+        if not ok:
+            self.failed += 1
+            if detail:
+                self.diag(detail)
+        sys.stdout.flush()
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print('# ' + line)
+        sys.stdout.flush()

@@ -21,13 +21,18 @@ static int64_t ticks_ns(int64_t ticks)
     return (ticks * 1000000000LL + 1193182 - 1) / 1193182;
 }
 
+/* LSB then MSB, in that order. */
+static uint16_t read16(QTestState *s, uint16_t port)
+{
+    uint16_t lo = qtest_inb(s, port);
+
+    return lo | qtest_inb(s, port) << 8;
+}
+
 static uint16_t latch_read(QTestState *s, int ch)
 {
-    uint16_t lo;
-
     qtest_outb(s, PIT_CTRL, ch << 6);   /* counter latch command */
-    lo = qtest_inb(s, PIT_CH0 + ch);
-    return lo | qtest_inb(s, PIT_CH0 + ch) << 8;
+    return read16(s, PIT_CH0 + ch);
 }
 
 static void load(QTestState *s, int ch, int mode, uint16_t count)
@@ -132,7 +137,7 @@ static void test_mode0_and_latches(void)
     t0 = now_ns(s);
     qtest_outb(s, PIT_CTRL, 0x00);
     step_to(s, t0, ticks_ns(1000));
-    g_assert_cmpuint(qtest_inb(s, PIT_CH0) | qtest_inb(s, PIT_CH0) << 8,
+    g_assert_cmpuint(read16(s, PIT_CH0),
                      ==, 5000);
     /* Read-back of channel 0's status: OUT high, lo/hi, mode 2. */
     qtest_outb(s, PIT_CTRL, 0xe2);
@@ -141,7 +146,7 @@ static void test_mode0_and_latches(void)
     /* Read-back of count and status: status first, then the count. */
     qtest_outb(s, PIT_CTRL, 0xc2);
     g_assert_cmphex(qtest_inb(s, PIT_CH0), ==, 0xb4);
-    g_assert_cmpuint(qtest_inb(s, PIT_CH0) | qtest_inb(s, PIT_CH0) << 8,
+    g_assert_cmpuint(read16(s, PIT_CH0),
                      ==, 4000);
 
     /* LSB-only access (control 0x10): one byte loads, one byte reads. */
