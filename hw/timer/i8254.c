@@ -46,6 +46,7 @@ typedef struct PITChannel {
     bool bcd;
     bool gate;
     Timer *timer;               /* channel 0: next output transition */
+    int64_t next_transition;    /* when the timer is due, ns */
     int out_level;
 } PITChannel;
 
@@ -148,7 +149,10 @@ static int64_t pit_next_transition(PITChannel *c, int64_t d)
     }
 }
 
-/* Channel 0: drive IRQ 0 from OUT and wait for its next change. */
+/*
+ * Channel 0: drive IRQ 0 from OUT as it is at @now and wait for its next
+ * change.
+ */
 static void pit_irq_update(PITChannel *c, int64_t now)
 {
     int64_t d = pit_elapsed(c, now), next;
@@ -166,15 +170,27 @@ static void pit_irq_update(PITChannel *c, int64_t now)
     if (next < 0) {
         timer_del(c->timer);
     } else {
-        timer_mod_ns(c->timer, c->load_time + ticks_to_ns(next));
+        c->next_transition = c->load_time + ticks_to_ns(next);
+        timer_mod_ns(c->timer, c->next_transition);
     }
 }
 
+/* Catch up with transitions a late timer missed, up to this far back. */
+#define PIT_MAX_LAG_NS (NANOSECONDS_PER_SECOND / 10)
+
+/*
+ * The output is evaluated at the transition's own time, not at the time
+ * the timer ran: in mode 2 OUT is low for a single clock (838 ns), far
+ * less than the main loop's timer resolution, and each such pulse is an
+ * interrupt the guest counts.
+ */
 static void pit_timer_cb(void *opaque)
 {
     PITChannel *c = opaque;
+    int64_t now = clock_get_ns(QCLOCK_VIRTUAL);
 
-    pit_irq_update(c, clock_get_ns(QCLOCK_VIRTUAL));
+    pit_irq_update(c, now - c->next_transition > PIT_MAX_LAG_NS
+                      ? now : c->next_transition);
 }
 
 static void pit_load_count(PITChannel *c, uint32_t val)
