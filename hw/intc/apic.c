@@ -276,9 +276,20 @@ static void apic_eoi(APICState *s)
 
 /* ---- the timer ---- */
 
+/*
+ * A periodic timer fires at most every 200 us, as KVM's LAPIC does: a
+ * guest asking for a 1 ns period would otherwise keep the main loop busy.
+ */
+#define APIC_MIN_PERIOD_NS 200000
+
 static int64_t apic_timer_period_ns(APICState *s)
 {
-    return (int64_t)s->initial_count << s->count_shift;
+    int64_t period = (int64_t)s->initial_count << s->count_shift;
+
+    if (s->lvt[LVT_TIMER] & LVT_TIMER_PERIODIC) {
+        return MAX(period, APIC_MIN_PERIOD_NS);
+    }
+    return period;
 }
 
 static void apic_timer_arm(APICState *s, int64_t now)

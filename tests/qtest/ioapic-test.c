@@ -4,8 +4,8 @@
  * datasheet; Intel SDM vol. 3A chapter 10): IOAPIC id, version and
  * redirection table through IOREGSEL/IOWIN, edge and level delivery into
  * the IRR of local APIC 0 (the one qtest's MMIO reaches), remote IRR and
- * the EOI register, masking; and the LAPIC timer, one-shot and periodic,
- * against the qtest clock.
+ * the EOI register, masking; and the LAPIC timer, one-shot and periodic
+ * (a 200 us period at least), against the qtest clock.
  */
 #include <glib.h>
 
@@ -179,6 +179,15 @@ static void test_lapic_timer(void)
     /* A zero initial count stops it. */
     qtest_writel(s, LAPIC_TMICT, 0);
     g_assert_cmpuint(qtest_readl(s, LAPIC_TMCCT), ==, 0);
+
+    /* A 10 ns period is stretched to 200 us, as KVM's LAPIC does. */
+    qtest_writel(s, LAPIC_TDCR, 0xb);
+    qtest_writel(s, LAPIC_LVT_TIMER, 0x53 | (1u << 17));
+    qtest_writel(s, LAPIC_TMICT, 10);
+    qtest_clock_step(s, 199999);
+    g_assert_false(lapic_irr(s, 0x53));
+    qtest_clock_step(s, 1);
+    g_assert_true(lapic_irr(s, 0x53));
     qtest_quit(s);
 }
 
