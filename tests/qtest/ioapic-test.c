@@ -7,6 +7,7 @@
  * the EOI register, masking; and the LAPIC timer, one-shot and periodic
  * (a 200 us period at least), against the qtest clock.
  */
+#include <stdlib.h>
 #include <glib.h>
 
 #include "libqtest.h"
@@ -191,6 +192,61 @@ static void test_lapic_timer(void)
     qtest_quit(s);
 }
 
+/*
+ * A guest gone wild: random writes and reads to every register of the
+ * PICs, the PIT, port 0x61, the ELCR, the IOAPIC and the LAPIC page
+ * (INIT and SIPI IPIs included), random GSI levels and clock steps.  The
+ * VMM must stay up and the controllers answer as before.
+ * $IOAPIC_TEST_SEED picks another sequence.
+ */
+static void test_random_guest(void)
+{
+    static const uint16_t ports[] = {
+        0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1, 0x40, 0x41, 0x42, 0x43, 0x61,
+    };
+    QTestState *s = start();
+    const char *seed = g_getenv("IOAPIC_TEST_SEED");
+    GRand *r = g_rand_new_with_seed(seed ? atoi(seed) : 0x1259);
+
+    for (int i = 0; i < 6000; i++) {
+        uint32_t v = g_rand_int(r);
+
+        switch (g_rand_int_range(r, 0, 8)) {
+        case 0:
+            qtest_outb(s, ports[v % G_N_ELEMENTS(ports)], v >> 8);
+            break;
+        case 1:
+            qtest_inb(s, ports[v % G_N_ELEMENTS(ports)]);
+            break;
+        case 2:
+            ioapic_write(s, v & 0x3f, g_rand_int(r));
+            break;
+        case 3:
+            ioapic_read(s, v & 0xff);
+            qtest_writel(s, IOEOI, v >> 8);
+            break;
+        case 4:
+            qtest_writel(s, LAPIC + (v & 0x3f0), g_rand_int(r));
+            break;
+        case 5:
+            qtest_readl(s, LAPIC + (v & 0xffc));
+            break;
+        case 6:
+            set_gsi(s, v % 24, (v >> 8) & 1);
+            break;
+        default:
+            qtest_clock_step(s, v % 5000000);
+            break;
+        }
+    }
+    g_rand_free(r);
+    g_assert_true(qtest_alive(s));
+    g_assert_cmphex(ioapic_read(s, 0x01), ==, 0x00170020);
+    qtest_outb(s, 0x20, 0x0a);
+    qtest_inb(s, 0x20);
+    qtest_quit(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -198,5 +254,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ioapic/edge-delivery", test_edge_delivery);
     g_test_add_func("/qtest/ioapic/level-and-eoi", test_level_and_eoi);
     g_test_add_func("/qtest/ioapic/lapic-timer", test_lapic_timer);
+    g_test_add_func("/qtest/ioapic/random-guest", test_random_guest);
     return g_test_run();
 }
