@@ -171,6 +171,8 @@ def inner_main(args):
     if args.compare:
         _, res = boot(args, kernel, initrd, 'kvm-amd', irqchip='on')
         tap.diag('kvm-amd, kernel-irqchip=on: ' + res.summary())
+        tap.diag('kvm-amd, kernel-irqchip=on: sleep 1 took %s s'
+                 % ' '.join(report(res, 'sleep1')))
     argv, res = boot(args, kernel, initrd, 'kvm-amd')
     tap.diag('running: ' + ' '.join(argv))
     tap.diag('kvm-amd, kernel-irqchip=off: ' + res.summary())
