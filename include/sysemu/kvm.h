@@ -63,7 +63,11 @@ typedef struct KVMExitHandlers {
                                uint8_t *data, unsigned size);
     KVMExitAction (*mmio_write)(void *opaque, KVMVCPU *cpu, uint64_t addr,
                                 const uint8_t *data, unsigned size);
-    /* Only with kernel-irqchip=off: the vCPU executed HLT. */
+    /*
+     * Only with kernel-irqchip=off: the vCPU executed HLT.  Unless it
+     * returns STOP, a vCPU with KVMConfig.user_irqchip then sleeps until
+     * an interrupt it can take arrives.
+     */
     KVMExitAction (*hlt)(void *opaque, KVMVCPU *cpu);
     /* Triple fault (the guest's "reset"). */
     KVMExitAction (*shutdown)(void *opaque, KVMVCPU *cpu);
