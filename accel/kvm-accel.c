@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "hw/i386/x86-boot.h"
+#include "hw/intc/apic.h"
 #include "hw/io-dispatch.h"
 #include "quokka/main-loop.h"
 #include "qom/property.h"
@@ -63,10 +64,30 @@ static KVMExitAction kvm_accel_pio_write(void *opaque, KVMVCPU *cpu,
     return kvm_accel_after_write(cpu);
 }
 
+/*
+ * With a userspace irqchip the APIC page belongs to the vCPU that
+ * accesses it: its own local APIC, not the one io-dispatch knows.
+ */
+static APICState *kvm_accel_apic_at(KVMVCPU *cpu, uint64_t addr)
+{
+    if (addr - APIC_DEFAULT_ADDRESS >= APIC_PAGE_SIZE ||
+        kvm_irqchip_mode(kvm_accel_current->kvm) != KVM_IRQCHIP_OFF) {
+        return NULL;
+    }
+    return apic_find(kvm_vcpu_index(cpu));
+}
+
 static KVMExitAction kvm_accel_mmio_read(void *opaque, KVMVCPU *cpu,
                                          uint64_t addr, uint8_t *data,
                                          unsigned size)
 {
+    APICState *apic = kvm_accel_apic_at(cpu, addr);
+
+    if (apic) {
+        stn_le_p(data, size,
+                 apic_mmio_read(apic, addr - APIC_DEFAULT_ADDRESS, size));
+        return KVM_EXIT_ACTION_RESUME;
+    }
     stn_le_p(data, size, io_read(IO_SPACE_MMIO, addr, size));
     return KVM_EXIT_ACTION_RESUME;
 }
@@ -75,6 +96,13 @@ static KVMExitAction kvm_accel_mmio_write(void *opaque, KVMVCPU *cpu,
                                           uint64_t addr, const uint8_t *data,
                                           unsigned size)
 {
+    APICState *apic = kvm_accel_apic_at(cpu, addr);
+
+    if (apic) {
+        apic_mmio_write(apic, addr - APIC_DEFAULT_ADDRESS,
+                        ldn_le_p(data, size), size);
+        return KVM_EXIT_ACTION_RESUME;
+    }
     io_write(IO_SPACE_MMIO, addr, ldn_le_p(data, size), size);
     return kvm_accel_after_write(cpu);
 }
@@ -128,6 +156,74 @@ static const KVMExitHandlers kvm_accel_handlers = {
     .system_event = kvm_accel_system_event,
     .error = kvm_accel_error,
 };
+
+/* ---- kernel-irqchip=off: the vCPUs' side of the userspace LAPICs ---- */
+
+static APICState *kvm_accel_apic(KVMVCPU *cpu)
+{
+    return apic_find(kvm_vcpu_index(cpu));
+}
+
+static bool kvm_accel_has_interrupt(void *opaque, KVMVCPU *cpu)
+{
+    APICState *apic = kvm_accel_apic(cpu);
+
+    return apic && apic_has_interrupt(apic);
+}
+
+static int kvm_accel_ack_interrupt(void *opaque, KVMVCPU *cpu)
+{
+    APICState *apic = kvm_accel_apic(cpu);
+
+    return apic ? apic_ack_interrupt(apic) : -1;
+}
+
+static unsigned kvm_accel_take_events(void *opaque, KVMVCPU *cpu,
+                                      uint8_t *sipi_vector)
+{
+    APICState *apic = kvm_accel_apic(cpu);
+    unsigned ev, ret = 0;
+
+    if (!apic) {
+        return 0;
+    }
+    ev = apic_take_events(apic, sipi_vector);
+    ret |= ev & APIC_EVENT_INIT ? KVM_CPU_EVENT_INIT : 0;
+    ret |= ev & APIC_EVENT_SIPI ? KVM_CPU_EVENT_SIPI : 0;
+    ret |= ev & APIC_EVENT_NMI ? KVM_CPU_EVENT_NMI : 0;
+    return ret;
+}
+
+static uint8_t kvm_accel_get_cr8(void *opaque, KVMVCPU *cpu)
+{
+    APICState *apic = kvm_accel_apic(cpu);
+
+    return apic ? apic_get_cr8(apic) : 0;
+}
+
+static void kvm_accel_post_run(void *opaque, KVMVCPU *cpu, uint8_t cr8,
+                               uint64_t apic_base)
+{
+    APICState *apic = kvm_accel_apic(cpu);
+
+    if (apic) {
+        apic_set_cr8(apic, cr8);
+        apic_set_base(apic, apic_base);
+    }
+}
+
+static const KVMUserIrqchipOps kvm_accel_user_irqchip = {
+    .has_interrupt = kvm_accel_has_interrupt,
+    .ack_interrupt = kvm_accel_ack_interrupt,
+    .take_events = kvm_accel_take_events,
+    .get_cr8 = kvm_accel_get_cr8,
+    .post_run = kvm_accel_post_run,
+};
+
+static void kvm_accel_apic_notify(void *opaque)
+{
+    kvm_vcpu_irq_notify(opaque);
+}
 
 static void kvm_accel_pause_all(void)
 {
@@ -200,6 +296,7 @@ static bool kvm_accel_init_machine(AccelState *a, MachineState *ms,
         .big_lock = bql_mutex(),
         .handlers = &kvm_accel_handlers,
         .opaque = ms,
+        .user_irqchip = &kvm_accel_user_irqchip,
     };
 
     switch (ms->kernel_irqchip) {
@@ -214,11 +311,10 @@ static bool kvm_accel_init_machine(AccelState *a, MachineState *ms,
         break;
     }
     cfg.irqchip_explicit = ms->kernel_irqchip_set;
-    if (cfg.irqchip != KVM_IRQCHIP_ON) {
-        /* The userspace PIC/IOAPIC/LAPIC are not built yet. */
-        error_setg(errp, "kernel-irqchip=%s is not supported yet: the pc "
-                   "machine needs the in-kernel irqchip",
-                   cfg.irqchip == KVM_IRQCHIP_OFF ? "off" : "split");
+    if (cfg.irqchip == KVM_IRQCHIP_SPLIT) {
+        /* Only a userspace IOAPIC with KVM's LAPIC; not built. */
+        error_setg(errp, "kernel-irqchip=split is not supported; use "
+                   "kernel-irqchip=on or kernel-irqchip=off");
         return false;
     }
     k->kvm = kvm_init(&cfg, errp);
@@ -274,7 +370,13 @@ static bool kvm_accel_cpus_reset(AccelState *a, const X86EntryState *entry,
         }
     }
     for (unsigned i = 0; i < kvm_nr_vcpus(kvm); i++) {
-        if (!kvm_vcpu_reset(kvm_get_vcpu(kvm, i), errp)) {
+        KVMVCPU *cpu = kvm_get_vcpu(kvm, i);
+        APICState *apic = apic_find(i);
+
+        if (kvm_irqchip_mode(kvm) == KVM_IRQCHIP_OFF && apic) {
+            apic_set_cpu_notify(apic, kvm_accel_apic_notify, cpu);
+        }
+        if (!kvm_vcpu_reset(cpu, errp)) {
             return false;
         }
     }
@@ -299,6 +401,10 @@ static void kvm_accel_send_msi(AccelState *a, uint64_t addr, uint32_t data)
 {
     Error *err = NULL;
 
+    if (kvm_irqchip_mode(to_kvm_accel(a)->kvm) == KVM_IRQCHIP_OFF) {
+        apic_send_msi(addr, data);
+        return;
+    }
     if (!kvm_signal_msi(to_kvm_accel(a)->kvm, addr, data, &err)) {
         log_guest_error("KVM: cannot signal MSI 0x%" PRIx64 "/0x%x: %s",
                         addr, data, error_get_pretty(err));
@@ -311,6 +417,16 @@ static bool kvm_accel_set_ioeventfd(AccelState *a, int fd, uint64_t addr,
 {
     return kvm_set_ioeventfd(to_kvm_accel(a)->kvm, fd, addr, len, false,
                              false, 0, assign, errp);
+}
+
+static bool kvm_accel_kernel_irqchip(AccelState *a)
+{
+    return kvm_irqchip_mode(to_kvm_accel(a)->kvm) != KVM_IRQCHIP_OFF;
+}
+
+static bool kvm_accel_kernel_pit(AccelState *a)
+{
+    return kvm_has_pit(to_kvm_accel(a)->kvm);
 }
 
 static void kvm_accel_shutdown_vcpus(AccelState *a)
@@ -343,6 +459,8 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->set_gsi = kvm_accel_set_gsi;
     ac->send_msi = kvm_accel_send_msi;
     ac->set_ioeventfd = kvm_accel_set_ioeventfd;
+    ac->kernel_irqchip = kvm_accel_kernel_irqchip;
+    ac->kernel_pit = kvm_accel_kernel_pit;
     ac->shutdown = kvm_accel_shutdown_vcpus;
     object_class_add_props(klass, kvm_accel_props);
 }

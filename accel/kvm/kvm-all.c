@@ -169,6 +169,7 @@ KVMState *kvm_init(const KVMConfig *cfg, Error **errp)
     s->nr_cpus = cfg->nr_cpus;
     s->handlers = cfg->handlers;
     s->opaque = cfg->opaque;
+    s->user_irqchip = cfg->user_irqchip;
     g_mutex_init(&s->own_lock);
     g_cond_init(&s->state_cond);
     s->lock = cfg->big_lock ? cfg->big_lock : &s->own_lock;
@@ -197,6 +198,9 @@ KVMState *kvm_init(const KVMConfig *cfg, Error **errp)
         !kvm_supported_cpuid_init(s, errp) ||
         !kvm_msr_list_init(s, errp)) {
         goto fail;
+    }
+    if (s->irqchip != KVM_IRQCHIP_OFF) {
+        s->user_irqchip = NULL;     /* the kernel's irqchip is in charge */
     }
     return s;
 

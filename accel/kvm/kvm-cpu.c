@@ -294,6 +294,32 @@ static void cpuid_fix_topology(struct kvm_cpuid2 *c, unsigned index,
     }
 }
 
+/*
+ * KVM paravirt features (leaf 0x40000001 EAX) that work only with KVM's
+ * own LAPIC: async PF (and its interrupt), PV EOI, PV unhalt, PV IPIs,
+ * PV sched-yield and the extended MSI destination id.
+ */
+#define KVM_FEATURES_NEED_LAPIC ((1u << 4) | (1u << 6) | (1u << 7) |      \
+                                 (1u << 11) | (1u << 13) | (1u << 14) |   \
+                                 (1u << 15))
+
+/*
+ * A userspace LAPIC sees no MSR accesses, so x2APIC and the TSC-deadline
+ * timer (both MSR based) cannot be offered with it.
+ */
+static void cpuid_fix_user_irqchip(struct kvm_cpuid2 *c)
+{
+    for (uint32_t i = 0; i < c->nent; i++) {
+        struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+        if (e->function == 1) {
+            e->ecx &= ~(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE);
+        } else if (e->function == KVM_CPUID_FEATURES) {
+            e->eax &= ~KVM_FEATURES_NEED_LAPIC;
+        }
+    }
+}
+
 static bool kvm_cpu_set_cpuid(KVMVCPU *cpu, Error **errp)
 {
     KVMState *s = cpu->s;
@@ -307,6 +333,9 @@ static bool kvm_cpu_set_cpuid(KVMVCPU *cpu, Error **errp)
         cpuid_build_qemu64(s, c);
     }
     cpuid_fix_topology(c, cpu->index, s->nr_cpus);
+    if (s->irqchip == KVM_IRQCHIP_OFF) {
+        cpuid_fix_user_irqchip(c);
+    }
     if (ioctl(cpu->fd, KVM_SET_CPUID2, c) < 0) {
         error_setg_errno(errp, errno, "vCPU %u: KVM_SET_CPUID2 (model %s) "
                          "failed", cpu->index, s->cpu_model);
@@ -468,6 +497,9 @@ static bool kvm_cpu_reset_irq_state(KVMVCPU *cpu, Error **errp)
     };
 
     cpu->pending_vector = -1;
+    cpu->halted = false;
+    /* A userspace irqchip: the APs wait for SIPI in this process. */
+    cpu->wait_sipi = cpu->s->user_irqchip && cpu->index != 0;
     if (cpu->s->irqchip == KVM_IRQCHIP_OFF) {
         return true;
     }
@@ -485,7 +517,7 @@ static bool kvm_cpu_reset_irq_state(KVMVCPU *cpu, Error **errp)
     return true;
 }
 
-bool kvm_vcpu_reset(KVMVCPU *cpu, Error **errp)
+bool kvm_vcpu_init_state(KVMVCPU *cpu, Error **errp)
 {
     struct kvm_regs regs;
     struct kvm_fpu fpu;
@@ -503,9 +535,37 @@ bool kvm_vcpu_reset(KVMVCPU *cpu, Error **errp)
                          cpu->index);
         return false;
     }
-    return kvm_cpu_reset_sregs(cpu, errp) &&
+    return kvm_cpu_reset_sregs(cpu, errp);
+}
+
+bool kvm_vcpu_reset(KVMVCPU *cpu, Error **errp)
+{
+    return kvm_vcpu_init_state(cpu, errp) &&
            kvm_cpu_reset_msrs(cpu, errp) &&
            kvm_cpu_reset_irq_state(cpu, errp);
+}
+
+/* SIPI: real mode at VV00:0000 (SDM 8.4.4.1). */
+bool kvm_vcpu_sipi_state(KVMVCPU *cpu, uint8_t vector, Error **errp)
+{
+    struct kvm_sregs sr;
+    struct kvm_regs regs;
+
+    if (ioctl(cpu->fd, KVM_GET_SREGS, &sr) < 0 ||
+        ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0) {
+        error_setg_errno(errp, errno, "vCPU %u: cannot read registers for "
+                         "SIPI", cpu->index);
+        return false;
+    }
+    seg_real(&sr.cs, (uint16_t)vector << 8, 0xb);
+    regs.rip = 0;
+    if (ioctl(cpu->fd, KVM_SET_SREGS, &sr) < 0 ||
+        ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0) {
+        error_setg_errno(errp, errno, "vCPU %u: cannot start at SIPI "
+                         "vector 0x%02x", cpu->index, vector);
+        return false;
+    }
+    return true;
 }
 
 bool kvm_vcpu_set_entry_state(KVMVCPU *cpu, const X86EntryState *entry,

@@ -32,6 +32,10 @@ struct KVMVCPU {
     bool pause_req;
     bool stop_req;
     int pending_vector;         /* kernel-irqchip=off, -1 when none */
+    /* With a userspace irqchip (KVMState.user_irqchip), big lock: */
+    bool in_run;                /* between unlock and KVM_RUN's return */
+    bool halted;                /* HLT executed, waiting for an interrupt */
+    bool wait_sipi;             /* INIT received (or an AP at reset) */
     KVMExitStats stats;         /* under the big lock */
     struct kvm_lapic_state lapic_at_create;
     bool have_lapic_at_create;
@@ -62,10 +66,15 @@ struct KVMState {
     GCond state_cond;
     const KVMExitHandlers *handlers;
     void *opaque;
+    const KVMUserIrqchipOps *user_irqchip;
 };
 
 /* kvm-cpu.c */
 bool kvm_cpu_setup(KVMVCPU *cpu, Error **errp);
+/* The register state INIT leaves (no MSRs).  Context: @cpu's thread. */
+bool kvm_vcpu_init_state(KVMVCPU *cpu, Error **errp);
+/* Starts a vCPU waiting for SIPI at @vector's page in real mode. */
+bool kvm_vcpu_sipi_state(KVMVCPU *cpu, uint8_t vector, Error **errp);
 bool kvm_supported_cpuid_init(KVMState *s, Error **errp);
 bool kvm_msr_list_init(KVMState *s, Error **errp);
 

@@ -116,7 +116,12 @@ KVMExitAction kvm_handle_exit(KVMVCPU *cpu)
         return kvm_handle_mmio(cpu);
     case KVM_EXIT_HLT:
         st->hlt++;
-        return h && h->hlt ? h->hlt(opaque, cpu) : KVM_EXIT_ACTION_RESUME;
+        if (h && h->hlt && h->hlt(opaque, cpu) == KVM_EXIT_ACTION_STOP) {
+            return KVM_EXIT_ACTION_STOP;
+        }
+        /* With IF clear only NMI, INIT or SIPI end the halt. */
+        cpu->halted = cpu->s->user_irqchip != NULL;
+        return KVM_EXIT_ACTION_RESUME;
     case KVM_EXIT_IRQ_WINDOW_OPEN:
     case KVM_EXIT_INTR:
         st->interrupted++;
@@ -167,6 +172,92 @@ static void kvm_vcpu_pre_run(KVMVCPU *cpu)
     run->request_interrupt_window = cpu->pending_vector >= 0;
 }
 
+/* INIT, SIPI and NMI from the userspace LAPIC.  False: stop the vCPU. */
+static bool kvm_vcpu_user_events(KVMVCPU *cpu)
+{
+    const KVMUserIrqchipOps *ops = cpu->s->user_irqchip;
+    void *opaque = cpu->s->opaque;
+    uint8_t sipi_vector;
+    unsigned ev = ops->take_events(opaque, cpu, &sipi_vector);
+    Error *err = NULL;
+
+    if (ev & KVM_CPU_EVENT_INIT) {
+        cpu->wait_sipi = true;
+        cpu->halted = false;
+        cpu->pending_vector = -1;
+        if (!kvm_vcpu_init_state(cpu, &err)) {
+            goto fail;
+        }
+    }
+    if ((ev & KVM_CPU_EVENT_SIPI) && cpu->wait_sipi) {
+        if (!kvm_vcpu_sipi_state(cpu, sipi_vector, &err)) {
+            goto fail;
+        }
+        cpu->wait_sipi = false;
+    }
+    if ((ev & KVM_CPU_EVENT_NMI) && !cpu->wait_sipi) {
+        if (ioctl(cpu->fd, KVM_NMI) < 0) {
+            error_setg_errno(&err, errno, "vCPU %u: KVM_NMI failed",
+                             cpu->index);
+            goto fail;
+        }
+        cpu->halted = false;
+    }
+    return true;
+
+fail:
+    return kvm_report_error(cpu, err) == KVM_EXIT_ACTION_RESUME;
+}
+
+/*
+ * kernel-irqchip=off with a userspace LAPIC: before KVM_RUN, take what the
+ * LAPIC holds for this vCPU.  An interrupt is injected with KVM_INTERRUPT
+ * when the guest can take it now, else KVM is asked to exit as soon as it
+ * can (request_interrupt_window).  Returns false when the vCPU has nothing
+ * to run (waiting for SIPI, or halted with nothing to wake it).
+ * Context: vCPU thread, big lock held.
+ */
+static bool kvm_vcpu_user_pre_run(KVMVCPU *cpu, bool *stop)
+{
+    const KVMUserIrqchipOps *ops = cpu->s->user_irqchip;
+    void *opaque = cpu->s->opaque;
+    struct kvm_run *run = cpu->run;
+    struct kvm_interrupt irq;
+    bool pending;
+
+    if (!kvm_vcpu_user_events(cpu)) {
+        *stop = true;
+        return false;
+    }
+    if (cpu->wait_sipi) {
+        return false;
+    }
+    pending = cpu->pending_vector >= 0 || ops->has_interrupt(opaque, cpu);
+    if (cpu->halted) {
+        if (!pending || !run->if_flag) {
+            return false;
+        }
+        cpu->halted = false;
+    }
+    run->cr8 = ops->get_cr8(opaque, cpu);
+    if (pending && run->ready_for_interrupt_injection && run->if_flag) {
+        if (cpu->pending_vector < 0) {
+            cpu->pending_vector = ops->ack_interrupt(opaque, cpu);
+        }
+        irq.irq = cpu->pending_vector;
+        if (cpu->pending_vector >= 0 &&
+            ioctl(cpu->fd, KVM_INTERRUPT, &irq) == 0) {
+            cpu->pending_vector = -1;
+            /* The injected one is no longer ready: ask for the next. */
+            run->ready_for_interrupt_injection = 0;
+        }
+        pending = cpu->pending_vector >= 0 ||
+                  ops->has_interrupt(opaque, cpu);
+    }
+    run->request_interrupt_window = pending;
+    return true;
+}
+
 /* Context: vCPU thread, big lock held; returns with it held. */
 static void kvm_vcpu_park(KVMVCPU *cpu)
 {
@@ -195,15 +286,32 @@ static void *kvm_vcpu_thread(void *arg)
             kvm_vcpu_park(cpu);
             continue;
         }
-        if (s->irqchip == KVM_IRQCHIP_OFF) {
+        if (s->user_irqchip) {
+            bool stop = false;
+
+            if (!kvm_vcpu_user_pre_run(cpu, &stop)) {
+                if (stop) {
+                    break;
+                }
+                /* Halted: kvm_vcpu_irq_notify() or a kick wakes us. */
+                g_cond_wait(&s->state_cond, s->lock);
+                continue;
+            }
+        } else if (s->irqchip == KVM_IRQCHIP_OFF) {
             kvm_vcpu_pre_run(cpu);
         }
+        cpu->in_run = true;
         g_mutex_unlock(s->lock);
         ret = ioctl(cpu->fd, KVM_RUN, 0);
         saved_errno = errno;
         g_mutex_lock(s->lock);
+        cpu->in_run = false;
         /* A kick that found us outside KVM_RUN has been seen now. */
         cpu->run->immediate_exit = 0;
+        if (s->user_irqchip) {
+            s->user_irqchip->post_run(s->opaque, cpu, cpu->run->cr8,
+                                      cpu->run->apic_base);
+        }
         if (ret < 0) {
             if (saved_errno == EINTR || saved_errno == EAGAIN) {
                 cpu->stats.total++;
@@ -252,6 +360,22 @@ void kvm_vcpu_kick(KVMVCPU *cpu)
     __atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
     if (cpu->thread_started && cpu->state != KVM_VCPU_STOPPED) {
         pthread_kill(cpu->thread, KVM_KICK_SIGNAL);
+    }
+    /* A vCPU sleeping in HLT (userspace irqchip) waits on the condition. */
+    g_cond_broadcast(&cpu->s->state_cond);
+}
+
+void kvm_vcpu_irq_notify(KVMVCPU *cpu)
+{
+    /*
+     * Outside KVM_RUN the thread is either in an exit handler (it looks
+     * before its next entry) or asleep on the condition; only a vCPU in
+     * guest mode needs the signal.
+     */
+    if (cpu->in_run) {
+        kvm_vcpu_kick(cpu);
+    } else {
+        g_cond_broadcast(&cpu->s->state_cond);
     }
 }
 

@@ -16,8 +16,12 @@
 #include "hw/i386/guest-memory.h"
 #include "hw/i386/pc-firmware.h"
 #include "hw/i386/x86-boot.h"
+#include "hw/intc/apic.h"
+#include "hw/intc/i8259.h"
+#include "hw/intc/ioapic.h"
 #include "hw/io-dispatch.h"
 #include "hw/irq.h"
+#include "hw/timer/i8254.h"
 #include "hw/acpi/acpi-pm.h"
 #include "hw/input/i8042.h"
 #include "hw/rtc/mc146818rtc.h"
@@ -39,6 +43,10 @@ typedef struct PCMachineState {
     E820Table e820;
     AcpiTables acpi;
     IRQLine **gsi;
+    /* Userspace interrupt controllers, when the accelerator has none. */
+    IRQLine **i8259;
+    IRQLine *pic_out;
+    DeviceState *ioapic;
     PCIBus *pci_bus;
     ISABus *isa_bus;
     GMappedFile *kernel;
@@ -53,11 +61,58 @@ static PCMachineState *to_pc_machine(Object *obj)
 
 static void pc_gsi_set(void *opaque, int n, int level)
 {
+    PCMachineState *pcms = opaque;
     AccelState *accel = current_accel();
 
+    /* ISA IRQ n is GSI n, but IRQ 0 is IOAPIC pin 2 (the MADT override). */
+    if (pcms->ioapic) {
+        if (n < ISA_NUM_IRQS) {
+            irq_set(pcms->i8259[n], level);
+        }
+        ioapic_set_irq(pcms->ioapic, n == 0 ? 2 : n, level);
+        return;
+    }
     if (accel && accel_get_class(accel)->set_gsi) {
         accel_get_class(accel)->set_gsi(accel, n, level);
     }
+}
+
+/*
+ * Without the accelerator's irqchip: a local APIC per vCPU, the IOAPIC and
+ * the two 8259As, whose output reaches the APICs' LINT0; and the PIT.
+ */
+static bool pc_userspace_irqchip(PCMachineState *pcms, AccelState *accel,
+                                 Error **errp)
+{
+    AccelClass *ac = accel_get_class(accel);
+    DeviceState *dev, *pic;
+
+    if (ac->kernel_irqchip && ac->kernel_irqchip(accel)) {
+        return true;
+    }
+    for (unsigned i = 0; i < pcms->parent_obj.smp.cpus; i++) {
+        g_autofree char *id = g_strdup_printf("%u", i);
+
+        dev = qdev_new(TYPE_APIC);
+        if (!qdev_set_prop(dev, "id", id, errp) ||
+            !qdev_realize_and_unref(dev, sysbus_get_default(), errp)) {
+            return false;
+        }
+    }
+    pcms->pic_out = irq_line_new(apic_pic_set_irq, NULL, 0);
+    pic = i8259_init(pcms->isa_bus, pcms->pic_out, &pcms->i8259, errp);
+    if (!pic) {
+        return false;
+    }
+    apic_set_extint_source(i8259_read_irq, pic);
+    dev = qdev_new(TYPE_IOAPIC);
+    if (!qdev_realize(dev, sysbus_get_default(), errp)) {
+        object_unref(&dev->parent_obj);
+        return false;
+    }
+    pcms->ioapic = dev;
+    object_unref(&dev->parent_obj);
+    return true;
 }
 
 /* Creates an ISA device by type name on the machine's ISA bus. */
@@ -271,6 +326,13 @@ static bool pc_init(MachineState *ms, Error **errp)
         isa_bus_set_irq(pcms->isa_bus, i, pcms->gsi[i]);
     }
 
+    if (!pc_userspace_irqchip(pcms, accel, errp)) {
+        return false;
+    }
+    if ((!ac->kernel_pit || !ac->kernel_pit(accel)) &&
+        !pc_isa_device(pcms, TYPE_I8254, errp)) {
+        return false;
+    }
     if (!pc_create_serial_ports(pcms, &nr_serial, errp)) {
         return false;
     }
@@ -318,6 +380,10 @@ static void pc_firmware_pci_setup(PCMachineState *pcms)
     for (int i = 0; i < 4; i++) {
         pci_host_config_write(bus, PCI_DEVFN(1, 0), 0x60 + i, pirq_irqs[i],
                               1);
+    }
+    /* And, with our own 8259s, mark those IRQs level-triggered (ELCR). */
+    if (pcms->ioapic) {
+        io_write(IO_SPACE_PIO, 0x4d1, (1 << (10 - 8)) | (1 << (11 - 8)), 1);
     }
 }
 

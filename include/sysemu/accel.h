@@ -59,6 +59,13 @@ typedef struct AccelClass {
      */
     bool (*set_ioeventfd)(AccelState *accel, int fd, uint64_t addr,
                           unsigned len, bool assign, Error **errp);
+    /*
+     * Optional: true when the accelerator emulates the PIC, IOAPIC and
+     * LAPICs itself (KVM's in-kernel irqchip), respectively the PIT; the
+     * machine creates userspace ones otherwise.  Valid after init_machine.
+     */
+    bool (*kernel_irqchip)(AccelState *accel);
+    bool (*kernel_pit)(AccelState *accel);
     /* Stops vCPU threads for good before exit.  Context: BQL. */
     void (*shutdown)(AccelState *accel);
 } AccelClass;

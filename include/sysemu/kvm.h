@@ -63,7 +63,11 @@ typedef struct KVMExitHandlers {
                                uint8_t *data, unsigned size);
     KVMExitAction (*mmio_write)(void *opaque, KVMVCPU *cpu, uint64_t addr,
                                 const uint8_t *data, unsigned size);
-    /* Only with kernel-irqchip=off: the vCPU executed HLT. */
+    /*
+     * Only with kernel-irqchip=off: the vCPU executed HLT.  Unless it
+     * returns STOP, a vCPU with KVMConfig.user_irqchip then sleeps until
+     * an interrupt it can take arrives.
+     */
     KVMExitAction (*hlt)(void *opaque, KVMVCPU *cpu);
     /* Triple fault (the guest's "reset"). */
     KVMExitAction (*shutdown)(void *opaque, KVMVCPU *cpu);
@@ -71,6 +75,31 @@ typedef struct KVMExitHandlers {
     KVMExitAction (*system_event)(void *opaque, KVMVCPU *cpu, uint32_t type);
     KVMExitAction (*error)(void *opaque, KVMVCPU *cpu, Error *err);
 } KVMExitHandlers;
+
+/*
+ * kernel-irqchip=off: the machine's interrupt controllers as one vCPU sees
+ * them (its local APIC), asked by the vCPU's thread with the big lock
+ * held.  The machine calls kvm_vcpu_irq_notify() whenever the answers may
+ * have changed.
+ */
+#define KVM_CPU_EVENT_INIT  0x1
+#define KVM_CPU_EVENT_SIPI  0x2
+#define KVM_CPU_EVENT_NMI   0x4
+
+typedef struct KVMUserIrqchipOps {
+    /* A maskable interrupt is waiting for @cpu. */
+    bool (*has_interrupt)(void *opaque, KVMVCPU *cpu);
+    /* Acknowledges it: the vector to inject, or -1 when it went away. */
+    int (*ack_interrupt)(void *opaque, KVMVCPU *cpu);
+    /* KVM_CPU_EVENT_* received since the last call, cleared. */
+    unsigned (*take_events)(void *opaque, KVMVCPU *cpu,
+                            uint8_t *sipi_vector);
+    /* The task priority as CR8, before KVM_RUN. */
+    uint8_t (*get_cr8)(void *opaque, KVMVCPU *cpu);
+    /* After KVM_RUN: CR8 and IA32_APIC_BASE as the guest left them. */
+    void (*post_run)(void *opaque, KVMVCPU *cpu, uint8_t cr8,
+                     uint64_t apic_base);
+} KVMUserIrqchipOps;
 
 typedef struct KVMConfig {
     const char *device;         /* NULL: /dev/kvm */
@@ -82,6 +111,13 @@ typedef struct KVMConfig {
     GMutex *big_lock;           /* NULL: the accelerator uses its own */
     const KVMExitHandlers *handlers;
     void *opaque;               /* passed to every handler */
+    /*
+     * With kernel-irqchip=off: the userspace interrupt controllers.  The
+     * vCPUs then wait for INIT/SIPI (all but vCPU 0) and sleep in HLT in
+     * userspace until an interrupt comes.  NULL: the machine injects with
+     * kvm_vcpu_inject_interrupt() and handles HLT itself.
+     */
+    const KVMUserIrqchipOps *user_irqchip;
 } KVMConfig;
 
 /*
@@ -182,6 +218,12 @@ bool kvm_set_irqfd(KVMState *s, int fd, unsigned gsi, bool assign,
  * it (KVM_INTERRUPT from the vCPU thread).  Context: big lock.
  */
 void kvm_vcpu_inject_interrupt(KVMVCPU *cpu, uint8_t vector);
+/*
+ * KVMConfig.user_irqchip: something is pending for @cpu (an interrupt,
+ * INIT, SIPI, NMI or a TPR change): wakes it from HLT or takes it out of
+ * KVM_RUN.  Context: big lock, any thread.
+ */
+void kvm_vcpu_irq_notify(KVMVCPU *cpu);
 
 /* Joins every vCPU thread and closes everything.  Context: no big lock. */
 void kvm_destroy(KVMState *s);

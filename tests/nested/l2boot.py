@@ -313,3 +313,23 @@ def run_inner_in_l1(test_file, args, init_script, modules=()):
     return rerun_in_l1(test_file, args.timeout + 120, args.vmm,
                        ['--timeout', str(args.timeout),
                         '--inner', kernel, initrd])
+class Tap:
+    """TAP output for the nested tests: numbered checks and diagnostics."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def check(self, ok, name, detail=None):
+        self.n += 1
+        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
+        if not ok:
+            self.failed += 1
+            if detail:
+                self.diag(detail)
+        sys.stdout.flush()
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print('# ' + line)
+        sys.stdout.flush()
