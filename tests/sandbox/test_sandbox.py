@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """-sandbox: a VM under the filter keeps running and answering QMP; a
 denied system call made from another thread (the QUOKKA_SANDBOX_SELFTEST
-debug hook) kills the VM with SIGSYS; an allowed one returns; bad
-arguments are refused with a message."""
+debug hook) kills the VM with SIGSYS, also one on no list (the filter
+denies by default); an allowed one returns; bad arguments are refused
+with a message."""
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
 from tap import Tap          # noqa: E402
+from vmproc import stop      # noqa: E402
 
 BIN = os.path.join(os.environ.get('QUOKKA_BUILD', 'build'),
                    'quokka-system-x86_64')
@@ -33,17 +35,6 @@ def start(sandbox, selftest=None, extra=()):
                             env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
-
-def stop(proc):
-    """SIGTERM; the exit status, or 'hung' when it took over 20 s."""
-    proc.terminate()
-    try:
-        _, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-        return 'hung', err
-    return proc.returncode, err
 
 
 def outcome(proc, wait=3.0):
@@ -119,6 +110,10 @@ def bad_args_case():
 def main():
     qmp_case()
     selftest_case('on', 'mount', True)
+    # On no list and in no group: only default-deny stops it.
+    selftest_case('on', 'personality', True)
+    selftest_case('on,obsolete=allow,elevateprivileges=allow,spawn=allow,'
+                  'resourcecontrol=allow', 'personality', True)
     selftest_case('on,spawn=deny', 'execve', True)
     selftest_case('on', 'execve', False)
     selftest_case('on,elevateprivileges=deny', 'setuid', True)
