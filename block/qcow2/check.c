@@ -162,9 +162,10 @@ static int check_set_refcount(BlockDriverState *bs, int64_t k, uint64_t v)
 }
 
 /*
- * Past the end of the file only refcount blocks not seen before are
- * scanned: a crafted table can point thousands of entries at one block,
- * each covering up to 2^refcount_block_bits clusters.  (The block's own
+ * Past the end of the file only refcount blocks inside the file and not
+ * seen before are scanned: a crafted table can point thousands of
+ * entries at one block, or at blocks past the end, each covering up to
+ * 2^refcount_block_bits clusters.  (The block's own
  * refcount then disagrees with its references: reported as corruption.)
  */
 static bool check_skip_range(CheckState *c, GHashTable *seen, int64_t k)
@@ -176,8 +177,10 @@ static bool check_skip_range(CheckState *c, GHashTable *seen, int64_t k)
     if (k < c->nb_clusters) {
         return false;
     }
-    if (!rb) {
-        return true;            /* no refcount block here */
+    if (!rb || (int64_t)(rb >> s->cluster_bits) >= c->nb_clusters) {
+        /* No refcount block here, or one past the end of the file
+         * (check_inc reported that). */
+        return true;
     }
     if (k & ((1LL << s->refcount_block_bits) - 1)) {
         return false;           /* entered mid-range at nb_clusters */
