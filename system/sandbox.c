@@ -402,14 +402,11 @@ static int sandbox_add_rules(scmp_filter_ctx ctx)
  */
 static void sandbox_debug_handler(int sig, siginfo_t *si, void *uc)
 {
-    char msg[80];
-    int nr = si->si_syscall, n = 0;
-    char digits[12];
-    int d = 0;
-
     static const char head[] = "quokka: sandbox: denied system call ";
-    memcpy(msg, head, sizeof(head) - 1);
-    n = sizeof(head) - 1;
+    char msg[sizeof(head) + 12], digits[12];
+    int nr = si->si_syscall, n = sizeof(head) - 1, d = 0;
+
+    memcpy(msg, head, n);
     do {
         digits[d++] = '0' + nr % 10;
         nr /= 10;

@@ -94,6 +94,21 @@ def qmp_case():
               rc == 0, 'rc=%r err=%r' % (rc, err))
 
 
+def debug_case():
+    env = dict(os.environ, QUOKKA_SANDBOX_DEBUG='1',
+               QUOKKA_SANDBOX_SELFTEST='personality')
+    proc = subprocess.Popen([BIN, '-M', 'none', '-display', 'none',
+                             '-serial', 'none', '-monitor', 'none', '-S',
+                             '-sandbox', 'on'], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    rc, err = outcome(proc)
+    # 135: personality on x86-64.
+    check('QUOKKA_SANDBOX_DEBUG=1: a denied call is named, exit 159',
+          rc == 159 and 'denied system call 135' in err,
+          'rc=%r err=%r' % (rc, err))
+
+
 def bad_args_case():
     for arg, want in [('on,spawn=maybe', "invalid argument for spawn"),
                       ('on,elevateprivileges=yes',
@@ -120,6 +135,7 @@ def main():
     selftest_case('on', 'setuid', False)
     selftest_case('on,resourcecontrol=deny', 'setpriority', True)
     selftest_case('on,elevateprivileges=children', 'setuid', False)
+    debug_case()
     bad_args_case()
     return tap.done()
 
