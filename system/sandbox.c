@@ -159,8 +159,11 @@ static const struct {
     { "io_uring_setup", SANDBOX_ALWAYS },
     { "io_uring_enter", SANDBOX_ALWAYS },
     { "io_uring_register", SANDBOX_ALWAYS },
-    /* sockets: accepting clients, chardev clients reconnecting */
+    /* sockets: accepting clients, chardev clients reconnecting, user
+     * networking's sockets for the guest's flows and hostfwd_add */
     { "socket", SANDBOX_ALWAYS },
+    { "bind", SANDBOX_ALWAYS },
+    { "listen", SANDBOX_ALWAYS },
     { "socketpair", SANDBOX_ALWAYS },
     { "connect", SANDBOX_ALWAYS },
     { "accept", SANDBOX_ALWAYS },
