@@ -122,9 +122,9 @@ const OptionDef option_table[] = {
     { "sandbox", NULL, OPT_SANDBOX, true, SUP, "off",
       "seccomp sandbox: on|off[,obsolete=..,elevateprivileges=..,"
       "spawn=..,resourcecontrol=..]" },
-    { "runas", NULL, OPT_RUNAS, true, NYI, "user",
+    { "runas", NULL, OPT_RUNAS, true, SUP, "user|uid:gid",
       "drop privileges to user after start-up" },
-    { "chroot", NULL, OPT_CHROOT, true, NYI, "dir",
+    { "chroot", NULL, OPT_CHROOT, true, SUP, "dir",
       "chroot after start-up" },
     { "msg", NULL, OPT_MSG, true, NYI, "timestamp=on|off",
       "error message format" },

@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Process-level services: -daemonize, -pidfile, and the -D/-d log.
+ * Process-level services: -daemonize, -pidfile, -runas, -chroot, and the
+ * -D/-d log.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib.h>
 
+#include "quokka/keyval.h"
 #include "quokka/timer.h"
 #include "sysemu/sysemu.h"
 #include "system/vl.h"
@@ -20,6 +26,14 @@ static char *pidfile_path;
 static int pidfile_fd = -1;
 static FILE *log_file;
 static bool guest_errors_enabled;
+
+/* -runas: resolved while parsing, applied by os_setup_post(). */
+static bool runas_set;
+static uid_t runas_uid;
+static gid_t runas_gid;
+static gid_t *runas_groups;
+static int runas_ngroups;
+static char *chroot_dir;
 
 bool os_daemonize_start(Error **errp)
 {
@@ -109,6 +123,113 @@ void os_pidfile_remove(void)
         g_free(pidfile_path);
         pidfile_path = NULL;
     }
+}
+
+/*
+ * USER (a name: its uid, primary gid and supplementary groups) or
+ * UID:GID (numbers: no supplementary groups), as QEMU accepts.  Looked
+ * up now, because /etc/passwd may not exist inside -chroot.
+ */
+bool os_runas_parse(const char *arg, Error **errp)
+{
+    const char *colon = strchr(arg, ':');
+    struct passwd *pw;
+    int n = 0;
+
+    g_free(runas_groups);
+    runas_groups = NULL;
+    runas_ngroups = 0;
+    runas_set = false;
+    if (colon) {
+        g_autofree char *u = g_strndup(arg, colon - arg);
+        uint64_t uid, gid;
+
+        if (!parse_uint("uid", u, &uid, NULL) || uid >= UINT_MAX ||
+            !parse_uint("gid", colon + 1, &gid, NULL) || gid >= UINT_MAX) {
+            error_setg(errp, "-runas %s: User \"%s\" doesn't exist "
+                       "(expected a user name or UID:GID)", arg, arg);
+            return false;
+        }
+        runas_uid = uid;
+        runas_gid = gid;
+        runas_set = true;
+        return true;
+    }
+    errno = 0;
+    pw = getpwnam(arg);
+    if (!pw) {
+        error_setg(errp, "-runas %s: User \"%s\" doesn't exist", arg, arg);
+        return false;
+    }
+    runas_uid = pw->pw_uid;
+    runas_gid = pw->pw_gid;
+    /* The first call counts the groups, the second fills them in. */
+    getgrouplist(arg, pw->pw_gid, NULL, &n);
+    runas_groups = g_new0(gid_t, MAX(n, 1));
+    runas_ngroups = n;
+    if (getgrouplist(arg, pw->pw_gid, runas_groups, &runas_ngroups) < 0) {
+        runas_ngroups = 1;
+        runas_groups[0] = pw->pw_gid;
+    }
+    runas_set = true;
+    return true;
+}
+
+bool os_chroot_parse(const char *dir, Error **errp)
+{
+    struct stat st;
+
+    if (stat(dir, &st) < 0) {
+        error_setg_errno(errp, errno, "-chroot %s: cannot chroot to '%s'",
+                         dir, dir);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        error_setg(errp, "-chroot %s: cannot chroot to '%s': not a "
+                   "directory", dir, dir);
+        return false;
+    }
+    g_free(chroot_dir);
+    chroot_dir = g_strdup(dir);
+    return true;
+}
+
+bool os_setup_post(Error **errp)
+{
+    /* chroot() needs the privileges that -runas is about to drop. */
+    if (chroot_dir) {
+        if (chroot(chroot_dir) < 0) {
+            error_setg_errno(errp, errno, "-chroot %s: cannot chroot",
+                             chroot_dir);
+            return false;
+        }
+        if (chdir("/") < 0) {
+            error_setg_errno(errp, errno, "-chroot %s: cannot chdir to /",
+                             chroot_dir);
+            return false;
+        }
+    }
+    if (!runas_set) {
+        return true;
+    }
+    /* Groups first: once the uid is dropped they cannot change. */
+    if (setgroups(runas_ngroups, runas_groups) < 0 ||
+        setgid(runas_gid) < 0) {
+        error_setg_errno(errp, errno, "-runas: cannot switch to group %u",
+                         (unsigned)runas_gid);
+        return false;
+    }
+    if (setuid(runas_uid) < 0) {
+        error_setg_errno(errp, errno, "-runas: cannot switch to user %u",
+                         (unsigned)runas_uid);
+        return false;
+    }
+    /* A process that could get root back has not dropped it. */
+    if (runas_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        error_setg(errp, "-runas: root privileges could be regained");
+        return false;
+    }
+    return true;
 }
 
 bool log_open_file(const char *path, Error **errp)

@@ -482,6 +482,10 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return true;
     case OPT_SANDBOX:
         return sandbox_parse(arg, errp);
+    case OPT_RUNAS:
+        return os_runas_parse(arg, errp);
+    case OPT_CHROOT:
+        return os_chroot_parse(arg, errp);
     case OPT_OVERCOMMIT:
         if (!(item = opt_item_parse(optname, arg, NULL, errp))) {
             return false;
@@ -1699,7 +1703,7 @@ int quokka_main(int argc, char **argv)
         error_report_err(err);
         exit(1);
     }
-    if (!sandbox_install(&err)) {
+    if (!os_setup_post(&err) || !sandbox_install(&err)) {
         error_report_err(err);
         exit(1);
     }

@@ -17,6 +17,14 @@ void os_daemonize_ready(void);
 /* -pidfile: create, lock and write; removed at exit. */
 bool os_pidfile_create(const char *path, Error **errp);
 void os_pidfile_remove(void);
+/* -runas USER|UID:GID, -chroot DIR: checked while parsing options. */
+bool os_runas_parse(const char *arg, Error **errp);
+bool os_chroot_parse(const char *dir, Error **errp);
+/*
+ * After start-up (devices, sockets and files open), before the sandbox
+ * and the guest: chroot, then drop to the -runas user and groups.
+ */
+bool os_setup_post(Error **errp);
 /* -D FILE: where -d logs go (stderr otherwise). */
 bool log_open_file(const char *path, Error **errp);
 void log_enable_guest_errors(bool enable);

@@ -6,6 +6,7 @@
  * and fix flags).  Messages follow qemu-img's wording.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,25 +161,63 @@ static int check_set_refcount(BlockDriverState *bs, int64_t k, uint64_t v)
     return 0;
 }
 
+/*
+ * Past the end of the file only refcount blocks inside the file and not
+ * seen before are scanned: a crafted table can point thousands of
+ * entries at one block, or at blocks past the end, each covering up to
+ * 2^refcount_block_bits clusters.  (The block's own
+ * refcount then disagrees with its references: reported as corruption.)
+ */
+static bool check_skip_range(CheckState *c, GHashTable *seen, int64_t k)
+{
+    BDRVQcow2State *s = c->bs->opaque;
+    uint64_t rb = s->refcount_table[k >> s->refcount_block_bits] &
+                  L1E_OFFSET_MASK;
+
+    if (k < c->nb_clusters) {
+        return false;
+    }
+    if (!rb || (int64_t)(rb >> s->cluster_bits) >= c->nb_clusters) {
+        /* No refcount block here, or one past the end of the file
+         * (check_inc reported that). */
+        return true;
+    }
+    if (k & ((1LL << s->refcount_block_bits) - 1)) {
+        return false;           /* entered mid-range at nb_clusters */
+    }
+    return !g_hash_table_add(seen, GSIZE_TO_POINTER(rb));
+}
+
 static void check_compare(CheckState *c, int fix)
 {
     BDRVQcow2State *s = c->bs->opaque;
     int64_t limit = MAX(c->nb_clusters, (int64_t)s->refcount_table_size <<
                         s->refcount_block_bits);
+    g_autoptr(GHashTable) seen = g_hash_table_new(NULL, NULL);
 
+    for (int64_t i = 0; i < s->refcount_table_size &&
+         (i << s->refcount_block_bits) < c->nb_clusters; i++) {
+        g_hash_table_add(seen, GSIZE_TO_POINTER(s->refcount_table[i] &
+                                                L1E_OFFSET_MASK));
+    }
     for (int64_t k = 0; k < limit; k++) {
         uint64_t stored, computed = k < c->nb_clusters ? c->refs[k] : 0;
         bool leak;
 
-        if (k >= c->nb_clusters &&
-            !(s->refcount_table[k >> s->refcount_block_bits] &
-              L1E_OFFSET_MASK)) {
-            /* No refcount block here: skip its whole range. */
+        if (check_skip_range(c, seen, k)) {
             k |= (1LL << s->refcount_block_bits) - 1;
             continue;
         }
         if (qcow2_get_refcount(c->bs, k, &stored) < 0) {
-            c->res->check_errors++;
+            /* Its refcount block is unusable: so is the rest of its
+             * range, counted at once (a crafted table could cover
+             * billions of clusters). */
+            int64_t last = k | ((1LL << s->refcount_block_bits) - 1);
+            int64_t end = MIN(last + 1, limit);
+
+            c->res->check_errors = MIN(c->res->check_errors + (end - k),
+                                       INT_MAX);
+            k = end - 1;
             continue;
         }
         if (stored == computed) {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -sandbox: a seccomp filter installed once start-up is done (devices
- * open, vCPU threads running), on every thread of the process.  Option
- * syntax and groups as QEMU's: "on|off[,obsolete=allow|deny]
+ * open, vCPU threads running), on every thread of the process.  It
+ * denies by default and allows what a running VM needs; option syntax
+ * and groups as QEMU's widen that: "on|off[,obsolete=allow|deny]
  * [,elevateprivileges=allow|deny|children][,spawn=allow|deny]
  * [,resourcecontrol=allow|deny]".  A denied system call kills the
  * process (SIGSYS).
@@ -18,10 +19,12 @@ bool sandbox_parse(const char *arg, Error **errp);
 /* True when -sandbox on was given. */
 bool sandbox_enabled(void);
 /*
- * Installs the filter (no-op unless enabled).  Debug hook: when the
+ * Installs the filter (no-op unless enabled).  Debug hooks: when the
  * environment names QUOKKA_SANDBOX_SELFTEST=execve|mount|setuid|
- * setpriority, a new thread then makes that call, so that a test can see
- * a denied call kill the VM; if it returns, a line on stderr says so.
+ * setpriority|personality, a new thread then makes that call (once the
+ * file QUOKKA_SANDBOX_SELFTEST_AFTER names exists, if set), so that a
+ * test can see a denied call kill the VM; if it returns, a line on
+ * stderr says so.  QUOKKA_SANDBOX_DEBUG=1 names a denied call on stderr.
  */
 bool sandbox_install(Error **errp);
 

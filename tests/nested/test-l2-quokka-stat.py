@@ -125,11 +125,13 @@ def check_log(t, args):
     lines = r.stdout.splitlines()
     head = lines[0].split() if lines else []
     rows = [dict(zip(head, map(int, x.split()))) for x in lines[1:]]
+    # Per-interval deltas: on a loaded host L2 may not run at all for
+    # half a second, so one interval can read 0; the counter must move.
     t.check("quokka-stat -l -f 'io|mmio': one line per interval, matching "
             'fields only, io_exits moving',
             r.returncode == 0 and len(rows) == 3 and
             all(re.search('io|mmio', h) for h in head) and
-            all(r_.get('io_exits', 0) > 0 for r_ in rows), r)
+            sum(r_.get('io_exits', 0) for r_ in rows) > 0, r)
 
 
 def check_poweroff(t, args, proc):

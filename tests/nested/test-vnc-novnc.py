@@ -309,7 +309,7 @@ def host_main(args):
         return t.done()
     try:
         kernel, initrd = debian_kernel.cached_l2_initramfs(
-            os.path.join(HERE, 'l2-vnc-console.sh'), modules=['bochs'])
+            os.path.join(HERE, 'l2-vnc-console.sh'), extra_modules=['bochs'])
     except debian_kernel.GuestError as e:
         print('Bail out! cannot build the L2 guest: %s' % e)
         return 1

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """-sandbox: a VM under the filter keeps running and answering QMP; a
 denied system call made from another thread (the QUOKKA_SANDBOX_SELFTEST
-debug hook) kills the VM with SIGSYS; an allowed one returns; bad
-arguments are refused with a message."""
+debug hook) kills the VM with SIGSYS, also one on no list (the filter
+denies by default); an allowed one returns; bad arguments are refused
+with a message."""
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
 from tap import Tap          # noqa: E402
+from vmproc import stop      # noqa: E402
 
 BIN = os.path.join(os.environ.get('QUOKKA_BUILD', 'build'),
                    'quokka-system-x86_64')
@@ -33,17 +35,6 @@ def start(sandbox, selftest=None, extra=()):
                             env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
-
-def stop(proc):
-    """SIGTERM; the exit status, or 'hung' when it took over 20 s."""
-    proc.terminate()
-    try:
-        _, err = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-        return 'hung', err
-    return proc.returncode, err
 
 
 def outcome(proc, wait=3.0):
@@ -103,6 +94,21 @@ def qmp_case():
               rc == 0, 'rc=%r err=%r' % (rc, err))
 
 
+def debug_case():
+    env = dict(os.environ, QUOKKA_SANDBOX_DEBUG='1',
+               QUOKKA_SANDBOX_SELFTEST='personality')
+    proc = subprocess.Popen([BIN, '-M', 'none', '-display', 'none',
+                             '-serial', 'none', '-monitor', 'none', '-S',
+                             '-sandbox', 'on'], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    rc, err = outcome(proc)
+    # 135: personality on x86-64.
+    check('QUOKKA_SANDBOX_DEBUG=1: a denied call is named, exit 159',
+          rc == 159 and 'denied system call 135' in err,
+          'rc=%r err=%r' % (rc, err))
+
+
 def bad_args_case():
     for arg, want in [('on,spawn=maybe', "invalid argument for spawn"),
                       ('on,elevateprivileges=yes',
@@ -119,12 +125,17 @@ def bad_args_case():
 def main():
     qmp_case()
     selftest_case('on', 'mount', True)
+    # On no list and in no group: only default-deny stops it.
+    selftest_case('on', 'personality', True)
+    selftest_case('on,obsolete=allow,elevateprivileges=allow,spawn=allow,'
+                  'resourcecontrol=allow', 'personality', True)
     selftest_case('on,spawn=deny', 'execve', True)
     selftest_case('on', 'execve', False)
     selftest_case('on,elevateprivileges=deny', 'setuid', True)
     selftest_case('on', 'setuid', False)
     selftest_case('on,resourcecontrol=deny', 'setpriority', True)
     selftest_case('on,elevateprivileges=children', 'setuid', False)
+    debug_case()
     bad_args_case()
     return tap.done()
 
