@@ -15,6 +15,7 @@
 #include <linux/signal.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #define QK_API_VERSION		12
 #define QK_MAX_VCPUS		64
@@ -40,6 +41,7 @@ enum {
 	S(io_exits)			\
 	S(mmio_exits)			\
 	S(halt_exits)			\
+	S(halt_wakeup)			\
 	S(irq_exits)			\
 	S(irq_window_exits)		\
 	S(nmi_window_exits)		\
@@ -101,6 +103,9 @@ struct qk_vm {
 	char name[32];
 	struct dentry *debugfs;
 	struct list_head node;	/* qk_vm_list */
+	struct qk_irqchip *irqchip;	/* KVM_CREATE_IRQCHIP, else NULL */
+	spinlock_t ioeventfd_lock;
+	struct list_head ioeventfds;
 };
 
 enum qk_pending {
@@ -186,6 +191,15 @@ struct qk_vcpu {
 	u64 mcg_ctl;
 	u64 mce_banks[64];	/* 16 banks of CTL, STATUS, ADDR, MISC */
 
+	/* In-kernel local APIC (NULL without KVM_CREATE_IRQCHIP). */
+	struct qk_lapic *apic;
+	bool irq_window;		/* an APIC/PIC interrupt waits for IF */
+	wait_queue_head_t wq;		/* halted or waiting for SIPI */
+	/* Set by whoever makes an interrupt pending; see qk_vcpu_kick(). */
+	bool kick;
+	bool in_guest;
+	int guest_cpu;
+
 	struct qk_vcpu_stats stat;
 	struct dentry *debugfs;
 };
@@ -270,6 +284,7 @@ int qk_write_gpa(struct qk_vm *vm, u64 gpa, const void *buf,
 
 /* vcpu.c */
 int qk_create_vcpu(struct qk_vm *vm, unsigned long id);
+void qk_vcpu_reset_state(struct qk_vcpu *vcpu);
 void qk_vcpu_destroy(struct qk_vcpu *vcpu);
 void qk_queue_exception(struct qk_vcpu *vcpu, u8 vector, bool has_error,
 			u32 error);
