@@ -204,7 +204,8 @@ static enum hrtimer_restart apic_timer_fire(struct hrtimer *t)
 
 	spin_lock_irqsave(&ic->lock, flags);
 	apic_deliver_lvt(apic, APIC_R_LVTT);
-	if (apic->period_ns) {
+	/* A concurrent restart may have queued it again: leave that be. */
+	if (apic->period_ns && !hrtimer_is_queued(t)) {
 		apic->deadline = ktime_add_ns(apic->deadline, apic->period_ns);
 		hrtimer_set_expires(t, apic->deadline);
 		ret = HRTIMER_RESTART;

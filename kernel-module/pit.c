@@ -90,7 +90,7 @@ static enum hrtimer_restart pit_fire(struct hrtimer *t)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ic->lock, flags);
-	if (pit->period_ns) {
+	if (pit->period_ns && !hrtimer_is_queued(t)) {
 		hrtimer_forward_now(t, ns_to_ktime(pit->period_ns));
 		ret = HRTIMER_RESTART;
 	}

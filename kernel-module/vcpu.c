@@ -633,6 +633,12 @@ static long qk_vcpu_ioctl_locked(struct qk_vcpu *vcpu, unsigned int ioctl,
 		return qk_get_cpuid2(vcpu, argp);
 	case KVM_SET_SIGNAL_MASK:
 		return qk_set_signal_mask(vcpu, argp);
+	case KVM_SET_VAPIC_ADDR:
+		/*
+		 * QEMU's kvmvapic ROM sets it.  Without KVM_CAP_VAPIC nothing
+		 * patches the guest to read that page, so it is not kept.
+		 */
+		return vcpu->apic ? 0 : -EINVAL;
 	case KVM_NMI:
 		vcpu->nmi_pending = true;
 		return 0;

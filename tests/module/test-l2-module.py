@@ -38,6 +38,7 @@ def parse_args():
     ap.add_argument('--qemu', default=None)
     ap.add_argument('--smp', type=int, default=2)
     ap.add_argument('--timeout', type=int, default=240)
+    ap.add_argument('--append', default=l2boot.DEFAULT_APPEND)
     ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
                     help=argparse.SUPPRESS)
     return ap.parse_args()
@@ -60,6 +61,7 @@ def host_main(args):
             '--vmm', os.path.abspath(args.vmm),
             '--module', os.path.abspath(args.module),
             '--smp', str(args.smp), '--timeout', str(args.timeout),
+            '--append', args.append,
             '--inner', kernel, initrd]
     if args.qemu:
         argv[argv.index('--inner'):0] = ['--qemu', args.qemu]
@@ -108,6 +110,8 @@ def check_boot(tap, name, argv, smp, timeout, rng):
     tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-2500:],
                                                res.stderr[-1500:])
     print('# %s: %s' % (name, res.summary()))
+    for line in report(res, 'dmesg') + report(res, 'irq'):
+        print('#   ' + line)
     tap.check(res.markers > 0, '%s: L2 reaches the init marker' % name, tail)
     cpus = report(res, 'cpus')
     tap.check(cpus == [str(smp)], '%s: %d CPUs online' % (name, smp),
@@ -130,6 +134,8 @@ def check_boot(tap, name, argv, smp, timeout, rng):
 def inner_main(args):
     kernel, initrd = args.inner
     tap = Tap()
+    # the module's per-VM counters, read while the VMM runs
+    l2boot.DEBUGFS_KVM = '/sys/kernel/debug/quokka'
     mark = 'quokka-l2-module-%d' % time.time()
     kmsg_mark(mark)
     for m in ('kvm_amd', 'kvm'):
@@ -143,14 +149,16 @@ def inner_main(args):
         print('1..%d' % tap.n)
         return 1
 
-    argv = l2boot.vmm_argv(args.vmm, kernel, initrd, 512, args.smp)
+    argv = l2boot.vmm_argv(args.vmm, kernel, initrd, 512, args.smp,
+                           append=args.append)
     argv[argv.index('kvm')] = 'kvm,device=/dev/quokka'
     check_boot(tap, 'quokka-system', argv + ['-device', 'virtio-rng-pci'],
                args.smp, args.timeout, True)
     if args.qemu:
-        argv = l2boot.vmm_argv(args.qemu, kernel, initrd, 512, args.smp) + [
+        argv = l2boot.vmm_argv(args.qemu, kernel, initrd, 512, args.smp,
+                               append=args.append) + [
             '-vga', 'none', '-nodefaults', '-serial', 'stdio',
-            '-monitor', 'none']
+            '-monitor', 'none', '-display', 'none']
         argv.remove('-nographic')
         check_boot(tap, 'QEMU 7.2', argv, args.smp, args.timeout, False)
 
