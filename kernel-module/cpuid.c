@@ -34,6 +34,11 @@
 /* Leaf 0xd.1 EAX: XSAVEOPT XSAVEC XGETBV1 (no XSAVES: no IA32_XSS) */
 #define XD1_EAX_KEEP	(BIT(0) | BIT(1) | BIT(2))
 
+#define QK_CPUID_KVM_SIGNATURE		0x40000000
+#define QK_CPUID_KVM_FEATURES		0x40000001
+#define QK_KVM_FEATURE_CLOCKSOURCE2	BIT(3)
+#define QK_KVM_FEATURE_CLOCKSOURCE_STABLE BIT(24)
+
 static void qk_cpuid_fill(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx,
 			  bool indexed)
 {
@@ -117,6 +122,20 @@ static int qk_build_cpuid(struct kvm_cpuid_entry2 *t, int max)
 			return -E2BIG;
 		qk_cpuid_fill(&t[n++], fn, 0, fn == 4 || fn == 7 || fn == 0xb);
 	}
+	/* KVM's paravirtual leaves: the signature and kvmclock only. */
+	if (n + 2 > max)
+		return -E2BIG;
+	memset(&t[n], 0, 2 * sizeof(*t));
+	t[n].function = QK_CPUID_KVM_SIGNATURE;
+	t[n].eax = QK_CPUID_KVM_FEATURES;
+	/* "KVMKVMKVM\0\0\0" in EBX, ECX, EDX */
+	t[n].ebx = 0x4b4d564b;
+	t[n].ecx = 0x564b4d56;
+	t[n].edx = 0x4d;
+	t[n + 1].function = QK_CPUID_KVM_FEATURES;
+	t[n + 1].eax = QK_KVM_FEATURE_CLOCKSOURCE2 |
+		       QK_KVM_FEATURE_CLOCKSOURCE_STABLE;
+	n += 2;
 	for (fn = 0x80000000; fn <= ext && ext >= 0x80000000; fn++) {
 		if (n >= max)
 			return -E2BIG;
@@ -200,7 +219,8 @@ static const u32 qk_msrs[] = {
 	MSR_IA32_CR_PAT, MSR_MTRRcap, MSR_MTRRdefType,
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
-	MSR_K7_HWCR,
+	MSR_K7_HWCR, QK_MSR_KVM_WALL_CLOCK, QK_MSR_KVM_SYSTEM_TIME,
+	QK_MSR_KVM_WALL_CLOCK_NEW, QK_MSR_KVM_SYSTEM_TIME_NEW,
 };
 
 long qk_get_msr_index_list(struct kvm_msr_list __user *arg)
@@ -222,10 +242,6 @@ long qk_get_msr_index_list(struct kvm_msr_list __user *arg)
 		return -EFAULT;
 	return 0;
 }
-
-/* The first kvmclock MSRs; kvmclock is not offered, only "off" is kept. */
-#define QK_MSR_KVM_WALL_CLOCK	0x11
-#define QK_MSR_KVM_SYSTEM_TIME	0x12
 
 /* MTRR MSRs are kept for the guest but have no effect under NPT. */
 static u64 *qk_mtrr_slot(struct qk_vcpu *vcpu, u32 index)
@@ -282,6 +298,9 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 
 	if (r != -ENOENT)
 		return r;
+	r = qk_kvmclock_get_msr(vcpu, index, data);
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -298,8 +317,6 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
-	case QK_MSR_KVM_WALL_CLOCK:
-	case QK_MSR_KVM_SYSTEM_TIME:
 		*data = 0;
 		return 0;
 	default:
@@ -311,6 +328,9 @@ int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 {
 	int r = qk_msr_stored(vcpu, index, &data, true, host);
 
+	if (r != -ENOENT)
+		return r;
+	r = qk_kvmclock_set_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -328,10 +348,6 @@ int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_IA32_MCG_STATUS:
 		return host || !data ? 0 : -EINVAL;
-	case QK_MSR_KVM_WALL_CLOCK:
-	case QK_MSR_KVM_SYSTEM_TIME:
-		/* VMMs reset these to 0 whether or not kvmclock exists. */
-		return host && !data ? 0 : -EINVAL;
 	case MSR_K7_HWCR:
 		/* Bits Linux may toggle are accepted and have no effect. */
 		return 0;

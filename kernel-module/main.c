@@ -59,6 +59,9 @@ static long qk_check_extension(unsigned long ext)
 		return QK_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return QK_MAX_SLOTS;
+	/* kvmclock.c: KVM_GET/SET_CLOCK, one TSC-based clock for all vCPUs */
+	case KVM_CAP_ADJUST_CLOCK:
+		return KVM_CLOCK_TSC_STABLE;
 	/* The number of GSIs a routing table may use (QEMU sizes by it). */
 	case KVM_CAP_IRQ_ROUTING:
 		return QK_NR_GSIS;

@@ -104,7 +104,8 @@ static void pit_load(struct qk_pit *pit, int ch, u32 val)
 {
 	struct kvm_pit_channel_state *c = &pit->ch[ch];
 
-	c->count = val;
+	/* A count of 0 means 65536; KVM's state keeps it that way. */
+	c->count = val ? val : 0x10000;
 	c->count_load_time = ktime_to_ns(ktime_get());
 	if (ch == 0)
 		pit_ch0_arm(pit);
@@ -315,6 +316,7 @@ int qk_pit_create(struct qk_vm *vm, const struct kvm_pit_config *cfg)
 	pit->timer.function = pit_fire;
 	for (i = 0; i < 3; i++) {
 		pit->ch[i].gate = i != 2;
+		pit->ch[i].count = 0x10000;
 		pit->ch[i].rw_mode = RW_WORD0;
 		pit->ch[i].read_state = pit->ch[i].write_state = RW_WORD0;
 	}

@@ -27,6 +27,11 @@
 /* kvm_run page, then the page that carries port I/O data. */
 #define QK_RUN_PAGES		2
 #define QK_PIO_OFFSET		PAGE_SIZE
+/* kvmclock MSRs, first and current numbers (KVM API, x86/msr.rst) */
+#define QK_MSR_KVM_WALL_CLOCK		0x11
+#define QK_MSR_KVM_SYSTEM_TIME		0x12
+#define QK_MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
+#define QK_MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
 
 /* x86 general purpose registers, indexed as instructions encode them. */
 enum {
@@ -106,6 +111,10 @@ struct qk_vm {
 	struct qk_irqchip *irqchip;	/* KVM_CREATE_IRQCHIP, else NULL */
 	spinlock_t ioeventfd_lock;
 	struct list_head ioeventfds;
+	/* kvmclock: ns = scale(host TSC - base) + offset (kvmclock.c) */
+	u64 kvmclock_tsc_base;
+	u64 kvmclock_offset;
+	u32 kvmclock_gen;		/* bumped by KVM_SET_CLOCK */
 };
 
 enum qk_pending {
@@ -199,6 +208,11 @@ struct qk_vcpu {
 	bool kick;
 	bool in_guest;
 	int guest_cpu;
+
+	u64 kvmclock_msr;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	u64 kvmclock_wall_msr;
+	u32 kvmclock_version;
+	u32 kvmclock_gen;
 
 	struct qk_vcpu_stats stat;
 	struct dentry *debugfs;
@@ -302,6 +316,14 @@ int qk_gva_to_gpa(struct qk_vcpu *vcpu, u64 gva, u64 *gpa);
 int qk_read_gva(struct qk_vcpu *vcpu, u64 gva, void *buf, unsigned int len);
 int qk_write_gva(struct qk_vcpu *vcpu, u64 gva, const void *buf,
 		 unsigned int len);
+
+/* kvmclock.c */
+void qk_kvmclock_init_vm(struct qk_vm *vm);
+u64 qk_kvmclock_now(struct qk_vm *vm);
+void qk_kvmclock_set(struct qk_vm *vm, u64 ns);
+void qk_kvmclock_publish(struct qk_vcpu *vcpu);
+int qk_kvmclock_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data);
+int qk_kvmclock_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data);
 
 /* stats.c */
 void qk_debugfs_init(void);

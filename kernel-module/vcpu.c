@@ -263,6 +263,8 @@ static int qk_vcpu_run(struct qk_vcpu *vcpu)
 	r = qk_complete_pending(vcpu);
 	if (r)
 		goto out;
+	/* The VMM may have moved the TSC or the clock since the last run. */
+	qk_kvmclock_publish(vcpu);
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		r = -EINTR;

@@ -326,6 +326,24 @@ static long qk_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return qk_vm_check_extension(arg);
+	case KVM_GET_CLOCK: {
+		struct kvm_clock_data cd = { 0 };
+
+		cd.clock = qk_kvmclock_now(vm);
+		cd.flags = KVM_CLOCK_TSC_STABLE;
+		return copy_to_user(argp, &cd, sizeof(cd)) ? -EFAULT : 0;
+	}
+	case KVM_SET_CLOCK: {
+		struct kvm_clock_data cd;
+
+		if (copy_from_user(&cd, argp, sizeof(cd)))
+			return -EFAULT;
+		if (cd.flags & ~(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
+				 KVM_CLOCK_HOST_TSC))
+			return -EINVAL;
+		qk_kvmclock_set(vm, cd.clock);
+		return 0;
+	}
 	default:
 		return qk_irqchip_vm_ioctl(vm, ioctl, arg);
 	}
@@ -360,6 +378,7 @@ long qk_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	rwlock_init(&vm->mmu_lock);
 	spin_lock_init(&vm->ioeventfd_lock);
+	qk_kvmclock_init_vm(vm);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 	mmgrab(current->mm);
 	vm->mm = current->mm;

@@ -609,6 +609,12 @@ static int svm_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 	return 0;
 }
 
+/* Guest TSC = host TSC + this (15.30.1). */
+static u64 svm_tsc_offset(struct qk_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.tsc_offset;
+}
+
 /* Skipping the instruction after STI or MOV SS ends its shadow. */
 static bool svm_get_interrupt_shadow(struct qk_vcpu *vcpu)
 {
@@ -844,6 +850,7 @@ static const struct qk_vendor_ops svm_ops = {
 	.set_msr		= svm_set_msr,
 	.get_interrupt_shadow	= svm_get_interrupt_shadow,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.tsc_offset		= svm_tsc_offset,
 	.dump_state		= svm_dump_state,
 };
 
