@@ -434,6 +434,12 @@ static void test_irqchip(int sys)
     msi.address_lo = 0x1000;
     expect_errno(ioctl(vm, KVM_SIGNAL_MSI, &msi), EINVAL,
                  "MSI outside the APIC window");
+    {
+        struct kvm_clock_data clock = { .flags = 1 };
+
+        expect_errno(ioctl(vm, KVM_SET_CLOCK, &clock), EINVAL,
+                     "KVM_SET_CLOCK with an unknown flag");
+    }
     test_routing(vm);
     test_eventfds(sys, vm);
     vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
@@ -510,6 +516,7 @@ static const unsigned long fuzz_ioctls[] = {
     KVM_IRQ_LINE_STATUS, KVM_SET_GSI_ROUTING, KVM_GET_IRQCHIP,
     KVM_SET_IRQCHIP, KVM_SIGNAL_MSI, KVM_IRQFD, KVM_CREATE_PIT2,
     KVM_GET_PIT2, KVM_SET_PIT2, KVM_GET_LAPIC, KVM_SET_LAPIC,
+    KVM_GET_CLOCK, KVM_SET_CLOCK, KVM_SET_VAPIC_ADDR,
 };
 
 static uint64_t rnd64(void)
