@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "quokka.h"
 
@@ -324,9 +325,38 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
+/*
+ * A VMM writes the same TSC value to each vCPU one after another; as in
+ * KVM, writes of one value within a second of the first share its offset,
+ * so that the vCPUs' TSCs stay synchronized (Linux checks for warps).
+ */
+static void qk_set_host_tsc(struct qk_vcpu *vcpu, u64 data)
+{
+	struct qk_vm *vm = vcpu->vm;
+	u64 now, window = (u64)tsc_khz * 1000;
+
+	spin_lock(&vm->tsc_lock);
+	now = rdtsc();
+	if (!vm->tsc_written || data != vm->tsc_value ||
+	    now - vm->tsc_host > window) {
+		vm->tsc_written = true;
+		vm->tsc_value = data;
+		vm->tsc_host = now;
+		vm->tsc_offset = data - now;
+	}
+	qk_ops->set_tsc_offset(vcpu, vm->tsc_offset);
+	spin_unlock(&vm->tsc_lock);
+}
+
 int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	int r = qk_msr_stored(vcpu, index, &data, true, host);
+	int r;
+
+	if (index == MSR_IA32_TSC && host) {
+		qk_set_host_tsc(vcpu, data);
+		return 0;
+	}
+	r = qk_msr_stored(vcpu, index, &data, true, host);
 
 	if (r != -ENOENT)
 		return r;

@@ -110,6 +110,7 @@ struct qk_irqfd {
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct work_struct shutdown;
+	struct work_struct resample;	/* signals resamplefd, unlocked */
 	struct list_head node;
 };
 

@@ -23,6 +23,7 @@ static void qk_irqfd_free(struct qk_irqfd *irqfd)
 	u64 cnt;
 
 	eventfd_ctx_remove_wait_queue(irqfd->eventfd, &irqfd->wait, &cnt);
+	cancel_work_sync(&irqfd->resample);
 	eventfd_ctx_put(irqfd->eventfd);
 	if (irqfd->resamplefd)
 		eventfd_ctx_put(irqfd->resamplefd);
@@ -32,6 +33,17 @@ static void qk_irqfd_free(struct qk_irqfd *irqfd)
 static void qk_irqfd_shutdown_work(struct work_struct *work)
 {
 	qk_irqfd_free(container_of(work, struct qk_irqfd, shutdown));
+}
+
+/*
+ * Not under ic->lock: the resample eventfd may itself be some irqfd's
+ * trigger, whose wake-up takes that lock.
+ */
+static void qk_irqfd_resample_work(struct work_struct *work)
+{
+	struct qk_irqfd *irqfd = container_of(work, struct qk_irqfd, resample);
+
+	eventfd_signal(irqfd->resamplefd, 1);
 }
 
 /* Unlinks @irqfd; the caller that succeeds owns freeing it. */
@@ -87,7 +99,7 @@ void qk_irqfd_resample(struct qk_irqchip *ic, u32 gsi)
 		    gsi >= QK_IOAPIC_PINS)
 			continue;
 		qk_ioapic_set_irq(ic, gsi, 0);
-		eventfd_signal(irqfd->resamplefd, 1);
+		queue_work(ic->wq, &irqfd->resample);
 	}
 	spin_unlock_irqrestore(&ic->irqfd_lock, flags);
 }
@@ -143,6 +155,7 @@ int qk_irqfd(struct qk_vm *vm, const struct kvm_irqfd *args)
 	irqfd->gsi = args->gsi;
 	INIT_LIST_HEAD(&irqfd->node);
 	INIT_WORK(&irqfd->shutdown, qk_irqfd_shutdown_work);
+	INIT_WORK(&irqfd->resample, qk_irqfd_resample_work);
 	f = fdget(args->fd);
 	if (!f.file) {
 		r = -EBADF;

@@ -114,7 +114,8 @@ void qk_kvmclock_publish(struct qk_vcpu *vcpu)
 	pv.tsc_timestamp = tsc + qk_ops->tsc_offset(vcpu);
 	pv.system_time = qk_kvmclock_at(vm, tsc);
 	qk_kvmclock_scale(&pv.tsc_to_system_mul, &pv.tsc_shift);
-	pv.flags = PVCLOCK_TSC_STABLE_BIT;
+	/* Only a host whose TSCs agree may let the guest skip its guard. */
+	pv.flags = check_tsc_unstable() ? 0 : PVCLOCK_TSC_STABLE_BIT;
 	/* A bad address only leaves the guest without a clock. */
 	qk_write_gpa(vm, vcpu->kvmclock_msr & ~1ULL, &pv, sizeof(pv));
 	vcpu->kvmclock_gen = READ_ONCE(vm->kvmclock_gen);

@@ -115,6 +115,12 @@ struct qk_vm {
 	u64 kvmclock_tsc_base;
 	u64 kvmclock_offset;
 	u32 kvmclock_gen;		/* bumped by KVM_SET_CLOCK */
+	/* The last host write of the TSC, for matching (cpuid.c) */
+	spinlock_t tsc_lock;
+	bool tsc_written;
+	u64 tsc_value;
+	u64 tsc_host;
+	u64 tsc_offset;
 };
 
 enum qk_pending {

@@ -379,6 +379,7 @@ long qk_create_vm(unsigned long type)
 	rwlock_init(&vm->mmu_lock);
 	spin_lock_init(&vm->ioeventfd_lock);
 	qk_kvmclock_init_vm(vm);
+	spin_lock_init(&vm->tsc_lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
 	mmgrab(current->mm);
 	vm->mm = current->mm;

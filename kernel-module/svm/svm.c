@@ -615,6 +615,11 @@ static u64 svm_tsc_offset(struct qk_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb->control.tsc_offset;
 }
 
+static void svm_set_tsc_offset(struct qk_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
+}
+
 /* Skipping the instruction after STI or MOV SS ends its shadow. */
 static bool svm_get_interrupt_shadow(struct qk_vcpu *vcpu)
 {
@@ -851,6 +856,7 @@ static const struct qk_vendor_ops svm_ops = {
 	.get_interrupt_shadow	= svm_get_interrupt_shadow,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
 	.tsc_offset		= svm_tsc_offset,
+	.set_tsc_offset		= svm_set_tsc_offset,
 	.dump_state		= svm_dump_state,
 };
 

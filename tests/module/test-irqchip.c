@@ -33,7 +33,7 @@
 #define AP_GPA          0x30000         /* SIPI vector 0x30 */
 #define MEM_SIZE        0x200000
 #define MMIO_EVENT_GPA  0x20000000ULL
-#define NR_VECTORS      6               /* 0x40 - 0x45 */
+#define NR_VECTORS      7               /* 0x40 - 0x46 */
 
 /*
  * Counters at COUNT_GPA, one u32 per vector 0x40 + i.  Reports go out on
@@ -105,6 +105,15 @@ asm(".pushsection .rodata\n"
     "    movl $0x10045, 0x10(%rsi)\n"       /* masked again */
     "    mov 20(%rdi), %eax\n"
     "    out %eax, $0x26\n"
+    /* IOAPIC pin 6 -> vector 0x46, level; the host's resampling irqfd */
+    "    movl $0x1c, (%rsi)\n"
+    "    movl $0x8046, 0x10(%rsi)\n"
+    "    movl $0x1d, (%rsi)\n"
+    "    movl $0, 0x10(%rsi)\n"
+    "    out %al, $0x35\n"
+    "    wait_count 6, 1\n"
+    "    mov 24(%rdi), %eax\n"
+    "    out %eax, $0x27\n"
     /* ioeventfds: port 0x50 with data 0x77, MMIO without data match */
     "    mov $0x77, %al\n"
     "    out %al, $0x50\n"
@@ -122,7 +131,7 @@ asm(".pushsection .rodata\n"
     "    out %al, $0x3f\n"
     "    cli\n"
     "    hlt\n"
-    ".irp v, 0, 1, 2, 3, 4, 5\n"
+    ".irp v, 0, 1, 2, 3, 4, 5, 6\n"
     "irq_isr\\v:\n"
     "    incl 0x7000 + 4*\\v\n"
     "    push %rbx\n"
@@ -147,7 +156,7 @@ asm(".pushsection .rodata\n"
 
 extern const uint8_t irq_guest_start[], irq_guest_end[];
 extern const uint8_t irq_isr0[], irq_isr1[], irq_isr2[], irq_isr3[];
-extern const uint8_t irq_isr4[], irq_isr5[];
+extern const uint8_t irq_isr4[], irq_isr5[], irq_isr6[];
 extern const uint8_t ap16_start[], ap16_isr[], ap16_end[];
 
 static const char *device = "/dev/quokka";
@@ -233,6 +242,7 @@ static void build_memory(uint8_t *mem)
 {
     const uint8_t *isrs[NR_VECTORS] = {
         irq_isr0, irq_isr1, irq_isr2, irq_isr3, irq_isr4, irq_isr5,
+        irq_isr6,
     };
     int i;
 
@@ -271,7 +281,8 @@ typedef struct Seen {
     bool done;
 } Seen;
 
-static bool run_bsp(QkVcpu *vcpu, ApState *ap, int irqfd, Seen *seen)
+static bool run_bsp(QkVcpu *vcpu, ApState *ap, int irqfd, int level_fd,
+                    Seen *seen)
 {
     struct kvm_run *run = vcpu->run;
     struct kvm_msi msi = { .address_lo = 0xfee00000, .data = 0x42 };
@@ -320,6 +331,11 @@ static bool run_bsp(QkVcpu *vcpu, ApState *ap, int irqfd, Seen *seen)
             break;
         case 0x32:
             wait_flag(&ap->started, 10000);
+            break;
+        case 0x35:
+            if (write(level_fd, &one, sizeof(one)) != sizeof(one)) {
+                tap_diag("eventfd write: %s", strerror(errno));
+            }
             break;
         case 0x3f:
             wait_flag(&ap->got_ipi, 10000);
@@ -398,6 +414,7 @@ static void test_irqchip(void)
     struct kvm_pit_config pitcfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
     struct kvm_mp_state mp;
     struct kvm_irqfd irqfd = { .gsi = 5 };
+    struct kvm_irqfd level = { .gsi = 6, .flags = KVM_IRQFD_FLAG_RESAMPLE };
     struct kvm_ioeventfd io = {
         .addr = 0x50, .len = 1, .datamatch = 0x77,
         .flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH,
@@ -406,6 +423,8 @@ static void test_irqchip(void)
     int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     int pio_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     int mmio_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int level_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    int resample_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     double periodic_ms;
 
     memset(&ap, 0, sizeof(ap));
@@ -431,6 +450,10 @@ static void test_irqchip(void)
     irqfd.fd = efd;
     io.fd = pio_efd;
     mmio.fd = mmio_efd;
+    level.fd = level_efd;
+    level.resamplefd = resample_efd;
+    tap_ok(ioctl(vm.vm_fd, KVM_IRQFD, &level) == 0,
+           "KVM_IRQFD with a resample eventfd on GSI 6");
     tap_ok(ioctl(vm.vm_fd, KVM_IRQFD, &irqfd) == 0 &&
            ioctl(vm.vm_fd, KVM_IOEVENTFD, &io) == 0 &&
            ioctl(vm.vm_fd, KVM_IOEVENTFD, &mmio) == 0,
@@ -455,7 +478,8 @@ static void test_irqchip(void)
     }
     signal(SIGUSR1, on_sigusr1);
     pthread_create(&ap.thread, NULL, ap_thread, &ap);
-    tap_ok(run_bsp(&bsp, &ap, efd, &seen), "the guest ran to its end");
+    tap_ok(run_bsp(&bsp, &ap, efd, level_efd, &seen),
+           "the guest ran to its end");
     ap.stop = 1;
     pthread_kill(ap.thread, SIGUSR1);
     pthread_join(ap.thread, NULL);
@@ -474,6 +498,9 @@ static void test_irqchip(void)
            "IOAPIC once");
     tap_ok(seen.report[6] >= 3, "PIT channel 0 ticks reached the guest "
            "through IOAPIC pin 0 (%u)", seen.report[6]);
+    tap_ok(seen.report[7] == 1 && read_eventfd(resample_efd) == 1,
+           "level irqfd on GSI 6: one interrupt, and its EOI signalled the "
+           "resample eventfd (count %u)", seen.report[7]);
     tap_ok(read_eventfd(pio_efd) == 1 && seen.port50_exits == 1 &&
            seen.port50_value == 0x12,
            "port ioeventfd took the matching write, the other one exited");
@@ -484,7 +511,7 @@ static void test_irqchip(void)
     tap_ok(seen.hlt_exits == 0 && ap.hlt_exits == 0 && !seen.other_exits,
            "no KVM_EXIT_HLT reaches userspace with an in-kernel APIC");
     tap_ok(read_stat(&vm, "halt_exits") > 0 &&
-           read_stat(&vm, "irq_injections") >= 13,
+           read_stat(&vm, "irq_injections") >= 14,
            "debugfs: halt_exits %" PRIu64 ", irq_injections %" PRIu64,
            read_stat(&vm, "halt_exits"), read_stat(&vm, "irq_injections"));
     check_state(&vm, &bsp, &ap);
@@ -502,6 +529,8 @@ out:
     close(efd);
     close(pio_efd);
     close(mmio_efd);
+    close(level_efd);
+    close(resample_efd);
 }
 
 int main(int argc, char **argv)
