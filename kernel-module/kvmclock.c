@@ -89,10 +89,9 @@ u64 qk_kvmclock_now(struct qk_vm *vm)
 /* KVM_SET_CLOCK: the clock reads @ns now; every vCPU republishes. */
 void qk_kvmclock_set(struct qk_vm *vm, u64 ns)
 {
-	u64 tsc = rdtsc();
+	u64 cycles = rdtsc() - vm->kvmclock_tsc_base;
 
-	vm->kvmclock_offset = ns - qk_kvmclock_cycles_to_ns(tsc -
-							   vm->kvmclock_tsc_base);
+	vm->kvmclock_offset = ns - qk_kvmclock_cycles_to_ns(cycles);
 	WRITE_ONCE(vm->kvmclock_gen, vm->kvmclock_gen + 1);
 }
 

@@ -12,7 +12,8 @@
 #include "quokka.h"
 #include "irqchip.h"
 
-#define APIC_VERSION		0x50014	/* 6 LVT entries, version 0x14 */
+/* 6 LVT entries, version 0x14 */
+#define APIC_VERSION		0x50014
 #define QK_SVR_ENABLE		BIT(8)
 #define QK_ICR_LOGICAL	BIT(11)
 #define QK_ICR_ASSERT	BIT(14)
@@ -167,7 +168,8 @@ void qk_lapic_accept(struct qk_lapic *apic, const struct qk_irq_msg *msg)
 		apic->sipi_pending = true;
 		break;
 	default:
-		return;		/* SMI and ExtINT messages are not modelled */
+		/* SMI and ExtINT messages are not modelled */
+		return;
 	}
 	qk_vcpu_kick(vcpu);
 }
@@ -356,7 +358,8 @@ static void apic_write(struct qk_lapic *apic, u32 off, u32 val)
 		apic_set_reg(apic, off, val & 0xb);
 		break;
 	default:
-		break;		/* read-only or reserved: writes ignored */
+		/* read-only or reserved: writes ignored */
+		break;
 	}
 }
 
