@@ -10,6 +10,7 @@
 #include <linux/uaccess.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "quokka.h"
 
@@ -33,6 +34,11 @@
 			 BIT(23) | BIT(29))
 /* Leaf 0xd.1 EAX: XSAVEOPT XSAVEC XGETBV1 (no XSAVES: no IA32_XSS) */
 #define XD1_EAX_KEEP	(BIT(0) | BIT(1) | BIT(2))
+
+#define QK_CPUID_KVM_SIGNATURE		0x40000000
+#define QK_CPUID_KVM_FEATURES		0x40000001
+#define QK_KVM_FEATURE_CLOCKSOURCE2	BIT(3)
+#define QK_KVM_FEATURE_CLOCKSOURCE_STABLE BIT(24)
 
 static void qk_cpuid_fill(struct kvm_cpuid_entry2 *e, u32 fn, u32 idx,
 			  bool indexed)
@@ -117,6 +123,20 @@ static int qk_build_cpuid(struct kvm_cpuid_entry2 *t, int max)
 			return -E2BIG;
 		qk_cpuid_fill(&t[n++], fn, 0, fn == 4 || fn == 7 || fn == 0xb);
 	}
+	/* KVM's paravirtual leaves: the signature and kvmclock only. */
+	if (n + 2 > max)
+		return -E2BIG;
+	memset(&t[n], 0, 2 * sizeof(*t));
+	t[n].function = QK_CPUID_KVM_SIGNATURE;
+	t[n].eax = QK_CPUID_KVM_FEATURES;
+	/* "KVMKVMKVM\0\0\0" in EBX, ECX, EDX */
+	t[n].ebx = 0x4b4d564b;
+	t[n].ecx = 0x564b4d56;
+	t[n].edx = 0x4d;
+	t[n + 1].function = QK_CPUID_KVM_FEATURES;
+	t[n + 1].eax = QK_KVM_FEATURE_CLOCKSOURCE2 |
+		       QK_KVM_FEATURE_CLOCKSOURCE_STABLE;
+	n += 2;
 	for (fn = 0x80000000; fn <= ext && ext >= 0x80000000; fn++) {
 		if (n >= max)
 			return -E2BIG;
@@ -200,7 +220,8 @@ static const u32 qk_msrs[] = {
 	MSR_IA32_CR_PAT, MSR_MTRRcap, MSR_MTRRdefType,
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_TSC_AUX,
-	MSR_K7_HWCR,
+	MSR_K7_HWCR, QK_MSR_KVM_WALL_CLOCK, QK_MSR_KVM_SYSTEM_TIME,
+	QK_MSR_KVM_WALL_CLOCK_NEW, QK_MSR_KVM_SYSTEM_TIME_NEW,
 };
 
 long qk_get_msr_index_list(struct kvm_msr_list __user *arg)
@@ -222,10 +243,6 @@ long qk_get_msr_index_list(struct kvm_msr_list __user *arg)
 		return -EFAULT;
 	return 0;
 }
-
-/* The first kvmclock MSRs; kvmclock is not offered, only "off" is kept. */
-#define QK_MSR_KVM_WALL_CLOCK	0x11
-#define QK_MSR_KVM_SYSTEM_TIME	0x12
 
 /* MTRR MSRs are kept for the guest but have no effect under NPT. */
 static u64 *qk_mtrr_slot(struct qk_vcpu *vcpu, u32 index)
@@ -282,6 +299,9 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 
 	if (r != -ENOENT)
 		return r;
+	r = qk_kvmclock_get_msr(vcpu, index, data);
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
@@ -298,8 +318,6 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
-	case QK_MSR_KVM_WALL_CLOCK:
-	case QK_MSR_KVM_SYSTEM_TIME:
 		*data = 0;
 		return 0;
 	default:
@@ -307,10 +325,42 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 	}
 }
 
+/*
+ * A VMM writes the same TSC value to each vCPU one after another; as in
+ * KVM, writes of one value within a second of the first share its offset,
+ * so that the vCPUs' TSCs stay synchronized (Linux checks for warps).
+ */
+static void qk_set_host_tsc(struct qk_vcpu *vcpu, u64 data)
+{
+	struct qk_vm *vm = vcpu->vm;
+	u64 now, window = (u64)tsc_khz * 1000;
+
+	spin_lock(&vm->tsc_lock);
+	now = rdtsc();
+	if (!vm->tsc_written || data != vm->tsc_value ||
+	    now - vm->tsc_host > window) {
+		vm->tsc_written = true;
+		vm->tsc_value = data;
+		vm->tsc_host = now;
+		vm->tsc_offset = data - now;
+	}
+	qk_ops->set_tsc_offset(vcpu, vm->tsc_offset);
+	spin_unlock(&vm->tsc_lock);
+}
+
 int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 {
-	int r = qk_msr_stored(vcpu, index, &data, true, host);
+	int r;
 
+	if (index == MSR_IA32_TSC && host) {
+		qk_set_host_tsc(vcpu, data);
+		return 0;
+	}
+	r = qk_msr_stored(vcpu, index, &data, true, host);
+
+	if (r != -ENOENT)
+		return r;
+	r = qk_kvmclock_set_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -328,10 +378,6 @@ int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case MSR_IA32_MCG_STATUS:
 		return host || !data ? 0 : -EINVAL;
-	case QK_MSR_KVM_WALL_CLOCK:
-	case QK_MSR_KVM_SYSTEM_TIME:
-		/* VMMs reset these to 0 whether or not kvmclock exists. */
-		return host && !data ? 0 : -EINVAL;
 	case MSR_K7_HWCR:
 		/* Bits Linux may toggle are accepted and have no effect. */
 		return 0;

@@ -13,6 +13,7 @@
 #include <asm/msr-index.h>
 
 #include "quokka.h"
+#include "irqchip.h"
 
 #define PTE_P		BIT_ULL(0)
 #define PTE_PS		BIT_ULL(7)
@@ -400,6 +401,53 @@ static int qk_emulate_movs(struct qk_vcpu *vcpu, const struct qk_paging *pg,
 }
 
 /* A nested page fault outside every slot: hand the access to userspace. */
+/*
+ * MOV to or from the in-kernel APIC and IOAPIC pages, or a store an
+ * ioeventfd takes: done here without an exit.  The string forms go out.
+ */
+static bool qk_mmio_in_kernel(struct qk_vcpu *vcpu, u64 gpa)
+{
+	struct qk_insn *insn = &vcpu->insn;
+	struct qk_vm *vm = vcpu->vm;
+	bool write;
+	u64 val = 0;
+
+	switch (insn->op) {
+	case QK_INSN_STORE:
+		val = insn->high_byte ? vcpu->regs[insn->reg] >> 8 :
+					vcpu->regs[insn->reg];
+		write = true;
+		break;
+	case QK_INSN_STORE_IMM:
+		val = insn->imm;
+		write = true;
+		break;
+	case QK_INSN_LOAD:
+	case QK_INSN_LOAD_ZX:
+	case QK_INSN_LOAD_SX:
+		write = false;
+		break;
+	default:
+		return false;
+	}
+	if (write && qk_ioeventfd_write(vm, false, gpa, insn->size, &val))
+		goto done;
+	if (!vm->irqchip)
+		return false;
+	if (!qk_lapic_mmio(vcpu, gpa, write, &val, insn->size) &&
+	    !qk_ioapic_mmio(vm, gpa, write, &val, insn->size))
+		return false;
+	if (!write) {
+		memcpy(vcpu->run->mmio.data, &val, sizeof(val));
+		vcpu->pending_rip = vcpu->rip + insn->len;
+		qk_complete_mmio_read(vcpu);
+		return true;
+	}
+done:
+	vcpu->rip += insn->len;
+	return true;
+}
+
 int qk_emulate_mmio(struct qk_vcpu *vcpu, u64 gpa)
 {
 	struct kvm_run *run = vcpu->run;
@@ -423,6 +471,8 @@ int qk_emulate_mmio(struct qk_vcpu *vcpu, u64 gpa)
 					 4, data);
 	}
 	vcpu->stat.insn_emulation++;
+	if (qk_mmio_in_kernel(vcpu, gpa))
+		return 1;
 	vcpu->stat.mmio_exits++;
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;

@@ -14,6 +14,7 @@
 #include <asm/cpufeature.h>
 
 #include "quokka.h"
+#include "irqchip.h"
 
 static bool kvm_compat;
 module_param(kvm_compat, bool, 0444);
@@ -40,11 +41,17 @@ static long qk_check_extension(unsigned long ext)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
-	/*
-	 * As with KVM, the routing ioctl exists but needs an in-kernel
-	 * irqchip, which a VM here never has: it answers EINVAL.
-	 */
-	case KVM_CAP_IRQ_ROUTING:
+	/* The in-kernel irqchip (irq.c, lapic.c, ioapic.c, pic.c, pit.c). */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	/* irqfd.c */
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 	case KVM_CAP_MAX_VCPUS:
@@ -52,6 +59,12 @@ static long qk_check_extension(unsigned long ext)
 		return QK_MAX_VCPUS;
 	case KVM_CAP_NR_MEMSLOTS:
 		return QK_MAX_SLOTS;
+	/* kvmclock.c: KVM_GET/SET_CLOCK, one TSC-based clock for all vCPUs */
+	case KVM_CAP_ADJUST_CLOCK:
+		return KVM_CLOCK_TSC_STABLE;
+	/* The number of GSIs a routing table may use (QEMU sizes by it). */
+	case KVM_CAP_IRQ_ROUTING:
+		return QK_NR_GSIS;
 	default:
 		return 0;
 	}

@@ -15,6 +15,7 @@
 #include <linux/signal.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #define QK_API_VERSION		12
 #define QK_MAX_VCPUS		64
@@ -26,6 +27,11 @@
 /* kvm_run page, then the page that carries port I/O data. */
 #define QK_RUN_PAGES		2
 #define QK_PIO_OFFSET		PAGE_SIZE
+/* kvmclock MSRs, first and current numbers (KVM API, x86/msr.rst) */
+#define QK_MSR_KVM_WALL_CLOCK		0x11
+#define QK_MSR_KVM_SYSTEM_TIME		0x12
+#define QK_MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
+#define QK_MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
 
 /* x86 general purpose registers, indexed as instructions encode them. */
 enum {
@@ -40,6 +46,7 @@ enum {
 	S(io_exits)			\
 	S(mmio_exits)			\
 	S(halt_exits)			\
+	S(halt_wakeup)			\
 	S(irq_exits)			\
 	S(irq_window_exits)		\
 	S(nmi_window_exits)		\
@@ -101,6 +108,19 @@ struct qk_vm {
 	char name[32];
 	struct dentry *debugfs;
 	struct list_head node;	/* qk_vm_list */
+	struct qk_irqchip *irqchip;	/* KVM_CREATE_IRQCHIP, else NULL */
+	spinlock_t ioeventfd_lock;
+	struct list_head ioeventfds;
+	/* kvmclock: ns = scale(host TSC - base) + offset (kvmclock.c) */
+	u64 kvmclock_tsc_base;
+	u64 kvmclock_offset;
+	u32 kvmclock_gen;		/* bumped by KVM_SET_CLOCK */
+	/* The last host write of the TSC, for matching (cpuid.c) */
+	spinlock_t tsc_lock;
+	bool tsc_written;
+	u64 tsc_value;
+	u64 tsc_host;
+	u64 tsc_offset;
 };
 
 enum qk_pending {
@@ -186,6 +206,20 @@ struct qk_vcpu {
 	u64 mcg_ctl;
 	u64 mce_banks[64];	/* 16 banks of CTL, STATUS, ADDR, MISC */
 
+	/* In-kernel local APIC (NULL without KVM_CREATE_IRQCHIP). */
+	struct qk_lapic *apic;
+	bool irq_window;		/* an APIC/PIC interrupt waits for IF */
+	wait_queue_head_t wq;		/* halted or waiting for SIPI */
+	/* Set by whoever makes an interrupt pending; see qk_vcpu_kick(). */
+	bool kick;
+	bool in_guest;
+	int guest_cpu;
+
+	u64 kvmclock_msr;		/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	u64 kvmclock_wall_msr;
+	u32 kvmclock_version;
+	u32 kvmclock_gen;
+
 	struct qk_vcpu_stats stat;
 	struct dentry *debugfs;
 };
@@ -270,6 +304,7 @@ int qk_write_gpa(struct qk_vm *vm, u64 gpa, const void *buf,
 
 /* vcpu.c */
 int qk_create_vcpu(struct qk_vm *vm, unsigned long id);
+void qk_vcpu_reset_state(struct qk_vcpu *vcpu);
 void qk_vcpu_destroy(struct qk_vcpu *vcpu);
 void qk_queue_exception(struct qk_vcpu *vcpu, u8 vector, bool has_error,
 			u32 error);
@@ -287,6 +322,14 @@ int qk_gva_to_gpa(struct qk_vcpu *vcpu, u64 gva, u64 *gpa);
 int qk_read_gva(struct qk_vcpu *vcpu, u64 gva, void *buf, unsigned int len);
 int qk_write_gva(struct qk_vcpu *vcpu, u64 gva, const void *buf,
 		 unsigned int len);
+
+/* kvmclock.c */
+void qk_kvmclock_init_vm(struct qk_vm *vm);
+u64 qk_kvmclock_now(struct qk_vm *vm);
+void qk_kvmclock_set(struct qk_vm *vm, u64 ns);
+void qk_kvmclock_publish(struct qk_vcpu *vcpu);
+int qk_kvmclock_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data);
+int qk_kvmclock_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data);
 
 /* stats.c */
 void qk_debugfs_init(void);

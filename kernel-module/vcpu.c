@@ -14,6 +14,7 @@
 #include <asm/fpu/api.h>
 
 #include "quokka.h"
+#include "irqchip.h"
 
 /* Offsets in the XSAVE legacy region (SDM vol. 1, 10.5.1). */
 #define FXS_FCW		0
@@ -55,6 +56,30 @@ int qk_internal_error(struct qk_vcpu *vcpu, u32 suberror, int ndata,
 }
 
 /*
+ * Ports the kernel answers itself: the PIC, the PIT (with an in-kernel
+ * irqchip) and ioeventfds.  Returns true when the access is done.
+ */
+static bool qk_pio_in_kernel(struct qk_vcpu *vcpu, u16 port, u8 size,
+			     bool in, unsigned long next_rip)
+{
+	struct qk_vm *vm = vcpu->vm;
+	u8 v = vcpu->regs[QK_RAX];
+
+	if (!in && qk_ioeventfd_write(vm, true, port, size,
+				      &vcpu->regs[QK_RAX]))
+		goto done;
+	if (size != 1 || !vm->irqchip)
+		return false;
+	if (!qk_pic_pio(vm, port, in, &v) && !qk_pit_pio(vm, port, in, &v))
+		return false;
+	if (in)
+		qk_set_reg_sized(vcpu, QK_RAX, v, 1);
+done:
+	vcpu->rip = next_rip;
+	return true;
+}
+
+/*
  * Port I/O exit.  A single IN/OUT goes to userspace with its data in the
  * second run page; string forms move up to one page of elements per exit and
  * leave RIP on the instruction while a REP count remains.
@@ -69,6 +94,8 @@ int qk_emulate_pio(struct qk_vcpu *vcpu, u16 port, u8 size, bool in,
 	long step;
 	u32 i;
 
+	if (!string && qk_pio_in_kernel(vcpu, port, size, in, next_rip))
+		return 1;
 	vcpu->stat.io_exits++;
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -206,6 +233,13 @@ static int qk_vcpu_run_loop(struct qk_vcpu *vcpu)
 			return -EINTR;
 		}
 		cond_resched();
+		if (vcpu->apic) {
+			r = qk_irqchip_vcpu_prepare(vcpu);
+			if (r == -EINTR)
+				continue;
+			if (r == 2)
+				continue;
+		}
 		r = qk_ops->vcpu_run(vcpu);
 		if (r <= 0)
 			return r;
@@ -224,10 +258,13 @@ static int qk_vcpu_run(struct qk_vcpu *vcpu)
 	int r;
 
 	/* With a userspace APIC the VMM owns the TPR (KVM API, kvm_run). */
-	vcpu->cr8 = run->cr8 & 0xf;
+	if (!vcpu->apic)
+		vcpu->cr8 = run->cr8 & 0xf;
 	r = qk_complete_pending(vcpu);
 	if (r)
 		goto out;
+	/* The VMM may have moved the TSC or the clock since the last run. */
+	qk_kvmclock_publish(vcpu);
 	if (READ_ONCE(run->immediate_exit)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		r = -EINTR;
@@ -504,6 +541,7 @@ static long qk_vcpu_ioctl_struct(struct qk_vcpu *vcpu, unsigned int ioctl,
 		struct kvm_mp_state mp;
 		struct kvm_interrupt irq;
 		struct kvm_vcpu_events ev;
+		struct kvm_lapic_state lapic;
 	} u;
 	unsigned int size = _IOC_SIZE(ioctl);
 	long r = 0;
@@ -538,8 +576,23 @@ static long qk_vcpu_ioctl_struct(struct qk_vcpu *vcpu, unsigned int ioctl,
 		if (u.mp.mp_state > KVM_MP_STATE_SIPI_RECEIVED)
 			return -EINVAL;
 		vcpu->mp_state = u.mp.mp_state;
+		if (vcpu->mp_state == KVM_MP_STATE_SIPI_RECEIVED)
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+		break;
+	case KVM_GET_LAPIC:
+		if (!vcpu->apic)
+			return -EINVAL;
+		r = qk_lapic_get(vcpu, &u.lapic);
+		break;
+	case KVM_SET_LAPIC:
+		if (!vcpu->apic)
+			return -EINVAL;
+		r = qk_lapic_set(vcpu, &u.lapic);
 		break;
 	case KVM_INTERRUPT:
+		/* The in-kernel APIC owns injection (KVM API, KVM_INTERRUPT). */
+		if (vcpu->apic)
+			return -ENXIO;
 		if (u.irq.irq >= 256)
 			return -EINVAL;
 		if (vcpu->irq_pending >= 0)
@@ -582,6 +635,12 @@ static long qk_vcpu_ioctl_locked(struct qk_vcpu *vcpu, unsigned int ioctl,
 		return qk_get_cpuid2(vcpu, argp);
 	case KVM_SET_SIGNAL_MASK:
 		return qk_set_signal_mask(vcpu, argp);
+	case KVM_SET_VAPIC_ADDR:
+		/*
+		 * QEMU's kvmvapic ROM sets it.  Without KVM_CAP_VAPIC nothing
+		 * patches the guest to read that page, so it is not kept.
+		 */
+		return vcpu->apic ? 0 : -EINVAL;
 	case KVM_NMI:
 		vcpu->nmi_pending = true;
 		return 0;
@@ -665,6 +724,7 @@ void qk_vcpu_destroy(struct qk_vcpu *vcpu)
 	if (vcpu->fpu)
 		free_pages((unsigned long)vcpu->fpu, get_order(qk_fpu_size));
 	kvfree(vcpu->cpuid);
+	qk_lapic_destroy(vcpu);
 	qk_ops->vcpu_free(vcpu);
 }
 
@@ -685,16 +745,36 @@ static int qk_vcpu_init(struct qk_vcpu *vcpu)
 					     get_order(qk_fpu_size));
 	if (!vcpu->fpu)
 		return -ENOMEM;
-	qk_fpu_init(vcpu);
-	vcpu->irq_pending = -1;
-	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->apic_base = 0xfee00000ULL | (1ULL << 11) |
 			  (vcpu->id == 0 ? 1ULL << 8 : 0);
+	qk_vcpu_reset_state(vcpu);
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	if (vcpu->vm->irqchip) {
+		/* As in KVM: application processors wait for INIT/SIPI. */
+		if (vcpu->id)
+			vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
+		return qk_lapic_create(vcpu);
+	}
+	return 0;
+}
+
+/* Power-on or INIT state of the registers and pending events. */
+void qk_vcpu_reset_state(struct qk_vcpu *vcpu)
+{
+	qk_fpu_init(vcpu);
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->pending = QK_PENDING_NONE;
+	vcpu->irq_pending = -1;
+	vcpu->nmi_pending = false;
+	vcpu->nmi_masked = false;
+	vcpu->exc_pending = false;
+	vcpu->irq_window = false;
+	vcpu->cr8 = 0;
 	vcpu->rip = 0xfff0;
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	vcpu->regs[QK_RDX] = 0x600;
 	qk_ops->vcpu_reset(vcpu);
-	return 0;
 }
 
 int qk_create_vcpu(struct qk_vm *vm, unsigned long id)

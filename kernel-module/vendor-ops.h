@@ -30,4 +30,7 @@
 	QK_OP(true, get_interrupt_shadow, bool, (struct qk_vcpu *vcpu))	\
 	QK_OP(true, set_interrupt_shadow, void,				\
 	      (struct qk_vcpu *vcpu, bool shadow))			\
+	QK_OP(true, tsc_offset, u64, (struct qk_vcpu *vcpu))		\
+	QK_OP(true, set_tsc_offset, void,				\
+	      (struct qk_vcpu *vcpu, u64 offset))			\
 	QK_OP(false, dump_state, void, (struct qk_vcpu *vcpu))

@@ -17,6 +17,7 @@
 #include <linux/vmalloc.h>
 
 #include "quokka.h"
+#include "irqchip.h"
 
 
 static LIST_HEAD(qk_vm_list);
@@ -39,9 +40,16 @@ static void qk_vm_destroy(struct qk_vm *vm)
 	list_del(&vm->node);
 	mutex_unlock(&qk_vm_list_lock);
 	qk_debugfs_remove_vm(vm);
+	/* Nothing may raise an interrupt while the vCPUs go away. */
+	if (vm->irqchip) {
+		qk_irqfd_release_all(vm);
+		qk_pit_destroy(vm);
+	}
 	for (i = 0; i < QK_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			qk_vcpu_destroy(vm->vcpus[i]);
+	qk_irqchip_destroy(vm);
+	qk_ioeventfd_release_all(vm);
 	qk_ops->mem_unmapped(vm);
 	for (i = 0; i < QK_MAX_SLOTS; i++)
 		qk_slot_free(vm->slots[i]);
@@ -318,11 +326,26 @@ static long qk_vm_ioctl(struct file *filp, unsigned int ioctl,
 	}
 	case KVM_CHECK_EXTENSION:
 		return qk_vm_check_extension(arg);
-	case KVM_SET_GSI_ROUTING:
-		/* Routes lead to an in-kernel irqchip; there is none. */
-		return -EINVAL;
+	case KVM_GET_CLOCK: {
+		struct kvm_clock_data cd = { 0 };
+
+		cd.clock = qk_kvmclock_now(vm);
+		cd.flags = KVM_CLOCK_TSC_STABLE;
+		return copy_to_user(argp, &cd, sizeof(cd)) ? -EFAULT : 0;
+	}
+	case KVM_SET_CLOCK: {
+		struct kvm_clock_data cd;
+
+		if (copy_from_user(&cd, argp, sizeof(cd)))
+			return -EFAULT;
+		if (cd.flags & ~(KVM_CLOCK_TSC_STABLE | KVM_CLOCK_REALTIME |
+				 KVM_CLOCK_HOST_TSC))
+			return -EINVAL;
+		qk_kvmclock_set(vm, cd.clock);
+		return 0;
+	}
 	default:
-		return -ENOTTY;
+		return qk_irqchip_vm_ioctl(vm, ioctl, arg);
 	}
 }
 
@@ -354,6 +377,10 @@ long qk_create_vm(unsigned long type)
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	rwlock_init(&vm->mmu_lock);
+	spin_lock_init(&vm->ioeventfd_lock);
+	qk_kvmclock_init_vm(vm);
+	spin_lock_init(&vm->tsc_lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 

@@ -73,6 +73,47 @@ static bool kvm_check_caps(KVMState *s, Error **errp)
     return true;
 }
 
+/*
+ * The PC wiring that the MADT describes: ISA IRQ 0 (the PIT) reaches IOAPIC
+ * pin 2, every other ISA IRQ the pin of its number, and GSI 2 only the
+ * PIC cascade.  KVM's default table routes GSI 0 to pin 0, which a guest
+ * that believes the MADT never sees; QEMU installs the same table.
+ */
+static bool kvm_irqchip_set_pc_routes(KVMState *s, Error **errp)
+{
+    struct kvm_irq_routing *r;
+    unsigned gsi, n = 0;
+    bool ok = true;
+
+    if (kvm_check_extension(s, KVM_CAP_IRQ_ROUTING) <= 0) {
+        return true;
+    }
+    r = g_malloc0(sizeof(*r) + 48 * sizeof(r->entries[0]));
+    for (gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
+        if (gsi < 16 && gsi != 2) {
+            r->entries[n].gsi = gsi;
+            r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+            r->entries[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+                                                      : KVM_IRQCHIP_PIC_SLAVE;
+            r->entries[n++].u.irqchip.pin = gsi % 8;
+        }
+        if (gsi != 2) {
+            r->entries[n].gsi = gsi;
+            r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+            r->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+            r->entries[n++].u.irqchip.pin = gsi == 0 ? 2 : gsi;
+        }
+    }
+    r->nr = n;
+    if (ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r) < 0) {
+        error_setg_errno(errp, errno, "%s: KVM_SET_GSI_ROUTING failed",
+                         s->device);
+        ok = false;
+    }
+    g_free(r);
+    return ok;
+}
+
 static bool kvm_irqchip_create(KVMState *s, const KVMConfig *cfg,
                                Error **errp)
 {
@@ -107,6 +148,9 @@ static bool kvm_irqchip_create(KVMState *s, const KVMConfig *cfg,
         error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
                   "kernel-irqchip=on: %s offers no in-kernel irqchip "
                   "(KVM_CAP_IRQCHIP); use kernel-irqchip=off", s->device);
+        return false;
+    }
+    if (!kvm_irqchip_set_pc_routes(s, errp)) {
         return false;
     }
     if (kvm_check_extension(s, KVM_CAP_PIT2)) {

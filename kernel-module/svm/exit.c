@@ -70,6 +70,11 @@ static int svm_exit_hlt(struct qk_svm_vcpu *svm)
 
 	vcpu->rip += LEN_HLT;
 	vcpu->stat.halt_exits++;
+	/* With an in-kernel APIC the vCPU sleeps here until an interrupt. */
+	if (vcpu->apic) {
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }

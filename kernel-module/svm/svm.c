@@ -609,6 +609,17 @@ static int svm_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 	return 0;
 }
 
+/* Guest TSC = host TSC + this (15.30.1). */
+static u64 svm_tsc_offset(struct qk_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb->control.tsc_offset;
+}
+
+static void svm_set_tsc_offset(struct qk_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
+}
+
 /* Skipping the instruction after STI or MOV SS ends its shadow. */
 static bool svm_get_interrupt_shadow(struct qk_vcpu *vcpu)
 {
@@ -665,7 +676,8 @@ static void svm_inject_events(struct qk_svm_vcpu *svm)
 	 * could take an interrupt: that is the window userspace asked for.
 	 */
 	want_window = (vcpu->run->request_interrupt_window ||
-		       vcpu->irq_pending >= 0) && !c->event_inj;
+		       vcpu->irq_pending >= 0 || vcpu->irq_window) &&
+		      !c->event_inj;
 	if (want_window) {
 		c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK;
 		c->int_ctl &= ~V_INTR_PRIO_MASK;
@@ -717,12 +729,17 @@ static int svm_enter(struct qk_svm_vcpu *svm)
 		return -EINVAL;
 	}
 	local_irq_disable();
-	if (need_resched() || signal_pending(current)) {
+	cpu = smp_processor_id();
+	WRITE_ONCE(vcpu->guest_cpu, cpu);
+	/* Pairs with qk_vcpu_kick(): it sees in_guest or we see the kick. */
+	smp_store_mb(vcpu->in_guest, true);
+	if (need_resched() || signal_pending(current) ||
+	    READ_ONCE(vcpu->kick)) {
+		WRITE_ONCE(vcpu->in_guest, false);
 		local_irq_enable();
 		kernel_fpu_end();
 		return 1;
 	}
-	cpu = smp_processor_id();
 	sc = this_cpu_ptr(&svm_cpus);
 	read_lock(&vm->mmu_lock);
 	if (svm->mmu_gen != vm->mmu_gen || svm->last_cpu != cpu ||
@@ -750,6 +767,7 @@ static int svm_enter(struct qk_svm_vcpu *svm)
 	qk_svm_vmrun(svm->vmcb_pa, vcpu->regs,
 		     page_to_phys(sc->host_save));
 	raw_local_irq_disable();
+	WRITE_ONCE(vcpu->in_guest, false);
 	asm volatile("stgi" ::: "memory");
 
 	if (svm->tsc_aux_set)
@@ -837,6 +855,8 @@ static const struct qk_vendor_ops svm_ops = {
 	.set_msr		= svm_set_msr,
 	.get_interrupt_shadow	= svm_get_interrupt_shadow,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.tsc_offset		= svm_tsc_offset,
+	.set_tsc_offset		= svm_set_tsc_offset,
 	.dump_state		= svm_dump_state,
 };
 

@@ -158,3 +158,90 @@ void qk_vcpu_close(QkVcpu *vcpu)
     }
     memset(vcpu, 0, sizeof(*vcpu));
 }
+
+void qk_set_idt_gate(uint8_t *mem, uint64_t idt_gpa, int vector,
+                     uint64_t handler)
+{
+    uint32_t *g = (uint32_t *)(mem + idt_gpa + vector * 16);
+
+    g[0] = (handler & 0xffff) | (0x08 << 16);
+    g[1] = (handler & 0xffff0000) | 0x8e00;     /* interrupt gate, P */
+    g[2] = handler >> 32;
+    g[3] = 0;
+}
+
+bool qk_enter_long_mode(QkVcpu *vcpu, uint64_t pml4_gpa, uint64_t gdt_gpa)
+{
+    uint8_t *mem = vcpu->vm->mem;
+    uint64_t *pml4 = (uint64_t *)(mem + pml4_gpa);
+    uint64_t *pdpt = (uint64_t *)(mem + pml4_gpa + 0x1000);
+    uint64_t *gdt = (uint64_t *)(mem + gdt_gpa);
+    struct kvm_segment code = {
+        .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11,
+        .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+    };
+    struct kvm_segment data = code;
+    struct kvm_sregs sregs;
+    int i, j;
+
+    pml4[0] = (pml4_gpa + 0x1000) | 3;
+    for (i = 0; i < 4; i++) {
+        uint64_t pd_gpa = pml4_gpa + 0x2000 + i * 0x1000;
+        uint64_t *pd = (uint64_t *)(mem + pd_gpa);
+
+        pdpt[i] = pd_gpa | 3;
+        for (j = 0; j < 512; j++) {
+            /* 2 MiB, RW, present */
+            pd[j] = ((uint64_t)(i * 512 + j) << 21) | 0x83;
+        }
+    }
+    gdt[0] = 0;
+    gdt[1] = 0x00af9b000000ffffULL;             /* 64-bit code */
+    gdt[2] = 0x00cf93000000ffffULL;             /* data */
+
+    data.selector = 0x10;
+    data.type = 3;
+    data.l = 0;
+    data.db = 1;
+    if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+        return false;
+    }
+    sregs.cs = code;
+    sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+    sregs.tr.selector = 0x18;
+    sregs.tr.base = 0;
+    sregs.tr.limit = 0x67;
+    sregs.tr.type = 11;
+    sregs.tr.present = 1;
+    sregs.tr.s = 0;
+    sregs.gdt.base = gdt_gpa;
+    sregs.gdt.limit = 3 * 8 - 1;
+    sregs.cr3 = pml4_gpa;
+    sregs.cr4 = 0x620;                  /* PAE, OSFXSR, OSXMMEXCPT */
+    sregs.cr0 = 0x80010033;             /* PG, WP, NE, ET, MP, PE */
+    sregs.efer = 0x500;                 /* LME, LMA */
+    if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0) {
+        tap_diag("KVM_SET_SREGS: %s", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool qk_test_args(int argc, char **argv, const char **device,
+                  const char **module)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+            *device = argv[++i];
+        } else if (!strcmp(argv[i], "--module") && i + 1 < argc) {
+            *module = argv[++i];
+        } else {
+            fprintf(stderr, "usage: %s [--device PATH] [--module KO]\n",
+                    argv[0]);
+            return false;
+        }
+    }
+    return true;
+}

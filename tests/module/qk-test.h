@@ -37,6 +37,19 @@ void qk_vm_close(QkVm *vm);
 bool qk_vcpu_open(QkVcpu *vcpu, QkVm *vm, int id);
 void qk_vcpu_close(QkVcpu *vcpu);
 
+/*
+ * Puts @vcpu in 64-bit mode: page tables at @pml4_gpa (7 pages) mapping the
+ * low 4 GiB 1:1 with 2 MiB pages, a GDT at @gdt_gpa (code 0x08, data 0x10).
+ */
+bool qk_enter_long_mode(QkVcpu *vcpu, uint64_t pml4_gpa, uint64_t gdt_gpa);
+/* Writes a 64-bit interrupt gate for @vector to @handler (selector 0x08). */
+void qk_set_idt_gate(uint8_t *mem, uint64_t idt_gpa, int vector,
+                     uint64_t handler);
+
+/* Parses [--device PATH] [--module KO]; false (usage printed) if bad. */
+bool qk_test_args(int argc, char **argv, const char **device,
+                  const char **module);
+
 /* Loads a module file with finit_module() unless the device exists. */
 bool qk_load_module(const char *device, const char *ko_path);
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
@@ -131,8 +132,8 @@ static void test_system_fd(int sys)
     tap_ok(r < 0 && errno == E2BIG && msrs.nmsrs > 1,
            "KVM_GET_MSR_INDEX_LIST too small: E2BIG and the size (%u)",
            msrs.nmsrs);
-    tap_ok(ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) == 0,
-           "KVM_CAP_IRQCHIP is not claimed");
+    tap_ok(ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_SPLIT_IRQCHIP) == 0,
+           "KVM_CAP_SPLIT_IRQCHIP is not claimed");
     tap_ok(ioctl(sys, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) == 1,
            "KVM_CAP_USER_MEMORY is claimed");
     expect_errno(ioctl(sys, KVM_GET_VCPU_MMAP_SIZE, 3), EINVAL,
@@ -269,6 +270,186 @@ static void test_vcpu_fd(int sys, int vm)
     expect_errno(ioctl(vcpu, KVM_RUN, 0), EBADF, "KVM_RUN on a closed fd");
 }
 
+/* One routing entry through KVM_SET_GSI_ROUTING. */
+static long set_route(int vm, uint32_t nr, const struct kvm_irq_routing_entry *e)
+{
+    struct {
+        struct kvm_irq_routing hdr;
+        struct kvm_irq_routing_entry e[1];
+    } r = { .hdr.nr = nr };
+
+    r.e[0] = *e;
+    return ioctl(vm, KVM_SET_GSI_ROUTING, &r);
+}
+
+static void test_routing(int vm)
+{
+    struct kvm_irq_routing_entry e = {
+        .gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP,
+        .u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = 24 },
+    };
+    struct kvm_irq_level line = { .irq = 3, .level = 1 };
+    bool r;
+
+    expect_errno(set_route(vm, 1, &e), EINVAL, "route to IOAPIC pin 24");
+    e.u.irqchip.irqchip = KVM_IRQCHIP_PIC_SLAVE;
+    e.u.irqchip.pin = 8;
+    expect_errno(set_route(vm, 1, &e), EINVAL, "route to PIC pin 8");
+    e.u.irqchip.irqchip = 3;
+    e.u.irqchip.pin = 0;
+    expect_errno(set_route(vm, 1, &e), EINVAL, "route to irqchip 3");
+    e.u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+    e.gsi = 5000;
+    expect_errno(set_route(vm, 1, &e), EINVAL, "route for GSI 5000");
+    e.gsi = 3;
+    e.type = 99;
+    expect_errno(set_route(vm, 1, &e), EINVAL, "route of type 99");
+    e.type = KVM_IRQ_ROUTING_MSI;
+    e.u.msi.address_hi = 1;
+    expect_errno(set_route(vm, 1, &e), EINVAL, "MSI route above 4 GiB");
+    e.u.msi.address_hi = 0;
+    e.flags = 1;
+    expect_errno(set_route(vm, 1, &e), EINVAL, "route with flags");
+    e.flags = 0;
+    expect_errno(set_route(vm, 100000, &e), EINVAL, "100000 routes");
+    expect_errno(ioctl(vm, KVM_SET_GSI_ROUTING, (void *)16), EFAULT,
+                 "routing table from a bad pointer");
+    r = set_route(vm, 0, &e) == 0 &&
+        ioctl(vm, KVM_IRQ_LINE_STATUS, &line) == 0;
+    tap_ok(r && line.status < 0,
+           "empty routing table: a GSI reaches nothing (status %d)",
+           line.status);
+    line.irq = 5000;
+    expect_errno(ioctl(vm, KVM_IRQ_LINE, &line), EINVAL, "KVM_IRQ_LINE 5000");
+}
+
+static void test_eventfds(int sys, int vm)
+{
+    struct kvm_irqfd irqfd = { .gsi = 4 };
+    struct kvm_ioeventfd io = { .addr = 0x60, .len = 3,
+                                .flags = KVM_IOEVENTFD_FLAG_PIO };
+    int efd = eventfd(0, EFD_CLOEXEC), efd2 = eventfd(0, EFD_CLOEXEC);
+    uint64_t one = 1;
+    int dead;
+
+    irqfd.fd = -1;
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EBADF, "irqfd on fd -1");
+    irqfd.fd = sys;
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EINVAL,
+                 "irqfd on a non-eventfd");
+    irqfd.fd = efd;
+    irqfd.gsi = 5000;
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EINVAL, "irqfd on GSI 5000");
+    irqfd.gsi = 4;
+    irqfd.flags = 0x80;
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EINVAL, "irqfd flags 0x80");
+    irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
+    irqfd.resamplefd = -1;
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EBADF,
+                 "irqfd with resample fd -1");
+    irqfd.flags = 0;
+    tap_ok(ioctl(vm, KVM_IRQFD, &irqfd) == 0, "irqfd on GSI 4");
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EBUSY,
+                 "the same eventfd twice");
+    close(efd);
+    irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+    expect_errno(ioctl(vm, KVM_IRQFD, &irqfd), EBADF,
+                 "deassign through a closed eventfd");
+
+    /* An irqfd whose VM is gone: the eventfd must stay harmless. */
+    dead = ioctl(sys, KVM_CREATE_VM, 0);
+    ioctl(dead, KVM_CREATE_IRQCHIP, 0);
+    irqfd.fd = efd2;
+    irqfd.flags = 0;
+    tap_ok(ioctl(dead, KVM_IRQFD, &irqfd) == 0, "irqfd on a second VM");
+    close(dead);
+    tap_ok(write(efd2, &one, sizeof(one)) == sizeof(one),
+           "signalling an irqfd of a dead VM is harmless");
+    close(efd2);
+
+    efd = eventfd(0, EFD_CLOEXEC);
+    io.fd = efd;
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), EINVAL, "ioeventfd of 3 bytes");
+    io.len = 4;
+    io.addr = 0xfffe;
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), EINVAL,
+                 "ioeventfd past port 0xffff");
+    io.addr = 0x60;
+    io.len = 0;
+    io.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), EINVAL,
+                 "ioeventfd data match without a length");
+    io.len = 1;
+    io.flags = 0x100;
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), EINVAL, "ioeventfd flags");
+    io.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DEASSIGN;
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), ENOENT,
+                 "deassign an ioeventfd never assigned");
+    io.flags = KVM_IOEVENTFD_FLAG_PIO;
+    tap_ok(ioctl(vm, KVM_IOEVENTFD, &io) == 0, "ioeventfd on port 0x60");
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), EEXIST,
+                 "the same ioeventfd twice");
+    io.fd = -1;
+    expect_errno(ioctl(vm, KVM_IOEVENTFD, &io), EBADF, "ioeventfd on fd -1");
+    close(efd);
+}
+
+/* The in-kernel irqchip's ioctls with bad arguments. */
+static void test_irqchip(int sys)
+{
+    struct kvm_pit_config pit = { .flags = 0xff };
+    struct kvm_pit_state2 ps;
+    struct kvm_irqchip chip = { .chip_id = 7 };
+    struct kvm_msi msi = { .address_lo = 0xfee00000, .flags = 1 };
+    struct kvm_irq_level line = { .irq = 1, .level = 1 };
+    struct kvm_lapic_state lapic;
+    int vm = ioctl(sys, KVM_CREATE_VM, 0);
+    int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+
+    expect_errno(ioctl(vm, KVM_IRQ_LINE, &line), ENXIO,
+                 "KVM_IRQ_LINE without an irqchip");
+    expect_errno(ioctl(vcpu, KVM_GET_LAPIC, &lapic), EINVAL,
+                 "KVM_GET_LAPIC without an irqchip");
+    expect_errno(ioctl(vm, KVM_GET_IRQCHIP, &chip), ENXIO,
+                 "KVM_GET_IRQCHIP without an irqchip");
+    expect_errno(ioctl(vm, KVM_CREATE_IRQCHIP, 0), EINVAL,
+                 "KVM_CREATE_IRQCHIP after a vCPU");
+    close(vcpu);
+    close(vm);
+
+    vm = ioctl(sys, KVM_CREATE_VM, 0);
+    tap_ok(ioctl(vm, KVM_CREATE_IRQCHIP, 0) == 0, "KVM_CREATE_IRQCHIP");
+    expect_errno(ioctl(vm, KVM_GET_PIT2, &ps), ENXIO,
+                 "KVM_GET_PIT2 without a PIT");
+    expect_errno(ioctl(vm, KVM_CREATE_PIT2, &pit), EINVAL, "PIT flags 0xff");
+    pit.flags = 0;
+    tap_ok(ioctl(vm, KVM_CREATE_PIT2, &pit) == 0, "KVM_CREATE_PIT2");
+    expect_errno(ioctl(vm, KVM_CREATE_PIT2, &pit), EEXIST, "a second PIT");
+    ioctl(vm, KVM_GET_PIT2, &ps);
+    ps.channels[0].mode = 9;
+    expect_errno(ioctl(vm, KVM_SET_PIT2, &ps), EINVAL, "PIT mode 9");
+    expect_errno(ioctl(vm, KVM_GET_IRQCHIP, &chip), EINVAL, "irqchip id 7");
+    expect_errno(ioctl(vm, KVM_SIGNAL_MSI, &msi), EINVAL, "MSI flags");
+    msi.flags = 0;
+    msi.address_lo = 0x1000;
+    expect_errno(ioctl(vm, KVM_SIGNAL_MSI, &msi), EINVAL,
+                 "MSI outside the APIC window");
+    {
+        struct kvm_clock_data clock = { .flags = 1 };
+
+        expect_errno(ioctl(vm, KVM_SET_CLOCK, &clock), EINVAL,
+                     "KVM_SET_CLOCK with an unknown flag");
+    }
+    test_routing(vm);
+    test_eventfds(sys, vm);
+    vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+    tap_ok(ioctl(vcpu, KVM_GET_LAPIC, &lapic) == 0 &&
+           ioctl(vcpu, KVM_SET_LAPIC, &lapic) == 0,
+           "KVM_GET_LAPIC and KVM_SET_LAPIC round trip");
+    close(vcpu);
+    close(vm);
+}
+
 /* A vCPU fd outlives its VM fd; another process may not drive it. */
 static void test_lifetimes(int sys)
 {
@@ -332,6 +513,10 @@ static const unsigned long fuzz_ioctls[] = {
     KVM_SET_CPUID2, KVM_GET_CPUID2, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
     KVM_INTERRUPT, KVM_NMI, KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
     KVM_SET_SIGNAL_MASK, KVM_CREATE_IRQCHIP, KVM_IRQ_LINE, KVM_IOEVENTFD,
+    KVM_IRQ_LINE_STATUS, KVM_SET_GSI_ROUTING, KVM_GET_IRQCHIP,
+    KVM_SET_IRQCHIP, KVM_SIGNAL_MSI, KVM_IRQFD, KVM_CREATE_PIT2,
+    KVM_GET_PIT2, KVM_SET_PIT2, KVM_GET_LAPIC, KVM_SET_LAPIC,
+    KVM_GET_CLOCK, KVM_SET_CLOCK, KVM_SET_VAPIC_ADDR,
 };
 
 static uint64_t rnd64(void)
@@ -482,6 +667,7 @@ int main(int argc, char **argv)
     test_slots(vm);
     test_vcpu_fd(sys, vm);
     close(vm);
+    test_irqchip(sys);
     test_lifetimes(sys);
     close(sys);
     test_fuzz(seconds);

@@ -421,31 +421,14 @@ static void test_real_mode(void)
 
 static void build_long_mode_memory(uint8_t *mem)
 {
-    uint64_t *pml4 = (uint64_t *)(mem + PML4_GPA);
-    uint64_t *pdpt = (uint64_t *)(mem + PML4_GPA + 0x1000);
-    uint64_t *pd = (uint64_t *)(mem + PML4_GPA + 0x2000);
-    uint64_t *gdt = (uint64_t *)(mem + GDT_GPA);
     uint64_t isr[2] = {
         CODE_GPA + (guest64_isr40 - guest64_start),
         CODE_GPA + (guest64_isr41 - guest64_start),
     };
     int i;
 
-    pml4[0] = (PML4_GPA + 0x1000) | 3;
-    pdpt[0] = (PML4_GPA + 0x2000) | 3;
-    for (i = 0; i < 512; i++) {
-        pd[i] = ((uint64_t)i << 21) | 0x83;     /* 2 MiB, RW, present */
-    }
-    gdt[0] = 0;
-    gdt[1] = 0x00af9b000000ffffULL;             /* 64-bit code */
-    gdt[2] = 0x00cf93000000ffffULL;             /* data */
     for (i = 0; i < 2; i++) {
-        uint32_t *g = (uint32_t *)(mem + IDT_GPA + (0x40 + i) * 16);
-
-        g[0] = (isr[i] & 0xffff) | (0x08 << 16);
-        g[1] = (isr[i] & 0xffff0000) | 0x8e00;  /* interrupt gate, P */
-        g[2] = isr[i] >> 32;
-        g[3] = 0;
+        qk_set_idt_gate(mem, IDT_GPA, 0x40 + i, isr[i]);
     }
     *(uint16_t *)(mem + IDTR_GPA) = 256 * 16 - 1;
     *(uint64_t *)(mem + IDTR_GPA + 2) = IDT_GPA;
@@ -454,37 +437,8 @@ static void build_long_mode_memory(uint8_t *mem)
 
 static bool setup_long_mode(QkVcpu *vcpu)
 {
-    struct kvm_segment code = {
-        .base = 0, .limit = 0xffffffff, .selector = 0x08, .type = 11,
-        .present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
-    };
-    struct kvm_segment data = code;
-    struct kvm_sregs sregs;
-
-    data.selector = 0x10;
-    data.type = 3;
-    data.l = 0;
-    data.db = 1;
     build_long_mode_memory(vcpu->vm->mem);
-    if (ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
-        return false;
-    }
-    sregs.cs = code;
-    sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
-    sregs.tr.selector = 0x18;
-    sregs.tr.base = 0;
-    sregs.tr.limit = 0x67;
-    sregs.tr.type = 11;
-    sregs.tr.present = 1;
-    sregs.tr.s = 0;
-    sregs.gdt.base = GDT_GPA;
-    sregs.gdt.limit = 3 * 8 - 1;
-    sregs.cr3 = PML4_GPA;
-    sregs.cr4 = 0x620;                  /* PAE, OSFXSR, OSXMMEXCPT */
-    sregs.cr0 = 0x80010033;             /* PG, WP, NE, ET, MP, PE */
-    sregs.efer = 0x500;                 /* LME, LMA */
-    if (ioctl(vcpu->fd, KVM_SET_SREGS, &sregs) < 0) {
-        tap_diag("KVM_SET_SREGS: %s", strerror(errno));
+    if (!qk_enter_long_mode(vcpu, PML4_GPA, GDT_GPA)) {
         return false;
     }
     return set_entry_regs(vcpu);
@@ -850,18 +804,9 @@ static void test_shutdown_and_errors(void)
 int main(int argc, char **argv)
 {
     const char *module = NULL;
-    int i;
 
-    for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--device") && i + 1 < argc) {
-            device = argv[++i];
-        } else if (!strcmp(argv[i], "--module") && i + 1 < argc) {
-            module = argv[++i];
-        } else {
-            fprintf(stderr, "usage: %s [--device PATH] [--module KO]\n",
-                    argv[0]);
-            return 2;
-        }
+    if (!qk_test_args(argc, argv, &device, &module)) {
+        return 2;
     }
     if (module && !qk_load_module(device, module)) {
         tap_ok(false, "load %s", module);
