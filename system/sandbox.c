@@ -369,11 +369,23 @@ static int sandbox_add_rules(scmp_filter_ctx ctx)
     for (size_t i = 0; !rc && i < G_N_ELEMENTS(sandbox_allowed); i++) {
         int nr = seccomp_syscall_resolve_name(sandbox_allowed[i].name);
 
-        if (nr == __NR_SCMP_ERROR ||
-            !sandbox_group_allowed(sandbox_allowed[i].group)) {
+        uint32_t action = SCMP_ACT_ALLOW;
+
+        if (nr == __NR_SCMP_ERROR) {
             continue;
         }
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+        if (!sandbox_group_allowed(sandbox_allowed[i].group)) {
+            /*
+             * As QEMU: denied resource control fails with EPERM instead
+             * of killing, since GLib calls sched_setattr for every new
+             * thread-pool thread (block I/O workers) and copes with that.
+             */
+            if (sandbox_allowed[i].group != SANDBOX_RESOURCE) {
+                continue;
+            }
+            action = SCMP_ACT_ERRNO(EPERM);
+        }
+        rc = seccomp_rule_add(ctx, action, nr, 0);
         if (rc == -EEXIST) {
             rc = 0;             /* listed in two allowed groups */
         }

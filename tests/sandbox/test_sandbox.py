@@ -46,9 +46,14 @@ def outcome(proc, wait=3.0):
     return proc.returncode, proc.stderr.read()
 
 
-def selftest_case(sandbox, call, killed):
+def selftest_case(sandbox, call, killed, refused=False):
     rc, err = outcome(start(sandbox, call))
-    if killed:
+    if refused:
+        check('-sandbox %s: %s fails with EPERM, the VM runs on'
+              % (sandbox, call), rc is None and
+              'selftest: %s returned -1 (Operation not permitted)' % call
+              in err, 'rc=%r err=%r' % (rc, err))
+    elif killed:
         check('-sandbox %s: %s from a device thread kills the VM (SIGSYS)'
               % (sandbox, call), rc == -signal.SIGSYS and
               'selftest' not in err, 'rc=%r err=%r' % (rc, err))
@@ -133,7 +138,8 @@ def main():
     selftest_case('on', 'execve', False)
     selftest_case('on,elevateprivileges=deny', 'setuid', True)
     selftest_case('on', 'setuid', False)
-    selftest_case('on,resourcecontrol=deny', 'setpriority', True)
+    selftest_case('on,resourcecontrol=deny', 'setpriority', False,
+                  refused=True)
     selftest_case('on,elevateprivileges=children', 'setuid', False)
     debug_case()
     bad_args_case()
