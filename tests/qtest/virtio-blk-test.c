@@ -662,6 +662,16 @@ static void test_qmp(void)
     g_assert_nonnull(strstr(cmd, "\"invalid_rd_operations\": 1}"));
     g_assert_nonnull(strstr(cmd, "\"wr_highest_offset\": 10240,"));
     g_clear_pointer(&cmd, g_free);
+    /* The same totals as quokka userspace counters. */
+    cmd = qtest_qmp(f.qts, "{\"execute\": \"query-stats\", \"arguments\": "
+                    "{\"target\": \"vm\", \"providers\": [{\"provider\": "
+                    "\"quokka\", \"names\": [\"blk_rd_bytes\", "
+                    "\"blk_wr_operations\"]}]}}");
+    g_assert_nonnull(strstr(cmd, "\"name\": \"blk_rd_bytes\", "
+                            "\"value\": 4096}"));
+    g_assert_nonnull(strstr(cmd, "\"name\": \"blk_wr_operations\", "
+                            "\"value\": 2}"));
+    g_clear_pointer(&cmd, g_free);
 
     /* Grow by 1 MiB: new capacity, ISR bit 1 (configuration change). */
     qtest_readb(f.qts, f.dev.isr);
