@@ -10,6 +10,7 @@
 
 #include "block/block_int.h"
 #include "block/drive.h"
+#include "quokka/vmm-stats.h"
 
 static GPtrArray *drives;
 static unsigned virtio_index;
@@ -534,8 +535,22 @@ void drive_acct_done(DriveInfo *d, BlockAcctType type, uint64_t bytes,
     if (failed) {
         d->stats.failed[type]++;
     } else {
+        static const VmmStat ops[] = {
+            [BLOCK_ACCT_READ] = VMM_STAT_BLK_RD_OPS,
+            [BLOCK_ACCT_WRITE] = VMM_STAT_BLK_WR_OPS,
+            [BLOCK_ACCT_FLUSH] = VMM_STAT_BLK_FLUSH_OPS,
+        };
+
         d->stats.ops[type]++;
         d->stats.bytes[type] += bytes;
+        if (type != BLOCK_ACCT_UNMAP) {
+            vmm_stat_add(ops[type], 1);
+        }
+        if (type == BLOCK_ACCT_READ || type == BLOCK_ACCT_WRITE) {
+            vmm_stat_add(type == BLOCK_ACCT_READ ? VMM_STAT_BLK_RD_BYTES
+                                                 : VMM_STAT_BLK_WR_BYTES,
+                         bytes);
+        }
     }
     d->stats.total_time_ns[type] += ns;
     d->stats.last_access_ns = g_get_monotonic_time() * 1000;

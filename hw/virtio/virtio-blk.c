@@ -697,7 +697,7 @@ static Property virtio_blk_pci_props[] = {
                        "node name or ID of a block device"),
     DEFINE_PROP_UINT16("num-queues", VirtIOBlkPCI, num_queues,
                        VIRTIO_BLK_AUTO_QUEUES,
-                       "request queues (default: one per vCPU)"),
+                       "request queues (65535: one per vCPU)"),
     DEFINE_PROP_UINT16("queue-size", VirtIOBlkPCI, queue_size, 256,
                        "entries per queue (power of 2, max 1024)"),
     DEFINE_PROP_STRING("serial", VirtIOBlkPCI, serial,

@@ -280,9 +280,13 @@ class Initramfs:
         self.add_data(listname, ''.join(p + '\n' for p in order).encode())
 
     def add_binary(self, src, name):
-        """Dynamic binary SRC as NAME, with the libraries ldd lists."""
+        """Binary SRC as NAME, with the libraries ldd lists (if dynamic)."""
         self.add_file(name, src, 0o755)
-        for line in _run(['ldd', src]).splitlines():
+        try:
+            libs = _run(['ldd', src])
+        except GuestError:
+            return                  # static: "not a dynamic executable"
+        for line in libs.splitlines():
             words = line.split()
             lib = words[2] if '=>' in words and len(words) > 3 else words[0]
             if not lib.startswith('/'):

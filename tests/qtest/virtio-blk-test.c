@@ -344,6 +344,35 @@ static void test_discard_write_zeroes(void)
     g_assert_cmpuint((guint8)after[108 * 512], ==, 108);
 }
 
+/* CONFIG_WCE: the driver turns the write cache off; writes still land. */
+static void test_config_wce(void)
+{
+    g_autofree char *img = make_raw("wce.raw");
+    g_autofree char *after = NULL;
+    uint8_t out[512];
+    BlkFixture f;
+    gsize len;
+
+    blk_setup(&f, start_raw(img, NULL, false), BLK_DEVFN, MMIO_BASE, ~0ULL,
+              ALLOC_START, 1);
+    g_assert_true(f.dev.vdev.features & (1ULL << F_CONFIG_WCE));
+    g_assert_cmpuint(cfg_read(&f, 32, 1), ==, 1);
+    qtest_writeb(f.qts, f.dev.device + 32, 0);
+    g_assert_cmpuint(cfg_read(&f, 32, 1), ==, 0);
+    fill(out, sizeof(out), 5);
+    g_assert_cmpuint(blk_req(&f, 0, T_OUT, 7, out, sizeof(out), NULL, 0,
+                             NULL), ==, S_OK);
+    /* A device reset brings back the drive's mode (cache=writeback). */
+    blk_free_queues(&f);
+    blk_setup(&f, f.qts, BLK_DEVFN, MMIO_BASE, ~0ULL, ALLOC_START + 0x100000,
+              1);
+    g_assert_cmpuint(cfg_read(&f, 32, 1), ==, 1);
+    blk_free_queues(&f);
+    qtest_quit(f.qts);
+    after = read_file(img, &len);
+    g_assert_cmpmem(after + 7 * 512, sizeof(out), out, sizeof(out));
+}
+
 /* Requests the device refuses with a status, and stays healthy. */
 static void test_bad_requests(void)
 {
@@ -662,6 +691,16 @@ static void test_qmp(void)
     g_assert_nonnull(strstr(cmd, "\"invalid_rd_operations\": 1}"));
     g_assert_nonnull(strstr(cmd, "\"wr_highest_offset\": 10240,"));
     g_clear_pointer(&cmd, g_free);
+    /* The same totals as quokka userspace counters. */
+    cmd = qtest_qmp(f.qts, "{\"execute\": \"query-stats\", \"arguments\": "
+                    "{\"target\": \"vm\", \"providers\": [{\"provider\": "
+                    "\"quokka\", \"names\": [\"blk_rd_bytes\", "
+                    "\"blk_wr_operations\"]}]}}");
+    g_assert_nonnull(strstr(cmd, "\"name\": \"blk_rd_bytes\", "
+                            "\"value\": 4096}"));
+    g_assert_nonnull(strstr(cmd, "\"name\": \"blk_wr_operations\", "
+                            "\"value\": 2}"));
+    g_clear_pointer(&cmd, g_free);
 
     /* Grow by 1 MiB: new capacity, ISR bit 1 (configuration change). */
     qtest_readb(f.qts, f.dev.isr);
@@ -731,6 +770,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-blk-pci/read-only", test_read_only);
     g_test_add_func("/qtest/virtio-blk-pci/discard-write-zeroes",
                     test_discard_write_zeroes);
+    g_test_add_func("/qtest/virtio-blk-pci/config-wce", test_config_wce);
     g_test_add_func("/qtest/virtio-blk-pci/bad-requests", test_bad_requests);
     g_test_add_func("/qtest/virtio-blk-pci/logical-block-size",
                     test_logical_block_size);
