@@ -10,6 +10,7 @@
 
 #include "block/block_int.h"
 #include "block/drive.h"
+#include "quokka/vmm-stats.h"
 
 static GPtrArray *drives;
 static unsigned virtio_index;
@@ -53,7 +54,8 @@ const char *drive_device_name(const DriveInfo *d)
     return d->id ? d->id : "";
 }
 
-bool drive_attach(DriveInfo *d, const char *dev, Error **errp)
+bool drive_attach(DriveInfo *d, const char *dev, const DriveDevOps *ops,
+                  void *opaque, Error **errp)
 {
     if (d->attached_to || d->parent || !d->blk) {
         error_setg(errp, "Drive '%s' is already in use by another device",
@@ -61,6 +63,8 @@ bool drive_attach(DriveInfo *d, const char *dev, Error **errp)
         return false;
     }
     d->attached_to = g_strdup(dev);
+    d->dev_ops = ops;
+    d->dev_opaque = opaque;
     return true;
 }
 
@@ -68,6 +72,8 @@ void drive_detach(DriveInfo *d)
 {
     g_free(d->attached_to);
     d->attached_to = NULL;
+    d->dev_ops = NULL;
+    d->dev_opaque = NULL;
 }
 
 static void drive_free(DriveInfo *d)
@@ -167,7 +173,7 @@ static const char *const drive_keys[] = {
     "file", "if", "format", "id", "index", "media", "cache", "aio",
     "readonly", "snapshot", "discard", "detect-zeroes", "werror",
     "rerror", "bus", "unit", "node-name", "copy-on-read",
-    "cache.direct", "cache.no-flush", "serial", "file.locking",
+    "cache.direct", "cache.no-flush", "file.locking",
     "auto-read-only", "force-share", NULL,
 };
 
@@ -499,13 +505,12 @@ bool blockdev_del(const char *node_name, Error **errp)
                    node_name);
         return false;
     }
-    if (d->id) {
+    if (d->id || d->attached_to) {
         error_setg(errp, "Node %s is in use", node_name);
         return false;
     }
-    if (d->attached_to || d->parent) {
-        error_setg(errp, "Node '%s' is busy: node is used as primary child "
-                   "of another node", node_name);
+    if (d->parent) {
+        error_setg(errp, "Block device %s is in use", node_name);
         return false;
     }
     g_ptr_array_remove(drive_list(), d);
@@ -530,11 +535,30 @@ void drive_acct_done(DriveInfo *d, BlockAcctType type, uint64_t bytes,
     if (failed) {
         d->stats.failed[type]++;
     } else {
+        static const VmmStat ops[] = {
+            [BLOCK_ACCT_READ] = VMM_STAT_BLK_RD_OPS,
+            [BLOCK_ACCT_WRITE] = VMM_STAT_BLK_WR_OPS,
+            [BLOCK_ACCT_FLUSH] = VMM_STAT_BLK_FLUSH_OPS,
+        };
+
         d->stats.ops[type]++;
         d->stats.bytes[type] += bytes;
+        if (type != BLOCK_ACCT_UNMAP) {
+            vmm_stat_add(ops[type], 1);
+        }
+        if (type == BLOCK_ACCT_READ || type == BLOCK_ACCT_WRITE) {
+            vmm_stat_add(type == BLOCK_ACCT_READ ? VMM_STAT_BLK_RD_BYTES
+                                                 : VMM_STAT_BLK_WR_BYTES,
+                         bytes);
+        }
     }
     d->stats.total_time_ns[type] += ns;
     d->stats.last_access_ns = g_get_monotonic_time() * 1000;
+}
+
+void drive_acct_write_end(DriveInfo *d, uint64_t end)
+{
+    d->stats.wr_highest_offset = MAX(d->stats.wr_highest_offset, end);
 }
 
 void drive_acct_invalid(DriveInfo *d, BlockAcctType type)

@@ -11,8 +11,8 @@
 struct IOThread {
     char *id;
     GMainContext *ctx;
-    GMainLoop *loop;
     GThread *thread;
+    gint stopping;              /* atomic: leave the loop */
     int tid;
     GMutex lock;                /* protects @tid until the thread runs */
     GCond started;
@@ -29,7 +29,10 @@ static gpointer iothread_run(gpointer opaque)
     t->tid = syscall(SYS_gettid);
     g_cond_signal(&t->started);
     g_mutex_unlock(&t->lock);
-    g_main_loop_run(t->loop);
+    /* A flag, not GMainLoop: a quit before the loop starts is kept. */
+    while (!g_atomic_int_get(&t->stopping)) {
+        g_main_context_iteration(t->ctx, TRUE);
+    }
     g_main_context_pop_thread_default(t->ctx);
     return NULL;
 }
@@ -47,7 +50,6 @@ IOThread *iothread_create(const char *id, Error **errp)
     t = g_new0(IOThread, 1);
     t->id = g_strdup(id);
     t->ctx = g_main_context_new();
-    t->loop = g_main_loop_new(t->ctx, FALSE);
     g_mutex_init(&t->lock);
     g_cond_init(&t->started);
     t->thread = g_thread_new(name, iothread_run, t);
@@ -100,10 +102,9 @@ void iothread_stop_all(void)
     while (iothread_count()) {
         IOThread *t = g_ptr_array_steal_index(iothreads, 0);
 
-        g_main_loop_quit(t->loop);
+        g_atomic_int_set(&t->stopping, 1);
         g_main_context_wakeup(t->ctx);
         g_thread_join(t->thread);
-        g_main_loop_unref(t->loop);
         g_main_context_unref(t->ctx);
         g_mutex_clear(&t->lock);
         g_cond_clear(&t->started);

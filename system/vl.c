@@ -1224,6 +1224,21 @@ static bool check_drives(Error **errp)
 {
     unsigned virtio_index = 0;
 
+    /* QEMU finds a duplicate id while parsing, before other checks. */
+    for (guint i = 0; i < cfg.drives->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.drives, i);
+        const char *id = keyval_get(item->kv, "id");
+
+        for (guint j = 0; id && j < i; j++) {
+            OptItem *prev = g_ptr_array_index(cfg.drives, j);
+
+            if (!g_strcmp0(id, keyval_get(prev->kv, "id"))) {
+                error_set_location(item->loc);
+                error_setg(errp, "Duplicate ID '%s' for drive", id);
+                return false;
+            }
+        }
+    }
     for (guint i = 0; i < cfg.drives->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.drives, i);
         const char *iface = keyval_get(item->kv, "if");
@@ -1233,14 +1248,6 @@ static bool check_drives(Error **errp)
         Error *err = NULL;
 
         error_set_location(item->loc);
-        for (guint j = 0; j < i; j++) {
-            OptItem *prev = g_ptr_array_index(cfg.drives, j);
-
-            if (id && !g_strcmp0(id, keyval_get(prev->kv, "id"))) {
-                error_setg(errp, "Duplicate ID '%s' for drive", id);
-                return false;
-            }
-        }
         if (!drive_check_opts(item->kv, errp)) {
             return false;
         }

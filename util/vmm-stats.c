@@ -11,6 +11,11 @@ const char *const vmm_stat_names[VMM_STAT__MAX] = {
     [VMM_STAT_VNC_UPDATES] = "vnc_updates",
     [VMM_STAT_VNC_RECTS] = "vnc_rects",
     [VMM_STAT_VNC_BYTES] = "vnc_bytes",
+    [VMM_STAT_BLK_RD_OPS] = "blk_rd_operations",
+    [VMM_STAT_BLK_RD_BYTES] = "blk_rd_bytes",
+    [VMM_STAT_BLK_WR_OPS] = "blk_wr_operations",
+    [VMM_STAT_BLK_WR_BYTES] = "blk_wr_bytes",
+    [VMM_STAT_BLK_FLUSH_OPS] = "blk_flush_operations",
 };
 
 static uint64_t vmm_stats[VMM_STAT__MAX];

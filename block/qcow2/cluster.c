@@ -549,8 +549,14 @@ int qcow2_grow_l1(BlockDriverState *bs, uint64_t min_size)
         qcow2_free_clusters(bs, off, bytes);
         return ret;
     }
-    *(uint32_t *)hdr = GUINT32_TO_BE(new_size);
-    *(uint64_t *)(hdr + 4) = GUINT64_TO_BE(off);
+    {
+        /* hdr + 4 is not 8-byte aligned: copy, do not store through it. */
+        uint32_t size_be = GUINT32_TO_BE(new_size);
+        uint64_t off_be = GUINT64_TO_BE(off);
+
+        memcpy(hdr, &size_be, 4);
+        memcpy(hdr + 4, &off_be, 8);
+    }
     ret = bdrv_pwrite(bs->file, 36, 12, hdr, 0);
     if (ret < 0) {
         qcow2_free_clusters(bs, off, bytes);

@@ -199,8 +199,14 @@ static int grow_reftable(BlockDriverState *bs, uint64_t need)
         goto out;
     }
     /* Switch the header to the new table with one write. */
-    *(uint64_t *)hdr = GUINT64_TO_BE(start << s->cluster_bits);
-    *(uint32_t *)(hdr + 8) = GUINT32_TO_BE(tc);
+    {
+        /* A byte array on the stack: no alignment to store through. */
+        uint64_t off_be = GUINT64_TO_BE(start << s->cluster_bits);
+        uint32_t tc_be = GUINT32_TO_BE(tc);
+
+        memcpy(hdr, &off_be, 8);
+        memcpy(hdr + 8, &tc_be, 4);
+    }
     ret = bdrv_pwrite(bs->file, 48, 12, hdr, 0);
     if (ret < 0) {
         goto out;

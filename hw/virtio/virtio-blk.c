@@ -53,6 +53,7 @@ struct VirtIOBlockReq {
     int iovcnt;
     uint32_t in_len;            /* bytes written to the driver */
     BlockAcctType acct;
+    uint64_t offset;            /* of the data on the disk */
     uint64_t bytes;
     int64_t start_ns;
     int ret;
@@ -143,6 +144,9 @@ static gboolean virtio_blk_done_bh(gpointer opaque)
         drive_acct_done(s->drive, req->acct, req->bytes,
                         g_get_monotonic_time() * 1000 - req->start_ns,
                         req->ret < 0);
+        if (req->ret >= 0 && req->acct == BLOCK_ACCT_WRITE) {
+            drive_acct_write_end(s->drive, req->offset + req->bytes);
+        }
         if (req->generation != s->generation || s->vdev.broken) {
             /* The driver reset the device meanwhile: nobody waits. */
             virtio_blk_req_free(req);
@@ -229,6 +233,7 @@ static void virtio_blk_submit_rw(VirtIOBlkPCI *s, VirtIOBlockReq *req,
     DriveInfo *d = s->drive;
     int flags = s->wce ? 0 : BDRV_REQ_FUA;
 
+    req->offset = off;
     if (!write) {
         req->in_len += req->bytes;
         blk_aio_preadv(blk, off, req->iov, req->iovcnt,
@@ -269,6 +274,7 @@ static int virtio_blk_submit_dwz(VirtIOBlkPCI *s, VirtIOBlockReq *req,
     num = ldle(seg + 8, 4);
     flags = ldle(seg + 12, 4);
     req->acct = discard ? BLOCK_ACCT_UNMAP : BLOCK_ACCT_WRITE;
+    req->offset = sector * BDRV_SECTOR_SIZE;
     req->bytes = (uint64_t)num * BDRV_SECTOR_SIZE;
     if (len > VIRTIO_BLK_SEG_SIZE || (flags & bad_flags)) {
         /* We offer max_*_seg = 1 and no other flag. */
@@ -542,6 +548,29 @@ static bool virtio_blk_check_props(VirtIOBlkPCI *s, Error **errp)
     return true;
 }
 
+/* QEMU names the virtio device inside the proxy "virtio-backend". */
+static char *virtio_blk_qdev_path(void *opaque)
+{
+    VirtIOBlkPCI *s = opaque;
+    g_autofree char *path = object_get_canonical_path(
+        &s->parent_obj.parent_obj.parent_obj.parent_obj);
+
+    return g_strdup_printf("%s/virtio-backend", path ? path : "");
+}
+
+/* block_resize: the capacity in the config space changed (5.2.4). */
+static void virtio_blk_resized(void *opaque)
+{
+    VirtIOBlkPCI *s = opaque;
+
+    virtio_notify_config(&s->vdev);
+}
+
+static const DriveDevOps virtio_blk_drive_ops = {
+    .qdev_path = virtio_blk_qdev_path,
+    .resized = virtio_blk_resized,
+};
+
 static bool virtio_blk_find_backends(VirtIOBlkPCI *s, Error **errp)
 {
     DeviceState *dev = &s->parent_obj.parent_obj.parent_obj;
@@ -564,7 +593,7 @@ static bool virtio_blk_find_backends(VirtIOBlkPCI *s, Error **errp)
         }
     }
     if (!drive_attach(s->drive, dev->id ? dev->id : TYPE_VIRTIO_BLK_PCI,
-                      errp)) {
+                      &virtio_blk_drive_ops, s, errp)) {
         s->drive = NULL;
         return false;
     }
@@ -668,7 +697,7 @@ static Property virtio_blk_pci_props[] = {
                        "node name or ID of a block device"),
     DEFINE_PROP_UINT16("num-queues", VirtIOBlkPCI, num_queues,
                        VIRTIO_BLK_AUTO_QUEUES,
-                       "request queues (default: one per vCPU)"),
+                       "request queues (65535: one per vCPU)"),
     DEFINE_PROP_UINT16("queue-size", VirtIOBlkPCI, queue_size, 256,
                        "entries per queue (power of 2, max 1024)"),
     DEFINE_PROP_STRING("serial", VirtIOBlkPCI, serial,

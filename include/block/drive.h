@@ -41,8 +41,17 @@ typedef struct BlockAcctStats {
     uint64_t invalid[BLOCK_ACCT_MAX];
     uint64_t total_time_ns[BLOCK_ACCT_MAX];
     uint64_t merged[BLOCK_ACCT_MAX];
+    uint64_t wr_highest_offset;
     int64_t last_access_ns;     /* 0: never */
 } BlockAcctStats;
+
+/* What the device using a drive offers the monitor. */
+typedef struct DriveDevOps {
+    /* QOM path QEMU reports as "qdev" (caller frees). */
+    char *(*qdev_path)(void *opaque);
+    /* The drive's size changed (block_resize): tell the guest. */
+    void (*resized)(void *opaque);
+} DriveDevOps;
 
 typedef struct DriveInfo {
     char *id;                   /* backend name; NULL for -blockdev nodes */
@@ -55,7 +64,9 @@ typedef struct DriveInfo {
     bool discard_unmap;         /* discard=unmap */
     BlockdevDetectZeroes detect_zeroes;
     BlockOpenOptions opts;      /* as opened (no backing overrides) */
-    char *attached_to;          /* qdev id or path of the user, NULL: free */
+    char *attached_to;          /* qdev id or type of the user, NULL: free */
+    const DriveDevOps *dev_ops;
+    void *dev_opaque;
     struct DriveInfo *parent;   /* format node stacked on this file node */
     BlockAcctStats stats;
 } DriveInfo;
@@ -81,7 +92,8 @@ DriveInfo *drive_find(const char *name);
 /* Name QMP uses for @d: its id, or "" for a -blockdev node. */
 const char *drive_device_name(const DriveInfo *d);
 /* Marks @d used by @dev (QEMU's wording when it is already in use). */
-bool drive_attach(DriveInfo *d, const char *dev, Error **errp);
+bool drive_attach(DriveInfo *d, const char *dev, const DriveDevOps *ops,
+                  void *opaque, Error **errp);
 void drive_detach(DriveInfo *d);
 /* Every drive and node, in creation order. */
 unsigned drive_count(void);
@@ -93,5 +105,7 @@ void drive_close_all(void);
 void drive_acct_done(DriveInfo *d, BlockAcctType type, uint64_t bytes,
                      int64_t ns, bool failed);
 void drive_acct_invalid(DriveInfo *d, BlockAcctType type);
+/* The end of a write at @end, for wr_highest_offset. */
+void drive_acct_write_end(DriveInfo *d, uint64_t end);
 
 #endif

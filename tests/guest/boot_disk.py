@@ -104,6 +104,11 @@ def make_boot_disk(out, vmlinuz, initrd, append=DEFAULT_APPEND,
         os.rename(tmp_out, out)
 
 
+def _binaries(programs):
+    """(host path, path in the image) pairs: each program where it is."""
+    return [(p, p.lstrip('/')) for p in programs]
+
+
 def _hash_files(h, paths):
     for path in paths:
         with open(path, 'rb') as f:
@@ -114,8 +119,8 @@ def cached_boot_disk(init_script=None, append=DEFAULT_APPEND, programs=()):
     """(vmlinuz, initrd, disk): the L2 kernel and initramfs (with
     INIT_SCRIPT and PROGRAMS) and a qcow2 disk that boots them through
     SYSLINUX, kept in the nested cache."""
-    vmlinuz, initrd = debian_kernel.cached_l2_initramfs(init_script,
-                                                        programs)
+    vmlinuz, initrd = debian_kernel.cached_l2_initramfs(
+        init_script, binaries=_binaries(programs))
     h = hashlib.sha256(append.encode())
     _hash_files(h, [__file__, initrd, MBR_CODE])
     h.update(vmlinuz.encode())
@@ -146,8 +151,9 @@ def main(argv):
         kernel = debian_kernel.fetch_kernel()
         with tempfile.TemporaryDirectory(prefix='quokka-disk-') as tmp:
             initrd = os.path.join(tmp, 'initrd.img')
-            debian_kernel.build_l2_initramfs(initrd, args.init_script,
-                                             kernel, args.program)
+            debian_kernel.build_l2_initramfs(
+                initrd, args.init_script, kernel,
+                binaries=_binaries(args.program))
             make_boot_disk(args.out, kernel.vmlinuz, initrd, args.append,
                            args.img_tool)
     except (GuestError, OSError) as e:

@@ -267,23 +267,6 @@ class Initramfs:
         # the kernel opens /dev/console for init before devtmpfs exists
         self.add_chardev('dev/console', 5, 1)
 
-    def add_program(self, src):
-        """A dynamically linked host program (at its own path) with the
-        shared libraries ldd names for it."""
-        paths = [src]
-        for line in _run(['ldd', src]).splitlines():
-            words = line.split()
-            lib = words[2] if len(words) >= 3 and words[1] == '=>' \
-                else words[0]
-            if lib.startswith('/'):
-                paths.append(lib)
-        for path in paths:
-            name = path.lstrip('/')
-            if name not in self.files:
-                self.files.add(name)
-                self.add_file(name, os.path.realpath(path),
-                              os.stat(path).st_mode & 0o777)
-
     def add_modules(self, kernel, names, listname):
         """Modules NAMES plus dependencies, and LISTNAME giving load order."""
         order = []
@@ -295,6 +278,23 @@ class Initramfs:
                 self.add_file(name, path, 0o644)
             order.append('/' + name)
         self.add_data(listname, ''.join(p + '\n' for p in order).encode())
+
+    def add_binary(self, src, name):
+        """Binary SRC as NAME, with the libraries ldd lists (if dynamic)."""
+        self.add_file(name, src, 0o755)
+        try:
+            libs = _run(['ldd', src])
+        except GuestError:
+            return                  # static: "not a dynamic executable"
+        for line in libs.splitlines():
+            words = line.split()
+            lib = words[2] if '=>' in words and len(words) > 3 else words[0]
+            if not lib.startswith('/'):
+                continue            # linux-vdso
+            rel = lib.lstrip('/')
+            if rel not in self.files:
+                self.files.add(rel)
+                self.add_file(rel, os.path.realpath(lib), 0o755)
 
     def close(self):
         self._entry('TRAILER!!!', 0)
@@ -309,22 +309,27 @@ L2_INIT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        'l2-init.sh')
 
 
-def build_l2_initramfs(out, init_script=None, kernel=None, programs=()):
-    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh);
-    PROGRAMS are host binaries added with their libraries."""
+def build_l2_initramfs(out, init_script=None, kernel=None,
+                       extra_modules=(), binaries=()):
+    """Write the L2 guest initramfs to OUT (see build-l2-initramfs.sh).
+
+    EXTRA_MODULES are loaded after the virtio ones; BINARIES are
+    (host path, path in the image) pairs copied with their libraries.
+    """
     kernel = kernel or fetch_kernel()
     img = Initramfs(out)
     img.add_busybox()
     img.add_file('init', L2_INIT, 0o755)
-    img.add_modules(kernel, L2_MODULES, 'etc/modules-l2')
-    for prog in programs:
-        img.add_program(prog)
+    img.add_modules(kernel, L2_MODULES + list(extra_modules),
+                    'etc/modules-l2')
+    for src, name in binaries:
+        img.add_binary(src, name)
     if init_script:
         img.add_file('etc/l2-script', init_script, 0o755)
     img.close()
 
 
-def cached_l2_initramfs(init_script=None, programs=()):
+def cached_l2_initramfs(init_script=None, extra_modules=(), binaries=()):
     """An L2 initramfs in the cache, rebuilt only when an input changes.
 
     The cache is visible inside L1 (the host's / is shared there), so the
@@ -333,15 +338,20 @@ def cached_l2_initramfs(init_script=None, programs=()):
     import hashlib
     kernel = fetch_kernel()
     h = hashlib.sha256(repr(kernel.root).encode())
-    for path in filter(None, (L2_INIT, __file__, init_script) +
-                       tuple(programs)):
+    for path in filter(None, (L2_INIT, __file__, init_script)):
         with open(path, 'rb') as f:
             h.update(f.read())
+    if extra_modules or binaries:
+        h.update(repr((list(extra_modules), list(binaries))).encode())
+        for src, _ in binaries:
+            with open(src, 'rb') as f:
+                h.update(f.read())
     cache = cache_dir()
     out = os.path.join(cache, 'l2-initramfs-%s.cpio.gz' % h.hexdigest()[:16])
     with CacheLock(cache):
         if not os.path.exists(out):
-            build_l2_initramfs(out, init_script, kernel, programs)
+            build_l2_initramfs(out, init_script, kernel, extra_modules,
+                               binaries)
     return kernel.vmlinuz, out
 
 

@@ -344,6 +344,35 @@ static void test_discard_write_zeroes(void)
     g_assert_cmpuint((guint8)after[108 * 512], ==, 108);
 }
 
+/* CONFIG_WCE: the driver turns the write cache off; writes still land. */
+static void test_config_wce(void)
+{
+    g_autofree char *img = make_raw("wce.raw");
+    g_autofree char *after = NULL;
+    uint8_t out[512];
+    BlkFixture f;
+    gsize len;
+
+    blk_setup(&f, start_raw(img, NULL, false), BLK_DEVFN, MMIO_BASE, ~0ULL,
+              ALLOC_START, 1);
+    g_assert_true(f.dev.vdev.features & (1ULL << F_CONFIG_WCE));
+    g_assert_cmpuint(cfg_read(&f, 32, 1), ==, 1);
+    qtest_writeb(f.qts, f.dev.device + 32, 0);
+    g_assert_cmpuint(cfg_read(&f, 32, 1), ==, 0);
+    fill(out, sizeof(out), 5);
+    g_assert_cmpuint(blk_req(&f, 0, T_OUT, 7, out, sizeof(out), NULL, 0,
+                             NULL), ==, S_OK);
+    /* A device reset brings back the drive's mode (cache=writeback). */
+    blk_free_queues(&f);
+    blk_setup(&f, f.qts, BLK_DEVFN, MMIO_BASE, ~0ULL, ALLOC_START + 0x100000,
+              1);
+    g_assert_cmpuint(cfg_read(&f, 32, 1), ==, 1);
+    blk_free_queues(&f);
+    qtest_quit(f.qts);
+    after = read_file(img, &len);
+    g_assert_cmpmem(after + 7 * 512, sizeof(out), out, sizeof(out));
+}
+
 /* Requests the device refuses with a status, and stays healthy. */
 static void test_bad_requests(void)
 {
@@ -610,6 +639,108 @@ static void test_malicious(const void *data)
     qtest_quit(qts);
 }
 
+static void assert_reply_has(char *reply, const char *what)
+{
+    if (!strstr(reply, what)) {
+        g_error("reply %s lacks %s", reply, what);
+    }
+    g_free(reply);
+}
+
+/*
+ * query-block, query-blockstats (counts and bytes of real requests),
+ * block_resize (capacity and the config-change interrupt) and
+ * blockdev-add/-del, with QEMU 7.2's shapes and messages.
+ */
+static void test_qmp(void)
+{
+    g_autofree char *img = make_raw("qmp.raw");
+    g_autofree char *img2 = make_raw("qmp2.raw");
+    g_autofree char *cmd = NULL;
+    uint8_t buf[4096] = { 0 };
+    BlkFixture f;
+
+    if (!qtest_has_qmp()) {
+        g_test_skip("no QMP in this build");
+        return;
+    }
+    blk_setup(&f, start_raw(img, NULL, true), BLK_DEVFN, MMIO_BASE, ~0ULL,
+              ALLOC_START, 1);
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"query-block\"}"),
+                     "\"device\": \"d0\", \"locked\": false, "
+                     "\"removable\": false, \"inserted\": {");
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"query-block\"}"),
+                     "/virtio-backend\", \"type\": \"unknown\"}");
+    g_assert_cmpuint(blk_req(&f, 0, T_IN, 0, NULL, 0, buf, 4096, NULL), ==,
+                     S_OK);
+    g_assert_cmpuint(blk_req(&f, 0, T_OUT, 16, buf, 2048, NULL, 0, NULL), ==,
+                     S_OK);
+    g_assert_cmpuint(blk_req(&f, 0, T_OUT, 16, buf, 2048, NULL, 0, NULL), ==,
+                     S_OK);
+    g_assert_cmpuint(blk_req(&f, 0, T_FLUSH, 0, NULL, 0, NULL, 0, NULL), ==,
+                     S_OK);
+    g_assert_cmpuint(blk_req(&f, 0, T_IN, DISK_SIZE, NULL, 0, buf, 512,
+                             NULL), ==, S_IOERR);
+    cmd = qtest_qmp(f.qts, "{\"execute\": \"query-blockstats\"}");
+    g_assert_nonnull(strstr(cmd, "\"device\": \"d0\""));
+    g_assert_nonnull(strstr(cmd, "\"rd_bytes\": 4096,"));
+    g_assert_nonnull(strstr(cmd, "\"rd_operations\": 1,"));
+    g_assert_nonnull(strstr(cmd, "\"wr_bytes\": 4096,"));
+    g_assert_nonnull(strstr(cmd, "\"wr_operations\": 2,"));
+    g_assert_nonnull(strstr(cmd, "\"flush_operations\": 1,"));
+    g_assert_nonnull(strstr(cmd, "\"invalid_rd_operations\": 1}"));
+    g_assert_nonnull(strstr(cmd, "\"wr_highest_offset\": 10240,"));
+    g_clear_pointer(&cmd, g_free);
+    /* The same totals as quokka userspace counters. */
+    cmd = qtest_qmp(f.qts, "{\"execute\": \"query-stats\", \"arguments\": "
+                    "{\"target\": \"vm\", \"providers\": [{\"provider\": "
+                    "\"quokka\", \"names\": [\"blk_rd_bytes\", "
+                    "\"blk_wr_operations\"]}]}}");
+    g_assert_nonnull(strstr(cmd, "\"name\": \"blk_rd_bytes\", "
+                            "\"value\": 4096}"));
+    g_assert_nonnull(strstr(cmd, "\"name\": \"blk_wr_operations\", "
+                            "\"value\": 2}"));
+    g_clear_pointer(&cmd, g_free);
+
+    /* Grow by 1 MiB: new capacity, ISR bit 1 (configuration change). */
+    qtest_readb(f.qts, f.dev.isr);
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"block_resize\", "
+                               "\"arguments\": {\"device\": \"d0\", "
+                               "\"size\": 9437184}}"), "\"return\": {}");
+    g_assert_cmpuint(cfg_read(&f, 0, 8), ==, 9437184 / 512);
+    g_assert_cmphex(qtest_readb(f.qts, f.dev.isr) & 2, ==, 2);
+    g_assert_cmpuint(blk_req(&f, 0, T_IN, DISK_SIZE / 512, NULL, 0, buf, 512,
+                             NULL), ==, S_OK);
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"block_resize\", "
+                               "\"arguments\": {\"device\": \"nope\", "
+                               "\"size\": 9437184}}"),
+                     "Cannot find device='nope' nor node-name=''");
+
+    /* An unattached node: added, refused twice, deleted. */
+    cmd = g_strdup_printf("{\"execute\": \"blockdev-add\", \"arguments\": "
+                          "{\"driver\": \"raw\", \"node-name\": \"n1\", "
+                          "\"file\": {\"driver\": \"file\", "
+                          "\"filename\": \"%s\"}}}", img2);
+    assert_reply_has(qtest_qmp(f.qts, cmd), "\"return\": {}");
+    assert_reply_has(qtest_qmp(f.qts, cmd),
+                     "Duplicate nodes with node-name='n1'");
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"blockdev-add\", "
+                               "\"arguments\": {\"driver\": \"vmdk\", "
+                               "\"node-name\": \"n2\"}}"),
+                     "Parameter 'driver' does not accept value 'vmdk'");
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"blockdev-del\", "
+                               "\"arguments\": {\"node-name\": \"n1\"}}"),
+                     "\"return\": {}");
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"blockdev-del\", "
+                               "\"arguments\": {\"node-name\": \"n1\"}}"),
+                     "Failed to find node with node-name='n1'");
+    assert_reply_has(qtest_qmp(f.qts, "{\"execute\": \"blockdev-del\", "
+                               "\"arguments\": {\"node-name\": "
+                               "\"#block000\"}}"), "is in use");
+    blk_free_queues(&f);
+    qtest_quit(f.qts);
+}
+
 static void rm_tmpdir(void)
 {
     GDir *dir = g_dir_open(tmpdir, 0, NULL);
@@ -639,12 +770,14 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-blk-pci/read-only", test_read_only);
     g_test_add_func("/qtest/virtio-blk-pci/discard-write-zeroes",
                     test_discard_write_zeroes);
+    g_test_add_func("/qtest/virtio-blk-pci/config-wce", test_config_wce);
     g_test_add_func("/qtest/virtio-blk-pci/bad-requests", test_bad_requests);
     g_test_add_func("/qtest/virtio-blk-pci/logical-block-size",
                     test_logical_block_size);
     g_test_add_func("/qtest/virtio-blk-pci/snapshot", test_snapshot);
     g_test_add_func("/qtest/virtio-blk-pci/iothread-two-queues",
                     test_iothread_two_queues);
+    g_test_add_func("/qtest/virtio-blk-pci/qmp", test_qmp);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/no-status",
                          bad_no_status, test_malicious);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/short-header",
