@@ -104,6 +104,11 @@ def make_boot_disk(out, vmlinuz, initrd, append=DEFAULT_APPEND,
         os.rename(tmp_out, out)
 
 
+def binaries_at_own_path(programs):
+    """(host path, path in the image) pairs: each program where it is."""
+    return [(p, p.lstrip('/')) for p in programs]
+
+
 def _hash_files(h, paths):
     for path in paths:
         with open(path, 'rb') as f:
@@ -147,8 +152,9 @@ def main(argv):
         kernel = debian_kernel.fetch_kernel()
         with tempfile.TemporaryDirectory(prefix='quokka-disk-') as tmp:
             initrd = os.path.join(tmp, 'initrd.img')
-            debian_kernel.build_l2_initramfs(initrd, args.init_script,
-                                             kernel, args.program)
+            debian_kernel.build_l2_initramfs(
+                initrd, args.init_script, kernel,
+                binaries=binaries_at_own_path(args.program))
             make_boot_disk(args.out, kernel.vmlinuz, initrd, args.append,
                            args.img_tool)
     except (GuestError, OSError) as e:

@@ -74,7 +74,7 @@ def host_main(args):
         print('1..0 # SKIP %s is not built' % vmm)
         return 0
     vmlinuz, initrd, disk = boot_disk.cached_boot_disk(
-        SCRIPT, binaries=[(DMIDECODE, DMIDECODE.lstrip('/'))])
+        SCRIPT, binaries=boot_disk.binaries_at_own_path([DMIDECODE]))
     argv = [os.path.join(HERE, 'l1-run'), '--timeout',
             str(6 * args.timeout + 120), '--', 'python3',
             os.path.abspath(__file__), '--vmm', absolute_vmm(args.vmm),
