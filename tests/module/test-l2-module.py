@@ -10,17 +10,21 @@ script) and starts an L1 without kvm-amd (tests/nested/l1-run --no-kvm).
 In L1 it loads quokka.ko with kvm_compat=1 and boots the L2 kernel with
   - quokka-system-x86_64 -accel kvm,device=/dev/quokka (default
     kernel-irqchip, so KVM_CREATE_IRQCHIP and KVM_CREATE_PIT2), -smp N and
-    a virtio-rng-pci: the marker shows, N CPUs are online, /dev/hwrng
-    reads random bytes, the virtio interrupt counts;
+    a virtio-rng-pci and a raw virtio-blk disk of random bytes: the
+    marker shows, N CPUs are online, /dev/hwrng reads random bytes, the
+    disk's first MiB has the SHA-256 written, the virtio interrupt counts;
   - Debian's QEMU 7.2 on /dev/kvm (the module) with its default
     kernel-irqchip, when --qemu is given: the marker shows and N CPUs are
     online.
 Then the module unloads and the kernel log holds no WARNING, BUG or Oops.
 """
 import argparse
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -103,7 +107,7 @@ def dmesg_since(mark):
     return out[out.rfind(mark):] if mark in out else out
 
 
-def check_boot(tap, name, argv, smp, timeout, rng):
+def check_boot(tap, name, argv, smp, timeout, rng, disk_sum=None):
     print('# running: ' + ' '.join(argv))
     sys.stdout.flush()
     res = l2boot.boot(argv, timeout=timeout)
@@ -122,6 +126,11 @@ def check_boot(tap, name, argv, smp, timeout, rng):
     b = (report(res, 'hwrng2') or [''])[0]
     tap.check(len(a) == 128 and a != '0' * 128 and a != b,
               '%s: /dev/hwrng reads random bytes' % name, '%r %r' % (a, b))
+    if disk_sum:
+        got = report(res, 'vda')
+        tap.check(got == [disk_sum],
+                  '%s: virtio-blk disk reads back its SHA-256' % name,
+                  'want %s got %r' % (disk_sum, got))
     irqs = report(res, 'irq')
     counts = [sum(int(w) for w in line.split()[1:1 + smp] if w.isdigit())
               for line in irqs]
@@ -152,8 +161,18 @@ def inner_main(args):
     argv = l2boot.vmm_argv(args.vmm, kernel, initrd, 512, args.smp,
                            append=args.append)
     argv[argv.index('kvm')] = 'kvm,device=/dev/quokka'
-    check_boot(tap, 'quokka-system', argv + ['-device', 'virtio-rng-pci'],
-               args.smp, args.timeout, True)
+    # A raw disk of random bytes: the guest reads it through virtio_blk.
+    disk_dir = tempfile.mkdtemp(prefix='quokka-l2-module-')
+    disk = os.path.join(disk_dir, 'disk.raw')
+    data = os.urandom(1 << 20)
+    with open(disk, 'wb') as f:
+        f.write(data)
+    check_boot(tap, 'quokka-system', argv + [
+        '-device', 'virtio-rng-pci',
+        '-drive', 'file=%s,if=virtio,format=raw' % disk],
+        args.smp, args.timeout, True,
+        disk_sum=hashlib.sha256(data).hexdigest())
+    shutil.rmtree(disk_dir, ignore_errors=True)
     if args.qemu:
         argv = l2boot.vmm_argv(args.qemu, kernel, initrd, 512, args.smp,
                                append=args.append) + [
