@@ -76,21 +76,6 @@ def host_main(args):
     return rc
 
 
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=''):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok:
-            self.failed += 1
-            for line in str(detail).splitlines():
-                print('# ' + line)
-        sys.stdout.flush()
-
-
 def report(res, key):
     return [line[len(key) + 1:] for line in res.report_lines()
             if line.startswith(key + ' ')]
@@ -142,7 +127,7 @@ def check_boot(tap, name, argv, smp, timeout, rng, disk_sum=None):
 
 def inner_main(args):
     kernel, initrd = args.inner
-    tap = Tap()
+    tap = l2boot.Tap()
     # the module's per-VM counters, read while the VMM runs
     l2boot.DEBUGFS_KVM = '/sys/kernel/debug/quokka'
     mark = 'quokka-l2-module-%d' % time.time()

@@ -313,6 +313,8 @@ def run_inner_in_l1(test_file, args, init_script, modules=()):
     return rerun_in_l1(test_file, args.timeout + 120, args.vmm,
                        ['--timeout', str(args.timeout),
                         '--inner', kernel, initrd])
+
+
 class Tap:
     """TAP output for the nested tests: numbered checks and diagnostics."""
 

@@ -87,25 +87,6 @@ def host_main(args):
     return rc
 
 
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok:
-            self.failed += 1
-            if detail:
-                self.diag(detail)
-        sys.stdout.flush()
-
-    def diag(self, text):
-        for line in str(text).splitlines():
-            print('# ' + line)
-
-
 def report_value(res, key):
     for line in res.report_lines():
         if line.startswith(key + ' '):
@@ -144,7 +125,7 @@ def check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
 def inner_main(args):
     kernel, initrd, shell_initrd, reboot_initrd = args.inner
     vmm = os.path.basename(args.vmm.split()[0])
-    tap = Tap()
+    tap = l2boot.Tap()
     print('1..%d' % (12 if args.reference else 11))
     argv = l2boot.vmm_argv(args.vmm, kernel, initrd, args.mem, args.smp,
                            args.append)
