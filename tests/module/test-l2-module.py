@@ -101,26 +101,26 @@ def check_boot(tap, name, argv, smp, timeout, rng, disk_sum=None):
     print('# %s: %s' % (name, res.summary()))
     for line in report(res, 'dmesg') + report(res, 'irq'):
         print('#   ' + line)
-    tap.check(res.markers > 0, '%s: L2 reaches the init marker' % name, tail)
+    tap.check('%s: L2 reaches the init marker' % name, res.markers > 0, tail)
     cpus = report(res, 'cpus')
-    tap.check(cpus == [str(smp)], '%s: %d CPUs online' % (name, smp),
+    tap.check('%s: %d CPUs online' % (name, smp), cpus == [str(smp)],
               'cpus %r' % cpus)
     if not rng:
         return res
     a = (report(res, 'hwrng') or [''])[0]
     b = (report(res, 'hwrng2') or [''])[0]
-    tap.check(len(a) == 128 and a != '0' * 128 and a != b,
-              '%s: /dev/hwrng reads random bytes' % name, '%r %r' % (a, b))
+    tap.check('%s: /dev/hwrng reads random bytes' % name,
+              len(a) == 128 and a != '0' * 128 and a != b, '%r %r' % (a, b))
     if disk_sum:
         got = report(res, 'vda')
-        tap.check(got == [disk_sum],
-                  '%s: virtio-blk disk reads back its SHA-256' % name,
+        tap.check('%s: virtio-blk disk reads back its SHA-256' % name,
+                  got == [disk_sum],
                   'want %s got %r' % (disk_sum, got))
     irqs = report(res, 'irq')
     counts = [sum(int(w) for w in line.split()[1:1 + smp] if w.isdigit())
               for line in irqs]
-    tap.check(any(c > 0 for c in counts),
-              '%s: virtio interrupts counted in /proc/interrupts' % name,
+    tap.check('%s: virtio interrupts counted in /proc/interrupts' % name,
+              any(c > 0 for c in counts),
               '\n'.join(irqs))
     return res
 
@@ -137,8 +137,8 @@ def inner_main(args):
     r = subprocess.run(['busybox', 'insmod', args.module, 'kvm_compat=1'],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True)
-    tap.check(r.returncode == 0 and os.path.exists('/dev/quokka'),
-              'quokka.ko loads (kvm_compat=1)', r.stdout)
+    tap.check('quokka.ko loads (kvm_compat=1)',
+              r.returncode == 0 and os.path.exists('/dev/quokka'), r.stdout)
     if r.returncode:
         print('1..%d' % tap.n)
         return 1
@@ -169,12 +169,12 @@ def inner_main(args):
     r = subprocess.run(['busybox', 'rmmod', 'quokka'],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True)
-    tap.check(r.returncode == 0, 'quokka.ko unloads', r.stdout)
+    tap.check('quokka.ko unloads', r.returncode == 0, r.stdout)
     log = dmesg_since(mark)
     bad = [line for line in log.splitlines()
            if any(w in line for w in ('WARNING', 'BUG', 'Oops',
                                       'general protection'))]
-    tap.check(not bad, 'no WARNING, BUG or Oops in the kernel log',
+    tap.check('no WARNING, BUG or Oops in the kernel log', not bad,
               '\n'.join(bad[:40]) or log[-3000:])
     print('1..%d' % tap.n)
     return 1 if tap.failed else 0

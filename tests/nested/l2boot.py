@@ -17,6 +17,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'pylib'))
+from tap import Tap  # noqa: E402,F401  (the nested tests' l2boot.Tap)
+
 MARKER = 'QUOKKA-L2-READY'
 DEFAULT_APPEND = 'console=ttyS0 panic=-1 quiet'
 DEBUGFS_KVM = '/sys/kernel/debug/kvm'
@@ -313,25 +317,3 @@ def run_inner_in_l1(test_file, args, init_script, modules=()):
     return rerun_in_l1(test_file, args.timeout + 120, args.vmm,
                        ['--timeout', str(args.timeout),
                         '--inner', kernel, initrd])
-
-
-class Tap:
-    """TAP output for the nested tests: numbered checks and diagnostics."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok:
-            self.failed += 1
-            if detail:
-                self.diag(detail)
-        sys.stdout.flush()
-
-    def diag(self, text):
-        for line in str(text).splitlines():
-            print('# ' + line)
-        sys.stdout.flush()

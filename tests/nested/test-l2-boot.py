@@ -109,16 +109,16 @@ def check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
     # the echo of the typed line shows $((6*7)), only the shell prints 42
     res, why = boot(shell_initrd,
                     stdin_data=b'echo typed-$((6*7)); poweroff -f\n')
-    tap.check('typed-42' in res.output,
-              'a command typed on stdin runs in the guest shell', why)
-    tap.check(res.status == 0 and not res.timed_out,
-              'poweroff -f typed in the shell ends %s with 0' % vmm, why)
+    tap.check('a command typed on stdin runs in the guest shell',
+              'typed-42' in res.output, why)
+    tap.check('poweroff -f typed in the shell ends %s with 0' % vmm,
+              res.status == 0 and not res.timed_out, why)
     res, why = boot(reboot_initrd)
-    tap.check(res.status == 0 and res.markers == 1 and not res.timed_out,
-              'guest reboot -f with -no-reboot: %s exits with 0' % vmm, why)
+    tap.check('guest reboot -f with -no-reboot: %s exits with 0' % vmm,
+              res.status == 0 and res.markers == 1 and not res.timed_out, why)
     res, why = boot(reboot_initrd, no_reboot=False, stop_after_markers=2)
-    tap.check(res.markers >= 2,
-              'guest reboot -f without -no-reboot: the guest boots again',
+    tap.check('guest reboot -f without -no-reboot: the guest boots again',
+              res.markers >= 2,
               why)
 
 
@@ -134,18 +134,18 @@ def inner_main(args):
     tap.diag('%s: %s' % (vmm, res.summary()))
     tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-1500:],
                                                res.stderr[-1500:])
-    tap.check(res.marker_time is not None,
-              '%s boots the Debian kernel to the L2 marker' % vmm, tail)
+    tap.check('%s boots the Debian kernel to the L2 marker' % vmm,
+              res.marker_time is not None, tail)
     cmdline = report_value(res, 'cmdline')
-    tap.check(cmdline == args.append, '/proc/cmdline matches -append',
+    tap.check('/proc/cmdline matches -append', cmdline == args.append,
               'got %r' % cmdline)
     cpus = report_value(res, 'cpus')
-    tap.check(cpus == str(args.smp), '-smp %d: /proc/cpuinfo shows %d '
-              'processors' % (args.smp, args.smp), 'got %r' % cpus)
+    tap.check('-smp %d: /proc/cpuinfo shows %d processors'
+              % (args.smp, args.smp), cpus == str(args.smp), 'got %r' % cpus)
     mods = (report_value(res, 'modules') or '').split()
     missing = [m for m in L2_MODULES if m not in mods]
-    tap.check(report_value(res, 'modules') is not None and not missing,
-              'virtio modules of the L2 initramfs loaded',
+    tap.check('virtio modules of the L2 initramfs loaded',
+              report_value(res, 'modules') is not None and not missing,
               'missing: %s' % ' '.join(missing))
     # "tsc: Marking TSC unstable due to TSCs unsynchronized" comes from the
     # boot-time TSC sync check between vCPUs; it is seen under Debian's
@@ -158,16 +158,16 @@ def inner_main(args):
                 tap.diag('note: ' + line[len('dmesg '):])
             else:
                 bad.append(line)
-    tap.check(report_value(res, 'end') is not None and not bad,
-              'no ACPI Error, nobody cared or unstable clocksource in dmesg',
+    tap.check('no ACPI Error, nobody cared or unstable clocksource in dmesg',
+              report_value(res, 'end') is not None and not bad,
               '\n'.join(bad) or 'report incomplete')
-    tap.check(res.status == 0 and not res.timed_out,
-              'guest poweroff -f ends %s with exit status 0' % vmm,
+    tap.check('guest poweroff -f ends %s with exit status 0' % vmm,
+              res.status == 0 and not res.timed_out,
               'status %s%s' % (res.status,
                                ', timed out' if res.timed_out else ''))
     marker_exits = (res.exits_at_marker or {}).get('exits', 0)
-    tap.check(marker_exits > 0,
-              'KVM exit counters read from %s' % (res.vmdir or 'debugfs'),
+    tap.check('KVM exit counters read from %s' % (res.vmdir or 'debugfs'),
+              marker_exits > 0,
               'no per-VM debugfs directory for pid')
     check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
                              reboot_initrd)
@@ -190,8 +190,8 @@ def inner_main(args):
         theirs = report_value(ref, 'memtotal')
         ok = bool(mine and theirs and mine.isdigit() and theirs.isdigit() and
                   abs(int(mine) - int(theirs)) <= 0.02 * int(theirs))
-        tap.check(ok, 'MemTotal within 2%% of %s with -m %d'
-                  % (ref_name, args.mem),
+        tap.check('MemTotal within 2%% of %s with -m %d'
+                  % (ref_name, args.mem), ok,
                   'MemTotal %s kB vs %s kB' % (mine, theirs))
     else:
         tap.diag('MemTotal %s kB' % report_value(res, 'memtotal'))

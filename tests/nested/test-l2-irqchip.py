@@ -78,11 +78,11 @@ def boot(args, kernel, initrd, which, irqchip='off', device=None):
 def check_boot(tap, res, what):
     tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-2000:],
                                                res.stderr[-1500:])
-    tap.check(res.marker_time is not None,
-              '%s: the Debian kernel boots to the L2 marker' % what, tail)
-    tap.check(report(res, 'cpus') == ['2'] and
+    tap.check('%s: the Debian kernel boots to the L2 marker' % what,
+              res.marker_time is not None, tail)
+    tap.check('%s: -smp 2, both CPUs online (INIT/SIPI)' % what,
+              report(res, 'cpus') == ['2'] and
               report(res, 'online') == ['0-1'],
-              '%s: -smp 2, both CPUs online (INIT/SIPI)' % what,
               'cpus %s, online %s' % (report(res, 'cpus'),
                                       report(res, 'online')))
     sleep1 = report(res, 'sleep1')
@@ -92,24 +92,24 @@ def check_boot(tap, res, what):
         took = None
     # The upper bound leaves room for a loaded host: L2's vCPU threads
     # and the VMM's timer thread share two emulated CPUs in L1.
-    tap.check(took is not None and 0.95 <= took <= 3.0,
-              '%s: sleep 1 takes about a second (%s s) by %s' % (
+    tap.check('%s: sleep 1 takes about a second (%s s) by %s' % (
                   what, took, ' '.join(report(res, 'clocksource'))),
+              took is not None and 0.95 <= took <= 3.0,
               'took %s s' % took)
     loc = [line for line in report(res, 'irq') if line.startswith('LOC:')]
     counts = loc[0].split()[1:3] if loc else []
-    tap.check(len(counts) == 2 and all(c.isdigit() and int(c) > 0
+    tap.check('%s: local APIC timer interrupts on both CPUs' % what,
+              len(counts) == 2 and all(c.isdigit() and int(c) > 0
                                        for c in counts),
-              '%s: local APIC timer interrupts on both CPUs' % what,
               'LOC line: %s' % (loc or report(res, 'irq')))
     hwrng = report(res, 'hwrng')
-    tap.check(bool(hwrng) and len(hwrng[0]) == 64 and
+    tap.check('%s: /dev/hwrng gives data from virtio-rng-pci' % what,
+              bool(hwrng) and len(hwrng[0]) == 64 and
               hwrng[0] != '0' * 64,
-              '%s: /dev/hwrng gives data from virtio-rng-pci' % what,
               'hwrng %s' % hwrng)
     msi = [line for line in report(res, 'irq')
            if 'virtio' in line and 'MSI' in line]
-    tap.check(bool(msi), '%s: virtio interrupts come by MSI-X' % what,
+    tap.check('%s: virtio interrupts come by MSI-X' % what, bool(msi),
               '\n'.join(report(res, 'irq')))
     bad = []
     for line in report(res, 'dmesg'):
@@ -119,11 +119,11 @@ def check_boot(tap, res, what):
             tap.diag('note (quokka.ko lacks MSR SYSCFG): ' + line)
         else:
             bad.append(line)
-    tap.check(report(res, 'end') != [] and not bad,
-              '%s: no APIC, timer or MSR complaint in dmesg' % what,
+    tap.check('%s: no APIC, timer or MSR complaint in dmesg' % what,
+              report(res, 'end') != [] and not bad,
               '\n'.join(bad) or 'report incomplete')
-    tap.check(res.status == 0 and not res.timed_out,
-              '%s: the guest poweroff ends the VMM with status 0' % what,
+    tap.check('%s: the guest poweroff ends the VMM with status 0' % what,
+              res.status == 0 and not res.timed_out,
               'status %s%s' % (res.status,
                                ', timed out' if res.timed_out else ''))
     for line in report(res, 'irq'):
@@ -144,8 +144,8 @@ def quokka_phase(args, tap, kernel, initrd, kvm_kos):
     with open('/dev/kmsg', 'w') as f:
         f.write(mark + '\n')
     r = sh('busybox', 'insmod', args.module)
-    tap.check(r.returncode == 0 and os.path.exists('/dev/quokka'),
-              'quokka.ko loads (kvm and kvm_amd unloaded)', r.stdout)
+    tap.check('quokka.ko loads (kvm and kvm_amd unloaded)',
+              r.returncode == 0 and os.path.exists('/dev/quokka'), r.stdout)
     if r.returncode:
         return
     argv, res = boot(args, kernel, initrd, 'quokka', device='/dev/quokka')
@@ -156,8 +156,8 @@ def quokka_phase(args, tap, kernel, initrd, kvm_kos):
     log = kernel_log_since(mark)
     bad = [line for line in log.splitlines()
            if any(b in line for b in BAD_KERNEL_LOG)]
-    tap.check(r.returncode == 0 and not bad,
-              'quokka.ko unloads, no WARNING/BUG/Oops in the kernel log',
+    tap.check('quokka.ko unloads, no WARNING/BUG/Oops in the kernel log',
+              r.returncode == 0 and not bad,
               r.stdout + '\n'.join(bad[:20]))
     for m, path in zip(('kvm', 'kvm_amd'), kvm_kos):
         sh('busybox', 'insmod', path)

@@ -3,6 +3,7 @@
 
     t = Tap()
     t.check('name', condition, 'diagnostic shown on failure')
+    t.diag('a note shown either way')
     with t.case('name'):      # a failed assert or exception = not ok
         ...
     sys.exit(t.done())
@@ -31,6 +32,10 @@ class Tap:
     def check(self, name, ok, diag=None):
         self._emit(bool(ok), name, diag)
         return bool(ok)
+
+    def diag(self, text):
+        for line in str(text).splitlines():
+            print('# ' + line, flush=True)
 
     def skip(self, name, reason):
         self._emit(True, name, skip=reason)
