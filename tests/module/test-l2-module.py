@@ -59,21 +59,14 @@ def host_main(args):
     except debian_kernel.GuestError as e:
         print('Bail out! cannot build the L2 guest: %s' % e)
         return 1
-    argv = [os.path.join(SRCDIR, 'tests', 'nested', 'l1-run'), '--no-kvm',
-            '--timeout', str(2 * args.timeout + 180), '--',
-            sys.executable, os.path.abspath(__file__),
-            '--vmm', os.path.abspath(args.vmm),
-            '--module', os.path.abspath(args.module),
-            '--smp', str(args.smp), '--timeout', str(args.timeout),
-            '--append', args.append,
-            '--inner', kernel, initrd]
+    inner = ['--module', os.path.abspath(args.module),
+             '--smp', str(args.smp), '--timeout', str(args.timeout),
+             '--append', args.append]
     if args.qemu:
-        argv[argv.index('--inner'):0] = ['--qemu', args.qemu]
-    sys.stdout.flush()
-    rc = subprocess.call(argv)
-    if rc in (124, 125):
-        print('Bail out! L1 failed (l1-run exit %d)' % rc)
-    return rc
+        inner += ['--qemu', args.qemu]
+    return l2boot.rerun_in_l1(__file__, 2 * args.timeout + 180, args.vmm,
+                              inner + ['--inner', kernel, initrd],
+                              l1_opts=['--no-kvm'])
 
 
 def report(res, key):

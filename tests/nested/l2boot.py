@@ -277,15 +277,17 @@ def skip_unbuilt(vmm):
     return False
 
 
-def rerun_in_l1(test_file, l1_timeout, vmm, args):
-    """On the host: run TEST_FILE again inside L1 (tests/nested/l1-run)
-    with --vmm VMM (its program made absolute) and ARGS; its exit status.
+def rerun_in_l1(test_file, l1_timeout, vmm, args, l1_opts=()):
+    """On the host: run TEST_FILE again inside L1 (tests/nested/l1-run
+    with L1_OPTS, e.g. --no-kvm) with --vmm VMM (its program made
+    absolute) and ARGS; its exit status.
     """
     words = vmm.split(None, 1)
     if '/' in words[0]:
         words[0] = os.path.abspath(words[0])
     argv = [os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                         'l1-run'), '--timeout', str(l1_timeout), '--',
+                         'l1-run')] + list(l1_opts) + [
+            '--timeout', str(l1_timeout), '--',
             'python3', os.path.abspath(test_file),
             '--vmm', ' '.join(words)] + args
     sys.stdout.flush()

@@ -59,17 +59,9 @@ def host_main(args):
     except debian_kernel.GuestError as e:
         print('Bail out! cannot build the L2 guest: %s' % e)
         return 1
-    argv = [os.path.join(HERE, 'l1-run'),
-            '--timeout', str(args.timeout + 240), '--',
-            'python3', os.path.abspath(__file__),
-            '--vmm', os.path.abspath(args.vmm),
-            '--stat', os.path.abspath(args.stat),
-            '--timeout', str(args.timeout), '--inner', kernel, initrd]
-    sys.stdout.flush()
-    rc = subprocess.call(argv)
-    if rc in (124, 125):
-        print('Bail out! L1 failed (l1-run exit %d)' % rc)
-    return rc
+    return l2boot.rerun_in_l1(__file__, args.timeout + 240, args.vmm, [
+        '--stat', os.path.abspath(args.stat), '--timeout', str(args.timeout),
+        '--inner', kernel, initrd])
 
 
 def qmp_totals(c):
