@@ -69,11 +69,6 @@ def host_main(args):
                               l1_opts=['--no-kvm'])
 
 
-def report(res, key):
-    return [line[len(key) + 1:] for line in res.report_lines()
-            if line.startswith(key + ' ')]
-
-
 def kmsg_mark(text):
     with open('/dev/kmsg', 'w') as f:
         f.write(text + '\n')
@@ -92,24 +87,24 @@ def check_boot(tap, name, argv, smp, timeout, rng, disk_sum=None):
     tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-2500:],
                                                res.stderr[-1500:])
     print('# %s: %s' % (name, res.summary()))
-    for line in report(res, 'dmesg') + report(res, 'irq'):
+    for line in res.report_values('dmesg') + res.report_values('irq'):
         print('#   ' + line)
     tap.check('%s: L2 reaches the init marker' % name, res.markers > 0, tail)
-    cpus = report(res, 'cpus')
+    cpus = res.report_values('cpus')
     tap.check('%s: %d CPUs online' % (name, smp), cpus == [str(smp)],
               'cpus %r' % cpus)
     if not rng:
         return res
-    a = (report(res, 'hwrng') or [''])[0]
-    b = (report(res, 'hwrng2') or [''])[0]
+    a = (res.report_values('hwrng') or [''])[0]
+    b = (res.report_values('hwrng2') or [''])[0]
     tap.check('%s: /dev/hwrng reads random bytes' % name,
               len(a) == 128 and a != '0' * 128 and a != b, '%r %r' % (a, b))
     if disk_sum:
-        got = report(res, 'vda')
+        got = res.report_values('vda')
         tap.check('%s: virtio-blk disk reads back its SHA-256' % name,
                   got == [disk_sum],
                   'want %s got %r' % (disk_sum, got))
-    irqs = report(res, 'irq')
+    irqs = res.report_values('irq')
     counts = [sum(int(w) for w in line.split()[1:1 + smp] if w.isdigit())
               for line in irqs]
     tap.check('%s: virtio interrupts counted in /proc/interrupts' % name,

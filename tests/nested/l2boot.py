@@ -9,6 +9,7 @@ console; KVM's per-VM counters are read from
 /sys/kernel/debug/kvm/<pid>-<fd>/ while the VMM runs (they vanish when it
 exits), once when the marker shows and last before the exit.
 """
+import argparse
 import glob
 import os
 import shlex
@@ -297,13 +298,36 @@ def rerun_in_l1(test_file, l1_timeout, vmm, args, l1_opts=()):
     return rc
 
 
-def run_inner_in_l1(test_file, args, init_script, modules=()):
+def nested_args(doc, vmm_default=None, timeout=240):
+    """The options of a nested test that reruns itself in L1: --vmm,
+    --timeout (for the L2 boot), --skip-missing and the hidden --inner
+    KERNEL INITRD that marks the run inside L1.  DOC's first line is the
+    description; the caller may add options before parsing."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if vmm_default:
+        ap.add_argument('--vmm', default=vmm_default,
+                        help='VMM command taking QEMU options')
+    else:
+        ap.add_argument('--vmm', required=True,
+                        help='VMM command taking QEMU options')
+    ap.add_argument('--timeout', type=int, default=timeout,
+                    help='limit for the L2 boot, in seconds')
+    ap.add_argument('--skip-missing', action='store_true',
+                    help='skip (TAP SKIP) when the VMM program is absent')
+    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
+                    help=argparse.SUPPRESS)
+    return ap
+
+
+def run_inner_in_l1(test_file, args, init_script, modules=(), extra=(),
+                    slack=120):
     """The host half of a nested test that runs itself inside L1.
 
     Prints a TAP skip when args.vmm names a program not built yet (with
-    args.skip_missing); builds the L2 initramfs with INIT_SCRIPT and
-    MODULES; runs `python3 TEST_FILE --vmm VMM --timeout T --inner KERNEL
-    INITRD` in L1.  Returns the exit status for the test.
+    args.skip_missing); builds the L2 initramfs with INIT_SCRIPT (None:
+    the shell one) and MODULES; runs `python3 TEST_FILE --vmm VMM EXTRA
+    --timeout T --inner KERNEL INITRD` in L1, which gets T + SLACK
+    seconds.  Returns the exit status for the test.
     """
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path.insert(0, os.path.join(os.path.dirname(here), 'guest'))
@@ -316,6 +340,6 @@ def run_inner_in_l1(test_file, args, init_script, modules=()):
     except debian_kernel.GuestError as e:
         print('Bail out! cannot build the L2 guest: %s' % e)
         return 1
-    return rerun_in_l1(test_file, args.timeout + 120, args.vmm,
-                       ['--timeout', str(args.timeout),
-                        '--inner', kernel, initrd])
+    return rerun_in_l1(test_file, args.timeout + slack, args.vmm,
+                       list(extra) + ['--timeout', str(args.timeout),
+                                      '--inner', kernel, initrd])

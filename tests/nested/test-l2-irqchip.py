@@ -49,12 +49,6 @@ def parse_args():
     return ap.parse_args()
 
 
-def report(res, key):
-    """Values of the report lines starting with KEY ('' for a bare KEY)."""
-    return [line[len(key) + 1:] for line in res.report_lines()
-            if line.startswith(key + ' ') or line == key]
-
-
 def sh(*argv):
     return subprocess.run(argv, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -81,11 +75,11 @@ def check_boot(tap, res, what):
     tap.check('%s: the Debian kernel boots to the L2 marker' % what,
               res.marker_time is not None, tail)
     tap.check('%s: -smp 2, both CPUs online (INIT/SIPI)' % what,
-              report(res, 'cpus') == ['2'] and
-              report(res, 'online') == ['0-1'],
-              'cpus %s, online %s' % (report(res, 'cpus'),
-                                      report(res, 'online')))
-    sleep1 = report(res, 'sleep1')
+              res.report_values('cpus') == ['2'] and
+              res.report_values('online') == ['0-1'],
+              'cpus %s, online %s' % (res.report_values('cpus'),
+                                      res.report_values('online')))
+    sleep1 = res.report_values('sleep1')
     try:
         took = float(sleep1[0])
     except (IndexError, ValueError):
@@ -93,26 +87,27 @@ def check_boot(tap, res, what):
     # The upper bound leaves room for a loaded host: L2's vCPU threads
     # and the VMM's timer thread share two emulated CPUs in L1.
     tap.check('%s: sleep 1 takes about a second (%s s) by %s' % (
-                  what, took, ' '.join(report(res, 'clocksource'))),
+                  what, took, ' '.join(res.report_values('clocksource'))),
               took is not None and 0.95 <= took <= 3.0,
               'took %s s' % took)
-    loc = [line for line in report(res, 'irq') if line.startswith('LOC:')]
+    loc = [line for line in res.report_values('irq')
+           if line.startswith('LOC:')]
     counts = loc[0].split()[1:3] if loc else []
     tap.check('%s: local APIC timer interrupts on both CPUs' % what,
               len(counts) == 2 and all(c.isdigit() and int(c) > 0
                                        for c in counts),
-              'LOC line: %s' % (loc or report(res, 'irq')))
-    hwrng = report(res, 'hwrng')
+              'LOC line: %s' % (loc or res.report_values('irq')))
+    hwrng = res.report_values('hwrng')
     tap.check('%s: /dev/hwrng gives data from virtio-rng-pci' % what,
               bool(hwrng) and len(hwrng[0]) == 64 and
               hwrng[0] != '0' * 64,
               'hwrng %s' % hwrng)
-    msi = [line for line in report(res, 'irq')
+    msi = [line for line in res.report_values('irq')
            if 'virtio' in line and 'MSI' in line]
     tap.check('%s: virtio interrupts come by MSI-X' % what, bool(msi),
-              '\n'.join(report(res, 'irq')))
+              '\n'.join(res.report_values('irq')))
     bad = []
-    for line in report(res, 'dmesg'):
+    for line in res.report_values('dmesg'):
         # quokka.ko does not emulate AMD's SYSCFG MSR (kvm-amd reads it as
         # 0): a module gap, reported but not an irqchip fault.
         if 'RDMSR from 0xc0010010' in line:
@@ -120,13 +115,13 @@ def check_boot(tap, res, what):
         else:
             bad.append(line)
     tap.check('%s: no APIC, timer or MSR complaint in dmesg' % what,
-              report(res, 'end') != [] and not bad,
+              'end' in res.report_lines() and not bad,
               '\n'.join(bad) or 'report incomplete')
     tap.check('%s: the guest poweroff ends the VMM with status 0' % what,
               res.status == 0 and not res.timed_out,
               'status %s%s' % (res.status,
                                ', timed out' if res.timed_out else ''))
-    for line in report(res, 'irq'):
+    for line in res.report_values('irq'):
         tap.diag('  ' + line)
 
 
@@ -172,7 +167,7 @@ def inner_main(args):
         _, res = boot(args, kernel, initrd, 'kvm-amd', irqchip='on')
         tap.diag('kvm-amd, kernel-irqchip=on: ' + res.summary())
         tap.diag('kvm-amd, kernel-irqchip=on: sleep 1 took %s s'
-                 % ' '.join(report(res, 'sleep1')))
+                 % ' '.join(res.report_values('sleep1')))
     argv, res = boot(args, kernel, initrd, 'kvm-amd')
     tap.diag('running: ' + ' '.join(argv))
     tap.diag('kvm-amd, kernel-irqchip=off: ' + res.summary())

@@ -13,7 +13,6 @@ KVM's per-VM debugfs counters (/sys/kernel/debug/kvm/<pid>-<fd>/) taken
 just before and just after the query.  query-stats-schemas must describe
 them, and `poweroff -f` typed in the guest ends the VMM with status 0.
 """
-import argparse
 import glob
 import json
 import os
@@ -22,9 +21,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'guest'))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'qmp'))
-import debian_kernel  # noqa: E402
 import l2boot  # noqa: E402
 from qmpclient import QMPClient, wait_for_socket  # noqa: E402
 
@@ -32,57 +29,14 @@ COUNTERS = ('exits', 'io_exits')
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--vmm', required=True,
-                    help='VMM command taking QEMU options')
+    ap = l2boot.nested_args(__doc__)
     ap.add_argument('--smp', type=int, default=2)
-    ap.add_argument('--timeout', type=int, default=240,
-                    help='limit for the L2 boot, in seconds')
-    ap.add_argument('--skip-missing', action='store_true',
-                    help='skip (TAP SKIP) when the VMM program is absent')
-    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
-                    help=argparse.SUPPRESS)
     return ap.parse_args()
 
 
 def host_main(args):
-    prog = args.vmm.split()[0]
-    if args.skip_missing and '/' in prog and not os.path.exists(prog):
-        print('1..1')
-        print('ok 1 # SKIP %s is not built yet' % prog)
-        return 0
-    try:
-        kernel, initrd = debian_kernel.cached_l2_initramfs(None)
-    except debian_kernel.GuestError as e:
-        print('Bail out! cannot build the L2 guest: %s' % e)
-        return 1
-    vmm = args.vmm.split(None, 1)
-    vmm[0] = os.path.abspath(vmm[0]) if '/' in vmm[0] else vmm[0]
-    argv = [os.path.join(HERE, 'l1-run'),
-            '--timeout', str(args.timeout + 240), '--',
-            'python3', os.path.abspath(__file__), '--vmm', ' '.join(vmm),
-            '--smp', str(args.smp), '--timeout', str(args.timeout),
-            '--inner', kernel, initrd]
-    sys.stdout.flush()
-    rc = subprocess.call(argv)
-    if rc in (124, 125):
-        print('Bail out! L1 failed (l1-run exit %d)' % rc)
-    return rc
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=None):
-        self.n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', self.n, name))
-        if not ok:
-            self.failed += 1
-            for line in str(detail or '').splitlines():
-                print('# ' + line)
-        sys.stdout.flush()
+    return l2boot.run_inner_in_l1(__file__, args, None,
+                                  extra=['--smp', str(args.smp)], slack=240)
 
 
 def qmp_totals(c):
@@ -107,8 +61,8 @@ def bracket(tap, c, vmdir, when):
     ok = ncpu > 0 and all(
         totals[k] > 0 and before.get(k, -1) <= totals[k] <= after.get(k, -1)
         for k in COUNTERS)
-    tap.check(ok, '%s: query-stats exits/io_exits non-zero and within '
-              "one refresh of KVM's debugfs" % when,
+    tap.check('%s: query-stats exits/io_exits non-zero and within '
+              "one refresh of KVM's debugfs" % when, ok,
               'debugfs before %s\nqmp %s (%d vCPUs)\ndebugfs after %s' % (
                   {k: before.get(k) for k in COUNTERS}, totals, ncpu,
                   {k: after.get(k) for k in COUNTERS}))
@@ -125,8 +79,7 @@ def wait_output(out, text, proc, deadline):
 
 def inner_main(args):
     kernel, initrd = args.inner
-    tap = Tap()
-    print('1..6')
+    tap = l2boot.Tap()
     sock = '/tmp/l2-stats-qmp.sock'
     argv = l2boot.vmm_argv(args.vmm, kernel, initrd, smp=args.smp) + [
         '-qmp', 'unix:%s,server=on,wait=off' % sock]
@@ -141,7 +94,7 @@ def inner_main(args):
     try:
         deadline = time.monotonic() + args.timeout
         booted = wait_output(out, l2boot.MARKER, proc, deadline)
-        tap.check(booted, 'the VMM boots L2 to its marker',
+        tap.check('the VMM boots L2 to its marker', booted,
                   out[-1500:].decode('utf-8', 'replace') +
                   err[-1500:].decode('utf-8', 'replace'))
         dirs = glob.glob(os.path.join(l2boot.DEBUGFS_KVM,
@@ -151,7 +104,7 @@ def inner_main(args):
         c.read_doc()
         c.cmd('qmp_capabilities')
         if not dirs:
-            tap.check(False, 'per-VM debugfs directory exists',
+            tap.check('per-VM debugfs directory exists', False,
                       'no %s/%d-*' % (l2boot.DEBUGFS_KVM, proc.pid))
             return 1
         first = bracket(tap, c, dirs[0], 'at the marker')
@@ -160,16 +113,16 @@ def inner_main(args):
         proc.stdin.flush()
         wait_output(out, 'stats-line-8', proc, time.monotonic() + 60)
         second = bracket(tap, c, dirs[0], 'after guest serial output')
-        tap.check(second['io_exits'] > first['io_exits'] and
+        tap.check('the counters grow as the guest prints',
+                  second['io_exits'] > first['io_exits'] and
                   second['exits'] > first['exits'],
-                  'the counters grow as the guest prints',
                   '%s then %s' % (first, second))
         schema = c.cmd('query-stats-schemas', {'provider': 'kvm'})['return']
         vcpu = [s for s in schema if s['target'] == 'vcpu']
         names = {v['name']: v['type'] for v in vcpu[0]['stats']} \
             if vcpu else {}
-        tap.check(all(names.get(k) == 'cumulative' for k in COUNTERS),
-                  'query-stats-schemas describes them as cumulative',
+        tap.check('query-stats-schemas describes them as cumulative',
+                  all(names.get(k) == 'cumulative' for k in COUNTERS),
                   json.dumps(schema)[:1500])
         proc.stdin.write(b'poweroff -f\n')
         proc.stdin.flush()
@@ -177,13 +130,13 @@ def inner_main(args):
             status = proc.wait(60)
         except subprocess.TimeoutExpired:
             status = None
-        tap.check(status == 0, 'poweroff -f ends the VMM with status 0',
+        tap.check('poweroff -f ends the VMM with status 0', status == 0,
                   'status %s' % status)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return 1 if tap.failed else 0
+    return tap.done()
 
 
 def main():

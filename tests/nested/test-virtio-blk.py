@@ -77,14 +77,8 @@ def host_main(args):
     return rc
 
 
-def report(res, key):
-    """Values of the guest's "l2-report: KEY ..." lines."""
-    return [line[len(key) + 1:] for line in res.report_lines()
-            if line.startswith(key + ' ')]
-
-
 def first(res, key):
-    vals = report(res, key)
+    vals = res.report_values(key)
     return vals[0] if vals else None
 
 
@@ -141,7 +135,7 @@ def inner_main(args):
     res, tail = run_guest(args, kernel, initrd, 'mkfs', [
         '-drive', 'file=%s,if=virtio,format=qcow2' % disk], tap,
         'if=virtio')
-    vda = [d for d in report(res, 'virtio') if ' device 0x0002 ' in d]
+    vda = [d for d in res.report_values('virtio') if ' device 0x0002 ' in d]
     tap.check(bool(vda) and vda[0].endswith('status 0x0000000f') and
               first(res, 'vda-size') == str(256 * 2048),
               'virtio_blk binds /dev/vda: DRIVER_OK, 256 MiB',

@@ -11,7 +11,6 @@ socket chardev (server) and a named virtserialport.  A thread connects to
 the socket: the guest writes a line on /dev/hvc0 that must arrive there,
 the thread answers with a line that the guest must read back.
 """
-import argparse
 import os
 import socket
 import sys
@@ -20,8 +19,6 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'guest'))
-import debian_kernel  # noqa: E402
 import l2boot  # noqa: E402
 
 HOST_LINE = 'host-to-guest-line-42'
@@ -30,41 +27,12 @@ PORT_NAME = 'org.quokka.test.0'
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--vmm', default='qemu-system-x86_64')
-    ap.add_argument('--timeout', type=int, default=240)
-    ap.add_argument('--skip-missing', action='store_true')
-    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
-                    help=argparse.SUPPRESS)
-    return ap.parse_args()
+    return l2boot.nested_args(__doc__, 'qemu-system-x86_64').parse_args()
 
 
 def host_main(args):
-    import subprocess
-    prog = args.vmm.split()[0]
-    if args.skip_missing and '/' in prog and not os.path.exists(prog):
-        print('1..1')
-        print('ok 1 # SKIP %s is not built yet' % prog)
-        return 0
-    try:
-        kernel, initrd = debian_kernel.cached_l2_initramfs(
-            os.path.join(HERE, 'l2-virtio-console.sh'))
-    except debian_kernel.GuestError as e:
-        print('Bail out! cannot build the L2 guest: %s' % e)
-        return 1
-    words = args.vmm.split(None, 1)
-    if '/' in words[0]:
-        words[0] = os.path.abspath(words[0])
-    argv = [os.path.join(HERE, 'l1-run'),
-            '--timeout', str(args.timeout + 120), '--',
-            'python3', os.path.abspath(__file__),
-            '--vmm', ' '.join(words), '--timeout', str(args.timeout),
-            '--inner', kernel, initrd]
-    sys.stdout.flush()
-    rc = subprocess.call(argv)
-    if rc in (124, 125):
-        print('Bail out! L1 failed (l1-run exit %d)' % rc)
-    return rc
+    return l2boot.run_inner_in_l1(__file__, args,
+                                  os.path.join(HERE, 'l2-virtio-console.sh'))
 
 
 class HostEnd(threading.Thread):
@@ -107,11 +75,6 @@ class HostEnd(threading.Thread):
         sock.close()
 
 
-def report(res, key):
-    return [line[len(key) + 1:] for line in res.report_lines()
-            if line.startswith(key + ' ')]
-
-
 def inner_main(args):
     kernel, initrd = args.inner
     tmp = tempfile.mkdtemp(prefix='virtio-console-')
@@ -122,20 +85,7 @@ def inner_main(args):
         '-device', 'virtio-serial-pci',
         '-device', 'virtconsole,chardev=con0',
         '-device', 'virtserialport,chardev=port1,name=%s' % PORT_NAME]
-    n = 0
-    failed = 0
-
-    def check(ok, name, detail=''):
-        nonlocal n, failed
-        n += 1
-        print('%s %d - %s' % ('ok' if ok else 'not ok', n, name))
-        if not ok:
-            failed += 1
-            for line in str(detail).splitlines():
-                print('# ' + line)
-        sys.stdout.flush()
-
-    print('1..4')
+    tap = l2boot.Tap()
     print('# running: ' + ' '.join(argv))
     host = HostEnd(path, args.timeout)
     host.start()
@@ -143,20 +93,21 @@ def inner_main(args):
     host.join(10)
     tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-1500:],
                                                res.stderr[-1500:])
-    check(res.marker_time is not None and 'end' in res.report_lines(),
-          'the guest boots with virtio-serial-pci and reports', tail)
-    ports = report(res, 'port')
-    check(any(p.endswith(' ' + PORT_NAME) for p in ports),
-          'the virtserialport shows its name in /sys/class/virtio-ports',
-          repr(ports))
-    check(GUEST_LINE.encode() in host.received,
-          'a line written on /dev/hvc0 reaches the socket chardev',
-          'received %r, error %s' % (host.received, host.error))
-    got = report(res, 'from-host')
-    check(got == [HOST_LINE],
-          'a line sent on the socket is read from /dev/hvc0',
-          'got %r' % got)
-    return 1 if failed else 0
+    tap.check('the guest boots with virtio-serial-pci and reports',
+              res.marker_time is not None and 'end' in res.report_lines(),
+              tail)
+    ports = res.report_values('port')
+    tap.check('the virtserialport shows its name in /sys/class/virtio-ports',
+              any(p.endswith(' ' + PORT_NAME) for p in ports),
+              repr(ports))
+    tap.check('a line written on /dev/hvc0 reaches the socket chardev',
+              GUEST_LINE.encode() in host.received,
+              'received %r, error %s' % (host.received, host.error))
+    got = res.report_values('from-host')
+    tap.check('a line sent on the socket is read from /dev/hvc0',
+              got == [HOST_LINE],
+              'got %r' % got)
+    return tap.done()
 
 
 def main():

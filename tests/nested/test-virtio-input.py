@@ -14,7 +14,6 @@ and 0003), the keyboard node delivered KEY_A down, SYN, KEY_A up, SYN
 (keys went to virtio-keyboard, not to the PS/2 keyboard), and the tablet
 node BTN_LEFT down and the absolute position 0x7fff, 0x7fff.
 """
-import argparse
 import os
 import struct
 import subprocess
@@ -33,13 +32,7 @@ KEY_A, BTN_LEFT = 30, 0x110
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--vmm', default='qemu-system-x86_64')
-    ap.add_argument('--timeout', type=int, default=240)
-    ap.add_argument('--skip-missing', action='store_true')
-    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
-                    help=argparse.SUPPRESS)
-    return ap.parse_args()
+    return l2boot.nested_args(__doc__, 'qemu-system-x86_64').parse_args()
 
 
 def host_main(args):
@@ -75,12 +68,7 @@ def inner_main(args):
         '-device', 'virtio-keyboard-pci', '-device', 'virtio-tablet-pci',
         '-kernel', kernel, '-initrd', initrd,
         '-append', 'console=ttyS0 panic=-1 quiet']
-    from tap import Tap
-    t = Tap()
-
-    def check(ok, name, detail=''):
-        t.check(name, ok, detail)
-
+    tap = l2boot.Tap()
     print('# running: ' + ' '.join(argv), flush=True)
     p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -98,31 +86,32 @@ def inner_main(args):
     rep = [line[len('l2-report: '):] for line in out
            if line.startswith('l2-report: ')]
     tail = '\n'.join(out[-30:]) + '\n' + p.stderr.read().decode()[-1000:]
-    check('end' in rep and status == 0,
-          'the guest boots with both devices, reads events and powers off',
-          tail)
+    tap.check('the guest boots with both devices, reads events and powers off',
+              'end' in rep and status == 0,
+              tail)
     devs = '\n'.join(r[4:] for r in rep if r.startswith('dev '))
     print('# ' + devs.replace('\n', '\n# '))
-    check('Bus=0006 Vendor=0627 Product=0001' in devs and
-          'N: Name="QEMU Virtio Keyboard"' in devs and
-          'Bus=0006 Vendor=0627 Product=0003' in devs and
-          'N: Name="QEMU Virtio Tablet"' in devs,
-          'Linux made the keyboard and tablet input devices', devs)
+    tap.check('Linux made the keyboard and tablet input devices',
+              'Bus=0006 Vendor=0627 Product=0001' in devs and
+              'N: Name="QEMU Virtio Keyboard"' in devs and
+              'Bus=0006 Vendor=0627 Product=0003' in devs and
+              'N: Name="QEMU Virtio Tablet"' in devs, devs)
     nodes = [r for r in rep if r.startswith('nodes ')]
-    check(nodes and '/dev/input/event' in nodes[0].split('tab=')[0] and
-          '/dev/input/event' in nodes[0].split('tab=')[1],
-          'evdev nodes for both', repr(nodes))
+    tap.check('evdev nodes for both',
+              nodes and '/dev/input/event' in nodes[0].split('tab=')[0] and
+              '/dev/input/event' in nodes[0].split('tab=')[1], repr(nodes))
     kbd = [events(r[4:]) for r in rep if r.startswith('kbd ')]
     tab = [events(r[4:]) for r in rep if r.startswith('tab ')]
-    check(kbd and kbd[0] == [(EV_KEY, KEY_A, 1), (EV_SYN, 0, 0),
-                             (EV_KEY, KEY_A, 0), (EV_SYN, 0, 0)],
-          "keys typed over VNC: KEY_A down and up on the keyboard's node",
-          repr(kbd))
-    check(tab and tab[0][:3] == [(EV_KEY, BTN_LEFT, 1),
-                                 (EV_ABS, 0, 0x7fff), (EV_ABS, 1, 0x7fff)],
-          "a click over VNC: BTN_LEFT and ABS_X/ABS_Y 0x7fff on the "
-          "tablet's node", repr(tab))
-    return t.done()
+    tap.check("keys typed over VNC: KEY_A down and up on the keyboard's node",
+              kbd and kbd[0] == [(EV_KEY, KEY_A, 1), (EV_SYN, 0, 0),
+                                 (EV_KEY, KEY_A, 0), (EV_SYN, 0, 0)],
+              repr(kbd))
+    tap.check("a click over VNC: BTN_LEFT and ABS_X/ABS_Y 0x7fff on the "
+              "tablet's node",
+              tab and tab[0][:3] == [(EV_KEY, BTN_LEFT, 1),
+                                     (EV_ABS, 0, 0x7fff),
+                                     (EV_ABS, 1, 0x7fff)], repr(tab))
+    return tap.done()
 
 
 def main():

@@ -9,7 +9,6 @@
     sys.exit(t.done())
 """
 import contextlib
-import sys
 import traceback
 
 
