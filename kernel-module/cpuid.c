@@ -293,6 +293,30 @@ static int qk_msr_stored(struct qk_vcpu *vcpu, u32 index, u64 *data,
 	return 0;
 }
 
+/*
+ * Model-specific AMD registers that Linux reads (and errata code may set
+ * bits in) on an AMD CPU.  They describe or tune hardware the guest does
+ * not have, so they read as 0 and writes have no effect, as on kvm-amd;
+ * a #GP instead makes the guest log an unchecked MSR access.
+ */
+static bool qk_amd_model_msr(u32 index)
+{
+	switch (index) {
+	case MSR_K8_INT_PENDING_MSG:
+	case MSR_K8_TSEG_ADDR:
+	case MSR_K8_TSEG_MASK:
+	case MSR_AMD64_NB_CFG:
+	case MSR_FAM10H_MMIO_CONF_BASE:
+	case MSR_AMD64_BU_CFG2:
+	case MSR_AMD64_DC_CFG:
+	case MSR_F15H_EX_CFG:
+	case MSR_IA32_PERF_CTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 {
 	int r = qk_msr_stored(vcpu, index, data, false, true);
@@ -318,10 +342,14 @@ int qk_get_msr(struct qk_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_MCG_CAP:
 	case MSR_IA32_MCG_STATUS:
 	case MSR_K7_HWCR:
+	case MSR_AMD64_SYSCFG:	/* no memory encryption: every bit clear */
 		*data = 0;
 		return 0;
 	default:
-		return -ENOENT;
+		if (!qk_amd_model_msr(index))
+			return -ENOENT;
+		*data = 0;
+		return 0;
 	}
 }
 
@@ -384,7 +412,10 @@ int qk_set_msr(struct qk_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_MTRRcap:
 	case MSR_IA32_MCG_CAP:
 		return host ? 0 : -EINVAL;
+	case MSR_AMD64_SYSCFG:
+		/* Nothing in it can be turned on; clearing it is harmless. */
+		return host || !data ? 0 : -EINVAL;
 	default:
-		return -ENOENT;
+		return qk_amd_model_msr(index) ? 0 : -ENOENT;
 	}
 }
