@@ -41,6 +41,7 @@ static long qk_check_extension(unsigned long ext)
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_READONLY_MEM:	/* vm.c; writes exit as MMIO (svm/exit.c) */
 	/* The in-kernel irqchip (irq.c, lapic.c, ioapic.c, pic.c, pit.c). */
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQ_INJECT_STATUS:

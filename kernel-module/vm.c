@@ -27,7 +27,8 @@ static void qk_slot_free(struct qk_memslot *slot)
 {
 	if (!slot)
 		return;
-	unpin_user_pages_dirty_lock(slot->pages, slot->npages, true);
+	unpin_user_pages_dirty_lock(slot->pages, slot->npages,
+				    !(slot->flags & KVM_MEM_READONLY));
 	kvfree(slot->pages);
 	kfree(slot);
 }
@@ -88,7 +89,8 @@ static int qk_access_gpa(struct qk_vm *vm, u64 gpa, void *buf,
 	read_lock(&vm->mmu_lock);
 	while (len) {
 		slot = qk_find_slot(vm, gpa >> PAGE_SHIFT);
-		if (!slot) {
+		/* The guest's ROM is read-only for the module too. */
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 			r = -EFAULT;
 			break;
 		}
@@ -122,6 +124,7 @@ int qk_write_gpa(struct qk_vm *vm, u64 gpa, const void *buf,
 
 static int qk_pin_slot(struct qk_memslot *slot)
 {
+	unsigned int gup = FOLL_WRITE | FOLL_LONGTERM;
 	u64 done = 0;
 	long got;
 	int chunk;
@@ -133,8 +136,19 @@ static int qk_pin_slot(struct qk_memslot *slot)
 	while (done < slot->npages) {
 		chunk = min_t(u64, slot->npages - done, 512);
 		got = pin_user_pages_fast(slot->uaddr + done * PAGE_SIZE, chunk,
-					  FOLL_WRITE | FOLL_LONGTERM,
-					  slot->pages + done);
+					  gup, slot->pages + done);
+		/*
+		 * A read-only slot may be a PROT_READ mapping: pin it for
+		 * reading then.  Writable memory is pinned for writing even
+		 * so, since a read pin of a page never written pins the zero
+		 * page, and a VMM that fills its ROM after mapping it would
+		 * write to a copy the guest never sees.
+		 */
+		if (got <= 0 && (slot->flags & KVM_MEM_READONLY) &&
+		    (gup & FOLL_WRITE)) {
+			gup &= ~FOLL_WRITE;
+			continue;
+		}
 		if (got <= 0) {
 			unpin_user_pages(slot->pages, done);
 			kvfree(slot->pages);
@@ -163,7 +177,7 @@ static int qk_check_region(struct qk_vm *vm,
 
 	if (mr->slot >= QK_MAX_SLOTS)
 		return -EINVAL;
-	if (mr->flags & ~KVM_MEM_LOG_DIRTY_PAGES)
+	if (mr->flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
 		return -EINVAL;
 	if (!PAGE_ALIGNED(mr->memory_size) ||
 	    !PAGE_ALIGNED(mr->guest_phys_addr) ||
@@ -207,6 +221,11 @@ static int qk_set_memory_region(struct qk_vm *vm,
 	    old->npages == mr->memory_size >> PAGE_SHIFT &&
 	    old->uaddr == mr->userspace_addr &&
 	    old->base_gfn == mr->guest_phys_addr >> PAGE_SHIFT) {
+		/* As in KVM, a slot cannot become read-only or writable. */
+		if ((old->flags ^ mr->flags) & KVM_MEM_READONLY) {
+			r = -EINVAL;
+			goto out;
+		}
 		/* Only the flags change; dirty logging needs no remap. */
 		old->flags = mr->flags;
 		goto out;

@@ -20,6 +20,7 @@
 #define LEN_RDTSCP	3
 
 #define NPF_GPT_WALK	BIT_ULL(33)	/* fault on a guest page-table access */
+#define NPF_WRITE	BIT_ULL(1)
 #define NPF_FETCH	BIT_ULL(4)
 
 typedef int (*svm_exit_fn)(struct qk_svm_vcpu *svm);
@@ -177,6 +178,10 @@ static int svm_exit_npf(struct qk_svm_vcpu *svm)
 	read_lock(&vcpu->vm->mmu_lock);
 	slot = qk_find_slot(vcpu->vm, gpa >> PAGE_SHIFT);
 	read_unlock(&vcpu->vm->mmu_lock);
+	/* A write to a read-only slot is MMIO for the VMM, as in KVM. */
+	if (slot && (slot->flags & KVM_MEM_READONLY) && (info & NPF_WRITE) &&
+	    !(info & NPF_GPT_WALK))
+		return qk_emulate_mmio(vcpu, gpa);
 	if (slot) {
 		r = svm_npt_fault(svm, gpa, slot);
 		return r == -EAGAIN ? 1 : r ? r : 1;

@@ -13,6 +13,7 @@
 
 /* Present, writable, user: guest accesses count as user accesses (15.25.5). */
 #define NPT_PRW		(BIT_ULL(0) | BIT_ULL(1) | BIT_ULL(2))
+#define NPT_PR		(BIT_ULL(0) | BIT_ULL(2))	/* present, user, no write */
 #define NPT_FRAME	0x000ffffffffff000ULL
 /* Pages mapped per fault: the rest of the last-level table, at most. */
 #define NPT_BATCH	512
@@ -107,6 +108,7 @@ int svm_npt_fault(struct qk_svm_vcpu *svm, u64 gpa, struct qk_memslot *slot)
 {
 	struct qk_vm *vm = svm->vcpu.vm;
 	u64 gfn = gpa >> PAGE_SHIFT, first, last, g;
+	u64 perm = slot->flags & KVM_MEM_READONLY ? NPT_PR : NPT_PRW;
 	u64 *table;
 	int level, r = 0;
 
@@ -135,7 +137,7 @@ int svm_npt_fault(struct qk_svm_vcpu *svm, u64 gpa, struct qk_memslot *slot)
 
 		if (!(*e & BIT_ULL(0)))
 			*e = page_to_phys(slot->pages[g - slot->base_gfn]) |
-			     NPT_PRW;
+			     perm;
 	}
 out:
 	write_unlock(&vm->mmu_lock);

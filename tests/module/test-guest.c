@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@
 #define PML4_GPA        0x10000
 #define MMIO64_GPA      0x20000000ULL
 #define REAL_MEM        0xe0000         /* MMIO starts right above */
+#define ROM_GPA         0xf0000         /* read-only slots in one test */
+#define LATE_ROM_GPA    0xe8000
 #define LONG_MEM        0x200000
 
 /* The guests.  Each blob is copied to CODE_GPA. */
@@ -70,6 +73,22 @@ asm(".pushsection .rodata\n"
     "    hlt\n"
     "guest16_msg: .ascii \"hello\"\n"
     "guest16_end:\n"
+
+    /* Reads a word of the ROM at 0xf0000, writes it, reads it again. */
+    "guest16_rom:\n"
+    "    mov $0xf000, %bx\n"
+    "    mov %bx, %ds\n"
+    "    mov 0x10, %ax\n"
+    "    out %ax, $0x10\n"
+    "    movw $0xbeef, 0x10\n"
+    "    mov 0x10, %ax\n"
+    "    out %ax, $0x10\n"
+    "    mov $0xe800, %bx\n"             /* the ROM filled after mapping */
+    "    mov %bx, %ds\n"
+    "    mov 0x10, %ax\n"
+    "    out %ax, $0x10\n"
+    "    hlt\n"
+    "guest16_rom_end:\n"
 
     "guest16_spin:\n"
     "    jmp guest16_spin\n"
@@ -206,6 +225,7 @@ asm(".pushsection .rodata\n"
     ".popsection\n");
 
 extern const uint8_t guest16_start[], guest16_end[];
+extern const uint8_t guest16_rom[], guest16_rom_end[];
 extern const uint8_t guest16_spin[], guest16_spin_end[];
 extern const uint8_t guest16_count[], guest16_count_end[];
 extern const uint8_t guest16_triple[], guest16_triple_end[];
@@ -417,6 +437,82 @@ static void test_real_mode(void)
            "real mode: MMIO bytes landed in guest memory");
     qk_vcpu_close(&vcpu);
     qk_vm_close(&vm);
+}
+
+/*
+ * KVM_MEM_READONLY slots: the guest reads the ROM's bytes without an exit,
+ * its write comes out as an MMIO write and leaves the ROM as it was.  One
+ * ROM is a PROT_READ mapping; the other is writable memory filled only
+ * after the slot exists, as QEMU fills its ROMs at reset, which the guest
+ * must see (a read-only pin of an untouched page would pin the zero page).
+ */
+static void test_readonly_slot(void)
+{
+    const size_t rom_size = 0x10000, late_size = 0x8000;
+    struct kvm_userspace_memory_region mr = {
+        .slot = 1, .flags = KVM_MEM_READONLY, .guest_phys_addr = ROM_GPA,
+        .memory_size = rom_size,
+    };
+    struct kvm_userspace_memory_region late_mr = {
+        .slot = 2, .flags = KVM_MEM_READONLY,
+        .guest_phys_addr = LATE_ROM_GPA, .memory_size = late_size,
+    };
+    uint8_t *rom, *late;
+    QkVm vm;
+    QkVcpu vcpu;
+    Log log = { 0 };
+    int pos = 0, r;
+
+    rom = mmap(NULL, rom_size, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    late = mmap(NULL, late_size, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (rom == MAP_FAILED || late == MAP_FAILED) {
+        tap_ok(false, "read-only slots: mmap");
+        return;
+    }
+    for (size_t i = 0; i < rom_size; i++) {
+        rom[i] = (uint8_t)(i * 13 + 5);
+    }
+    /* The VMM may map its ROM image read-only. */
+    mprotect(rom, rom_size, PROT_READ);
+    mr.userspace_addr = (uintptr_t)rom;
+    late_mr.userspace_addr = (uintptr_t)late;
+    if (!qk_vm_open(&vm, device, REAL_MEM) || !qk_vcpu_open(&vcpu, &vm, 0) ||
+        ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0 ||
+        ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &late_mr) < 0 ||
+        !setup_real_mode(&vcpu, guest16_rom, guest16_rom_end)) {
+        tap_ok(false, "read-only slots: VM setup (%s)", strerror(errno));
+        qk_vm_close(&vm);
+        munmap(rom, rom_size);
+        munmap(late, late_size);
+        return;
+    }
+    late[0x10] = 0x5a;
+    late[0x11] = 0xa5;
+    tap_ok(ioctl(vm.sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0,
+           "read-only slots: KVM_CAP_READONLY_MEM offered");
+    r = run_until_stop(&vcpu, &log);
+    tap_ok(r == KVM_EXIT_HLT, "read-only slots: guest ends in HLT (got %d)",
+           r);
+    expect_event(&log, &pos, EV_OUT, 0x10, 2, rom[0x10] | rom[0x11] << 8,
+                 "read-only slots: a load reads the ROM's bytes");
+    expect_event(&log, &pos, EV_MMIO_W, ROM_GPA + 0x10, 2, 0xbeef,
+                 "read-only slots: a store exits as an MMIO write");
+    expect_event(&log, &pos, EV_OUT, 0x10, 2, rom[0x10] | rom[0x11] << 8,
+                 "read-only slots: the ROM is unchanged after the store");
+    expect_event(&log, &pos, EV_OUT, 0x10, 2, 0xa55a,
+                 "read-only slots: a ROM filled after mapping reads its bytes");
+    tap_ok(log.mmio_exits == 1, "read-only slots: loads take no exit "
+           "(%d MMIO exits)", log.mmio_exits);
+    mr.flags = 0;
+    tap_ok(ioctl(vm.vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0 &&
+           errno == EINVAL,
+           "read-only slots: the flag cannot be dropped from a live slot");
+    qk_vcpu_close(&vcpu);
+    qk_vm_close(&vm);
+    munmap(rom, rom_size);
+    munmap(late, late_size);
 }
 
 static void build_long_mode_memory(uint8_t *mem)
@@ -813,6 +909,7 @@ int main(int argc, char **argv)
         return tap_done();
     }
     test_real_mode();
+    test_readonly_slot();
     test_long_mode();
     test_signals();
     test_smp();
