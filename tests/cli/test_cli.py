@@ -72,6 +72,10 @@ BAD_LINES = [
     (['-machine', 'none,kernel-irqchip=maybe'],
      "-machine none,kernel-irqchip=maybe: Property 'none-machine."
      "kernel-irqchip' doesn't take value 'maybe'"),
+    (['-M', 'pc,kernel-irqchip=split'], '-M pc,kernel-irqchip=split: '
+     'kernel-irqchip=split is not supported'),
+    (['-M', 'none,kernel-irqchip=split', '-accel', 'kvm'],
+     '-M none,kernel-irqchip=split: kernel-irqchip=split is not supported'),
     (['-accel', 'nosuch'], '-accel nosuch: invalid accelerator nosuch'),
     (['-accel', 'tcg'], "-accel tcg: accelerator 'tcg' is not supported"),
     (['-cpu', 'nosuch'], "-cpu nosuch: unable to find CPU model 'nosuch'"),
