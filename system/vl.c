@@ -1205,6 +1205,22 @@ static bool device_maybe_print_help(OptItem *item, Error **errp)
     return true;
 }
 
+/* QEMU's rule for -device and -drive IDs. */
+static bool check_id(const char *id, Error **errp)
+{
+    bool ok = g_ascii_isalpha(id[0]);
+
+    for (const char *c = id + 1; ok && *c; c++) {
+        ok = g_ascii_isalnum(*c) || strchr("-._", *c);
+    }
+    if (!ok) {
+        error_setg(errp, "Parameter 'id' expects an identifier");
+        error_append_hint(errp, "Identifiers consist of letters, digits, "
+                          "'-', '.', '_', starting with a letter.\n");
+    }
+    return ok;
+}
+
 static bool check_devices(Error **errp)
 {
     GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1228,8 +1244,7 @@ static bool check_devices(Error **errp)
             break;
         }
         if (id) {
-            if (!*id || !g_ascii_isalpha(id[0])) {
-                error_setg(errp, "Parameter 'id' expects an identifier");
+            if (!check_id(id, errp)) {
                 ok = false;
                 break;
             }
@@ -1257,10 +1272,19 @@ static bool check_drives(Error **errp)
 {
     unsigned virtio_index = 0;
 
-    /* As QEMU, a reused ID is found while parsing, before any drive opens. */
+    /*
+     * As QEMU, a bad or reused ID is found while parsing, before any drive
+     * opens.  A well-formed one also cannot smuggle keys into the -device
+     * option made for it below.
+     */
     for (guint i = 0; i < cfg.drives->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.drives, i);
         const char *id = keyval_get(item->kv, "id");
+
+        error_set_location(item->loc);
+        if (id && !check_id(id, errp)) {
+            return false;
+        }
 
         for (guint j = 0; j < i && id; j++) {
             OptItem *prev = g_ptr_array_index(cfg.drives, j);
@@ -1434,8 +1458,8 @@ static bool vl_check_config(Error **errp)
          check_serials(chardev_ids, errp) &&
          monitor_check_options(errp) &&
          check_globals(errp) &&
-         check_devices(errp) &&
          check_drives(errp) &&
+         check_devices(errp) &&
          check_netdevs_objects(errp) &&
          check_misc(errp);
     g_hash_table_destroy(chardev_ids);

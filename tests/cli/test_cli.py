@@ -38,6 +38,11 @@ BAD_LINES = [
     (['-drive', 'if=virtio'], '-drive if=virtio: Device needs media'),
     (['-drive', 'file=a.img,id=d0', '-drive', 'file=b.img,id=d0'],
      "-drive file=b.img,id=d0: Duplicate ID 'd0' for drive"),
+    (['-drive', 'file=a.img,if=virtio,id=a,,help'],
+     "-drive file=a.img,if=virtio,id=a,,help: Parameter 'id' expects an "
+     "identifier"),
+    (['-device', 'virtio-rng-pci,id=a b'],
+     "-device virtio-rng-pci,id=a b: Parameter 'id' expects an identifier"),
     (['-drive', 'file=a.img,bogus=1'], "-drive file=a.img,bogus=1: Invalid "
                                        "parameter 'bogus'"),
     (['-device', 'nosuchdev'],
