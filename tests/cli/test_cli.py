@@ -112,6 +112,8 @@ BAD_LINES = [
     (['-nographic', '-daemonize'], '-nographic cannot be used with '
                                    '-daemonize'),
     (['-vnc', ':x'], "-vnc :x: 'x' is not a valid VNC display number"),
+    (['-vnc', ''], "-vnc : '': expected [HOST]:DISPLAY"),
+    (['-display', 'vnc='], "-display vnc=: '': expected [HOST]:DISPLAY"),
     (['-vnc', ':0,bogus=1'], "-vnc :0,bogus=1: Invalid parameter 'bogus'"),
     (['-display', 'vnc=nocolon'], "-display vnc=nocolon: 'nocolon': "
                                   "expected [HOST]:DISPLAY"),
