@@ -1074,6 +1074,33 @@ static bool check_serials(GHashTable *ids, Error **errp)
     return true;
 }
 
+/*
+ * Phase 2 applies globals as it creates devices, with no way to fail: the
+ * value must parse now, on a scratch instance of @driver or, when that is
+ * abstract (pci-device), of its first concrete subtype.
+ */
+static bool check_global_value(const char *driver, const char *prop,
+                               const char *value, Error **errp)
+{
+    GSList *types = NULL;
+    const char *type = driver;
+    Object *probe;
+    bool ok;
+
+    if (object_class_is_abstract(object_class_by_name(driver))) {
+        types = object_class_get_list(driver, false);
+        if (!types) {
+            return true;        /* nothing it could ever apply to */
+        }
+        type = object_class_get_name(types->data);
+    }
+    probe = object_new(type);
+    ok = object_property_parse(probe, prop, value, errp);
+    object_unref(probe);
+    g_slist_free(types);
+    return ok;
+}
+
 static bool check_globals(Error **errp)
 {
     for (guint i = 0; i < cfg.globals->len; i++) {
@@ -1099,11 +1126,8 @@ static bool check_globals(Error **errp)
         } else if (!object_class_property_find(klass, prop)) {
             error_setg(errp, "Property '%s.%s' not found", driver, prop);
             ok = false;
-        } else if (!object_class_is_abstract(klass)) {
-            Object *probe = object_new(driver);
-
-            ok = object_property_parse(probe, prop, eq + 1, errp);
-            object_unref(probe);
+        } else {
+            ok = check_global_value(driver, prop, eq + 1, errp);
         }
         if (ok) {
             qdev_global_add(driver, prop, eq + 1);

@@ -104,6 +104,10 @@ BAD_LINES = [
                               "not accept value 'foo'"),
     (['-global', 'foo.bar=1'], "-global foo.bar=1: 'foo' is not a valid "
                                "device model name"),
+    (['-M', 'pc', '-nodefaults', '-global', 'pci-device.addr=zz',
+      '-device', 'virtio-rng-pci'],
+     "-global pci-device.addr=zz: Property 'PIIX3.addr' doesn't take value "
+     "'zz'"),
     (['-global', 'nodot=1'], '-global nodot=1: Invalid -global format'),
     (['-netdev', 'foo,id=n'], "-netdev foo,id=n: Parameter 'type' does not "
                               "accept value 'foo'"),
