@@ -1279,9 +1279,13 @@ static bool check_devices(Error **errp)
             }
             g_hash_table_add(ids, (gpointer)id);
         }
-        /* A scratch instance: every property name and value must parse. */
+        /*
+         * A scratch instance: every property name and value must parse,
+         * after the -global values phase 2 applies without a way to fail.
+         */
         probe = object_new(driver);
-        ok = opt_item_set_props(probe, item, device_meta_keys, errp);
+        ok = qdev_globals_apply(to_device(probe), errp) &&
+             opt_item_set_props(probe, item, device_meta_keys, errp);
         object_unref(probe);
     }
     g_hash_table_destroy(ids);
