@@ -21,6 +21,7 @@
 
 #include "chardev/char-fe.h"
 #include "quokka/timer.h"
+#include "sysemu/sysemu.h"
 
 #define TYPE_SOCKET_CHARDEV CHARDEV_TYPE_PREFIX "socket"
 
@@ -211,6 +212,7 @@ static int socket_listen_unix(const char *path, Error **errp)
         close(fd);
         return -1;
     }
+    os_unlink_at_exit(path);
     return fd;
 }
 

@@ -250,6 +250,26 @@ out:
     return ok;
 }
 
+static void monitor_opt_free(MonitorOpt *opt)
+{
+    keyval_free(opt->chardev_opts);
+    g_free(opt->chardev_id);
+    g_free(opt->loc);
+    g_free(opt);
+}
+
+void monitor_options_reset(void)
+{
+    for (guint i = 0; monitor_opts && i < monitor_opts->len; i++) {
+        monitor_opt_free(g_ptr_array_index(monitor_opts, i));
+    }
+    if (monitor_opts) {
+        g_ptr_array_free(monitor_opts, true);
+        monitor_opts = NULL;
+    }
+    compat_monitor_count = 0;
+}
+
 bool monitor_parse_option(MonitorOptKind kind, const char *arg, Error **errp)
 {
     static const char *const names[] = { "qmp", "qmp-pretty", "mon" };
@@ -272,10 +292,7 @@ bool monitor_parse_option(MonitorOptKind kind, const char *arg, Error **errp)
     }
     if (!ok) {
         error_set_location(opt->loc);
-        keyval_free(opt->chardev_opts);
-        g_free(opt->chardev_id);
-        g_free(opt->loc);
-        g_free(opt);
+        monitor_opt_free(opt);
         return false;
     }
     if (!monitor_opts) {

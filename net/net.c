@@ -395,7 +395,8 @@ static bool net_merge_legacy(Error **errp)
     return true;
 }
 
-bool net_parse_option(const char *optname, const char *arg, Error **errp)
+bool net_parse_option(const char *optname, const char *arg, bool *help,
+                      Error **errp)
 {
     NetOpt *o;
     bool is_nic = !strcmp(optname, "nic");
@@ -416,7 +417,9 @@ bool net_parse_option(const char *optname, const char *arg, Error **errp)
     if (is_nic && o->model &&
         (!strcmp(o->model, "help") || !strcmp(o->model, "?"))) {
         net_print_nic_models();
-        exit(0);
+        *help = true;
+        net_opt_free(o);
+        return true;
     }
     if (!net_opts) {
         net_opts = g_ptr_array_new();
@@ -424,6 +427,22 @@ bool net_parse_option(const char *optname, const char *arg, Error **errp)
     }
     g_ptr_array_add(is_legacy ? net_legacy : net_opts, o);
     return true;
+}
+
+void net_options_reset(void)
+{
+    GPtrArray **lists[] = { &net_opts, &net_legacy };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
+        for (guint j = 0; *lists[i] && j < (*lists[i])->len; j++) {
+            net_opt_free(g_ptr_array_index(*lists[i], j));
+        }
+        if (*lists[i]) {
+            g_ptr_array_free(*lists[i], true);
+            *lists[i] = NULL;
+        }
+    }
+    net_nic_count = 0;
 }
 
 static bool net_check_id(const char *id, GHashTable *ids, Error **errp)

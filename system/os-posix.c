@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ static gid_t runas_gid;
 static gid_t *runas_groups;
 static int runas_ngroups;
 static char *chroot_dir;
+/* Unix sockets to remove at exit (os_unlink_at_exit()). */
+static GPtrArray *exit_unlink_paths;
 
 bool os_daemonize_start(Error **errp)
 {
@@ -194,10 +197,126 @@ bool os_chroot_parse(const char *dir, Error **errp)
     return true;
 }
 
+void os_options_reset(void)
+{
+    g_free(runas_groups);
+    runas_groups = NULL;
+    runas_ngroups = 0;
+    runas_set = false;
+    g_free(chroot_dir);
+    chroot_dir = NULL;
+}
+
+void os_unlink_at_exit(const char *path)
+{
+    if (!exit_unlink_paths) {
+        exit_unlink_paths = g_ptr_array_new_with_free_func(g_free);
+    }
+    if (!g_ptr_array_find_with_equal_func(exit_unlink_paths, path,
+                                          g_str_equal, NULL)) {
+        g_ptr_array_add(exit_unlink_paths, g_strdup(path));
+    }
+}
+
+/*
+ * The exit helper's whole life.  It is forked from a process with
+ * threads, so it makes async-signal-safe calls only.  The PID file goes
+ * only while it still holds @pid_text and nobody else has locked it (a
+ * new instance may have taken it over); a socket only while it is one.
+ */
+static void G_GNUC_NORETURN exit_helper_run(int fd, char **sockets,
+                                            const char *pidfile,
+                                            const char *pid_text)
+{
+    struct sigaction ignore = { .sa_handler = SIG_IGN };
+    struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    struct stat st;
+    char buf[32];
+    char c;
+
+    /* Signals for the VM's process group are not for the helper. */
+    sigaction(SIGINT, &ignore, NULL);
+    sigaction(SIGTERM, &ignore, NULL);
+    sigaction(SIGHUP, &ignore, NULL);
+    /* Keep nothing of the VM open: no device, socket or terminal. */
+    close_range(0, fd - 1, 0);
+    close_range(fd + 1, ~0U, 0);
+    /* The VM never writes: its exit (EOF) ends the wait. */
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+
+        if (n == 0 || (n < 0 && errno != EINTR)) {
+            break;
+        }
+    }
+    for (char **p = sockets; *p; p++) {
+        if (lstat(*p, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            unlink(*p);
+        }
+    }
+    if (pidfile) {
+        int pfd = open(pidfile, O_RDWR);
+        ssize_t n = -1;
+
+        if (pfd >= 0 && fcntl(pfd, F_SETLK, &lock) == 0) {
+            n = read(pfd, buf, sizeof(buf));
+        }
+        if (n == (ssize_t)strlen(pid_text) && !memcmp(buf, pid_text, n)) {
+            unlink(pidfile);
+        }
+        if (pfd >= 0) {
+            close(pfd);
+        }
+    }
+    _exit(0);
+}
+
+/*
+ * -chroot hides the PID file and the unix sockets, made outside it, from
+ * the process that removes them at exit: a helper forked before the
+ * chroot waits for this process to end and removes them then.
+ */
+static bool exit_helper_start(Error **errp)
+{
+    g_autoptr(GPtrArray) sockets = g_ptr_array_new();
+    g_autofree char *pid_text = g_strdup_printf("%d\n", (int)getpid());
+    int fds[2];
+    pid_t pid;
+
+    for (guint i = 0; exit_unlink_paths && i < exit_unlink_paths->len; i++) {
+        g_ptr_array_add(sockets, g_ptr_array_index(exit_unlink_paths, i));
+    }
+    g_ptr_array_add(sockets, NULL);
+    if (!pidfile_path && sockets->len == 1) {
+        return true;
+    }
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        error_setg_errno(errp, errno, "-chroot: cannot create a pipe");
+        return false;
+    }
+    pid = fork();
+    if (pid < 0) {
+        error_setg_errno(errp, errno, "-chroot: cannot fork");
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
+    if (pid == 0) {
+        exit_helper_run(fds[0], (char **)sockets->pdata, pidfile_path,
+                        pid_text);
+    }
+    /* The write end stays open, unused, until this process is gone. */
+    close(fds[0]);
+    return true;
+}
+
 bool os_setup_post(Error **errp)
 {
     /* chroot() needs the privileges that -runas is about to drop. */
     if (chroot_dir) {
+        if (!exit_helper_start(errp)) {
+            return false;
+        }
         if (chroot(chroot_dir) < 0) {
             error_setg_errno(errp, errno, "-chroot %s: cannot chroot",
                              chroot_dir);

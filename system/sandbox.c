@@ -320,6 +320,13 @@ bool sandbox_parse(const char *arg, Error **errp)
     return true;
 }
 
+void sandbox_options_reset(void)
+{
+    sandbox_on = false;
+    sandbox_denied = 0;
+    sandbox_no_new_privs = false;
+}
+
 /*
  * Debug hook for the tests: QUOKKA_SANDBOX_SELFTEST names a call to make
  * from a new thread once the filter is in place, after the file named by

@@ -70,7 +70,12 @@ typedef struct VMConfig {
     bool nodefaults, nographic, start_paused, no_reboot, no_shutdown;
     bool daemonize, snapshot;
     bool log_guest_errors;
+    bool help_done;             /* -help, -device help...: printed, exit 0 */
     OptItem *not_yet;           /* first option refused as not supported yet */
+    /* What phase 1 worked out for the machine phase 2 creates. */
+    MachineClass *mc;
+    CpuTopology topo;
+    uint64_t ram_size;
 } VMConfig;
 
 static VMConfig cfg;
@@ -126,6 +131,11 @@ static void opt_item_free(OptItem *item)
         g_free(item->arg);
         g_free(item);
     }
+}
+
+static void opt_item_destroy(gpointer item)
+{
+    opt_item_free(item);
 }
 
 /* Parses an option's key=value list; on error reports with location. */
@@ -241,7 +251,7 @@ static void log_items_help(void)
            "pcall nochain page strace tid plugin trace:PATTERN\n");
 }
 
-static void device_maybe_print_help(OptItem *item);
+static bool device_maybe_print_help(OptItem *item, Error **errp);
 
 static void record_not_yet(const char *opt, const char *arg)
 {
@@ -264,14 +274,17 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     switch (def->id) {
     case OPT_HELP:
         option_print_help(error_get_progname());
-        exit(0);
+        cfg.help_done = true;
+        return true;
     case OPT_VERSION:
         vl_print_version();
-        exit(0);
+        cfg.help_done = true;
+        return true;
     case OPT_MACHINE:
         if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
             machine_print_help();
-            exit(0);
+            cfg.help_done = true;
+            return true;
         }
         if (!(item = opt_item_parse(optname, arg, "type", errp))) {
             return false;
@@ -281,7 +294,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_ACCEL:
         if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
             accel_print_help();
-            exit(0);
+            cfg.help_done = true;
+            return true;
         }
         if (!(item = opt_item_parse(optname, arg, "accel", errp))) {
             return false;
@@ -295,7 +309,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_CPU:
         if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
             cpu_print_help();
-            exit(0);
+            cfg.help_done = true;
+            return true;
         }
         g_free(cfg.cpu_model);
         cfg.cpu_model = g_strdup(arg);
@@ -359,10 +374,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         if (!(item = opt_item_parse(optname, arg, "driver", errp))) {
             return false;
         }
-        /* Recorded first, so help's exit leaves nothing unreachable. */
         g_ptr_array_add(cfg.devices, item);
-        device_maybe_print_help(item);
-        return true;
+        return device_maybe_print_help(item, errp);
     case OPT_DRIVE:
         if (!(item = opt_item_parse(optname, arg, NULL, errp))) {
             return false;
@@ -378,7 +391,7 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_NETDEV:
     case OPT_NIC:
     case OPT_NET:
-        return net_parse_option(optname, arg, errp);
+        return net_parse_option(optname, arg, &cfg.help_done, errp);
     case OPT_OBJECT:
         if (!(item = opt_item_parse(optname, arg, "qom-type", errp))) {
             return false;
@@ -439,7 +452,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_D_ITEMS:
         if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
             log_items_help();
-            exit(0);
+            cfg.help_done = true;
+            return true;
         }
         error_set_location(NULL);
         if (!log_items_parse(arg, errp)) {
@@ -514,11 +528,9 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     return true;
 }
 
-static void vl_parse_argv(int argc, char **argv)
+static bool vl_parse_argv(int argc, char **argv, Error **errp)
 {
-    Error *err = NULL;
-
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc && !cfg.help_done; i++) {
         const char *a = argv[i];
         const char *name;
         const OptionDef *def;
@@ -526,9 +538,9 @@ static void vl_parse_argv(int argc, char **argv)
 
         error_set_location(NULL);
         if (a[0] != '-') {
-            error_report("%s: a disk image without an option (an IDE disk) is "
-                         "not supported; use -drive file=%s,if=virtio", a, a);
-            exit(1);
+            error_setg(errp, "%s: a disk image without an option (an IDE disk) "
+                       "is not supported; use -drive file=%s,if=virtio", a, a);
+            return false;
         }
         name = a + 1;
         if (name[0] == '-') {
@@ -536,22 +548,22 @@ static void vl_parse_argv(int argc, char **argv)
         }
         def = option_lookup(name);
         if (!def) {
-            error_report("%s: invalid option", a);
-            exit(1);
+            error_setg(errp, "%s: invalid option", a);
+            return false;
         }
         if (def->has_arg) {
             if (i + 1 >= argc) {
-                error_report("%s: requires an argument", a);
-                exit(1);
+                error_setg(errp, "%s: requires an argument", a);
+                return false;
             }
             arg = argv[++i];
         }
-        if (!vl_parse_option(def, name, arg, &err)) {
-            error_report_err(err);
-            exit(1);
+        if (!vl_parse_option(def, name, arg, errp)) {
+            return false;
         }
     }
     error_set_location(NULL);
+    return true;
 }
 
 /* ---- phase 1: checks without side effects ---- */
@@ -631,6 +643,32 @@ static bool check_accel(MachineClass *mc, Error **errp)
         return ok;
     }
     return true;
+}
+
+/*
+ * kernel-irqchip=split (a userspace IOAPIC beside KVM's LAPICs) is not
+ * built; only the kvm accelerator reads the property, so only it refuses.
+ */
+static bool check_irqchip(MachineClass *mc, Error **errp)
+{
+    const char *name;
+
+    if (!cfg.machine ||
+        g_strcmp0(keyval_get(cfg.machine->kv, "kernel-irqchip"), "split")) {
+        return true;
+    }
+    /* The accelerator vl_create_accel() will pick. */
+    name = keyval_get((cfg.accel ? cfg.accel : cfg.machine)->kv, "accel");
+    if (!name) {
+        name = cfg.qtest ? "qtest" : mc->needs_accel ? "kvm" : NULL;
+    }
+    if (g_strcmp0(name, "kvm")) {
+        return true;
+    }
+    error_set_location(cfg.machine->loc);
+    error_setg(errp, "kernel-irqchip=split is not supported; use "
+               "kernel-irqchip=on or kernel-irqchip=off");
+    return false;
 }
 
 static bool check_smp(MachineClass *mc, CpuTopology *topo, Error **errp)
@@ -1036,6 +1074,33 @@ static bool check_serials(GHashTable *ids, Error **errp)
     return true;
 }
 
+/*
+ * Phase 2 applies globals as it creates devices, with no way to fail: the
+ * value must parse now, on a scratch instance of @driver or, when that is
+ * abstract (pci-device), of its first concrete subtype.
+ */
+static bool check_global_value(const char *driver, const char *prop,
+                               const char *value, Error **errp)
+{
+    GSList *types = NULL;
+    const char *type = driver;
+    Object *probe;
+    bool ok;
+
+    if (object_class_is_abstract(object_class_by_name(driver))) {
+        types = object_class_get_list(driver, false);
+        if (!types) {
+            return true;        /* nothing it could ever apply to */
+        }
+        type = object_class_get_name(types->data);
+    }
+    probe = object_new(type);
+    ok = object_property_parse(probe, prop, value, errp);
+    object_unref(probe);
+    g_slist_free(types);
+    return ok;
+}
+
 static bool check_globals(Error **errp)
 {
     for (guint i = 0; i < cfg.globals->len; i++) {
@@ -1061,11 +1126,8 @@ static bool check_globals(Error **errp)
         } else if (!object_class_property_find(klass, prop)) {
             error_setg(errp, "Property '%s.%s' not found", driver, prop);
             ok = false;
-        } else if (!object_class_is_abstract(klass)) {
-            Object *probe = object_new(driver);
-
-            ok = object_property_parse(probe, prop, eq + 1, errp);
-            object_unref(probe);
+        } else {
+            ok = check_global_value(driver, prop, eq + 1, errp);
         }
         if (ok) {
             qdev_global_add(driver, prop, eq + 1);
@@ -1140,30 +1202,47 @@ static bool device_lookup_class(const char *driver, DeviceClass **out,
     return true;
 }
 
-/* "-device help" and "-device TYPE,help" print and exit at once. */
-static void device_maybe_print_help(OptItem *item)
+/* "-device help" and "-device TYPE,help" print, and start-up stops. */
+static bool device_maybe_print_help(OptItem *item, Error **errp)
 {
     const char *driver = keyval_get(item->kv, "driver");
     DeviceClass *dc;
-    Error *err = NULL;
 
     if (driver && (!strcmp(driver, "help") || !strcmp(driver, "?"))) {
         device_print_help_list();
-        exit(0);
+        cfg.help_done = true;
+        return true;
     }
     if (!keyval_has(item->kv, "help") && !keyval_has(item->kv, "?")) {
-        return;
+        return true;
     }
-    if (!driver || !device_lookup_class(driver, &dc, &err)) {
-        if (!err) {
-            error_setg(&err, "Parameter 'driver' is missing");
-        }
-        error_report_err(err);
-        exit(1);
+    if (!driver) {
+        error_setg(errp, "Parameter 'driver' is missing");
+        return false;
+    }
+    if (!device_lookup_class(driver, &dc, errp)) {
+        return false;
     }
     printf("%s options:\n", driver);
     object_class_property_foreach(&dc->parent_class, device_print_prop, NULL);
-    exit(0);
+    cfg.help_done = true;
+    return true;
+}
+
+/* QEMU's rule for -device and -drive IDs. */
+static bool check_id(const char *id, Error **errp)
+{
+    bool ok = g_ascii_isalpha(id[0]);
+
+    for (const char *c = id + 1; ok && *c; c++) {
+        ok = g_ascii_isalnum(*c) || strchr("-._", *c);
+    }
+    if (!ok) {
+        error_setg(errp, "Parameter 'id' expects an identifier");
+        error_append_hint(errp, "Identifiers consist of letters, digits, "
+                          "'-', '.', '_', starting with a letter.\n");
+    }
+    return ok;
 }
 
 static bool check_devices(Error **errp)
@@ -1189,8 +1268,7 @@ static bool check_devices(Error **errp)
             break;
         }
         if (id) {
-            if (!*id || !g_ascii_isalpha(id[0])) {
-                error_setg(errp, "Parameter 'id' expects an identifier");
+            if (!check_id(id, errp)) {
                 ok = false;
                 break;
             }
@@ -1201,9 +1279,13 @@ static bool check_devices(Error **errp)
             }
             g_hash_table_add(ids, (gpointer)id);
         }
-        /* A scratch instance: every property name and value must parse. */
+        /*
+         * A scratch instance: every property name and value must parse,
+         * after the -global values phase 2 applies without a way to fail.
+         */
         probe = object_new(driver);
-        ok = opt_item_set_props(probe, item, device_meta_keys, errp);
+        ok = qdev_globals_apply(to_device(probe), errp) &&
+             opt_item_set_props(probe, item, device_meta_keys, errp);
         object_unref(probe);
     }
     g_hash_table_destroy(ids);
@@ -1218,10 +1300,19 @@ static bool check_drives(Error **errp)
 {
     unsigned virtio_index = 0;
 
-    /* As QEMU, a reused ID is found while parsing, before any drive opens. */
+    /*
+     * As QEMU, a bad or reused ID is found while parsing, before any drive
+     * opens.  A well-formed one also cannot smuggle keys into the -device
+     * option made for it below.
+     */
     for (guint i = 0; i < cfg.drives->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.drives, i);
         const char *id = keyval_get(item->kv, "id");
+
+        error_set_location(item->loc);
+        if (id && !check_id(id, errp)) {
+            return false;
+        }
 
         for (guint j = 0; j < i && id; j++) {
             OptItem *prev = g_ptr_array_index(cfg.drives, j);
@@ -1371,57 +1462,114 @@ static void vl_add_default_serial(MachineClass *mc)
                                                             : "null"));
 }
 
-static void vl_check_config(MachineState **ms_out)
+static bool vl_check_config(Error **errp)
 {
-    Error *err = NULL;
     GHashTable *chardev_ids = g_hash_table_new(g_str_hash, g_str_equal);
     MachineClass *mc = NULL;
-    CpuTopology topo;
-    uint64_t ram_size = 0;
     bool ok;
 
-    ok = check_machine(&mc, &err);
+    ok = check_machine(&mc, errp);
     if (ok) {
         /* Checked below with the -serial options it stands for. */
         vl_add_default_serial(mc);
     }
     ok = ok &&
-         check_accel(mc, &err) &&
-         check_smp(mc, &topo, &err) &&
-         check_mem(mc, &ram_size, &err) &&
-         check_name_uuid(&err) &&
-         check_rtc(&err) &&
-         check_boot(&err) &&
-         check_display(&err) &&
-         check_chardevs(chardev_ids, &err) &&
-         check_serials(chardev_ids, &err) &&
-         monitor_check_options(&err) &&
-         check_globals(&err) &&
-         check_devices(&err) &&
-         check_drives(&err) &&
-         check_netdevs_objects(&err) &&
-         check_misc(&err);
+         check_accel(mc, errp) &&
+         check_irqchip(mc, errp) &&
+         check_smp(mc, &cfg.topo, errp) &&
+         check_mem(mc, &cfg.ram_size, errp) &&
+         check_name_uuid(errp) &&
+         check_rtc(errp) &&
+         check_boot(errp) &&
+         check_display(errp) &&
+         check_chardevs(chardev_ids, errp) &&
+         check_serials(chardev_ids, errp) &&
+         monitor_check_options(errp) &&
+         check_globals(errp) &&
+         check_drives(errp) &&
+         check_devices(errp) &&
+         check_netdevs_objects(errp) &&
+         check_misc(errp);
     g_hash_table_destroy(chardev_ids);
     if (!ok) {
-        error_report_err(err);
-        exit(1);
+        return false;
     }
     if (cfg.not_yet) {
         char *name = g_strndup(cfg.not_yet->loc,
                                strcspn(cfg.not_yet->loc, " "));
 
         error_set_location(cfg.not_yet->loc);
-        error_report("'%s' is not supported yet", name);
+        error_setg(errp, "'%s' is not supported yet", name);
         g_free(name);
-        exit(1);
+        return false;
     }
     error_set_location(NULL);
+    cfg.mc = mc;
+    return true;
+}
 
+bool vl_configure(int argc, char **argv, bool *exit_now, Error **errp)
+{
+    cfg.chardevs = g_ptr_array_new_with_free_func(opt_item_destroy);
+    cfg.serials = g_ptr_array_new_with_free_func(opt_item_destroy);
+    cfg.devices = g_ptr_array_new_with_free_func(opt_item_destroy);
+    cfg.globals = g_ptr_array_new_with_free_func(opt_item_destroy);
+    cfg.drives = g_ptr_array_new_with_free_func(opt_item_destroy);
+    cfg.blockdevs = g_ptr_array_new_with_free_func(opt_item_destroy);
+    cfg.objects = g_ptr_array_new_with_free_func(opt_item_destroy);
+
+    if (!vl_parse_argv(argc, argv, errp)) {
+        return false;
+    }
+    *exit_now = cfg.help_done;
+    return cfg.help_done || vl_check_config(errp);
+}
+
+void vl_config_reset(void)
+{
+    GPtrArray **arrays[] = {
+        &cfg.chardevs, &cfg.serials, &cfg.devices, &cfg.globals,
+        &cfg.drives, &cfg.blockdevs, &cfg.objects,
+    };
+    OptItem **items[] = {
+        &cfg.machine, &cfg.accel, &cfg.smp, &cfg.mem, &cfg.name, &cfg.rtc,
+        &cfg.boot, &cfg.display, &cfg.vga, &cfg.vnc, &cfg.not_yet,
+    };
+    char **strings[] = {
+        &cfg.cpu_model, &cfg.kernel, &cfg.initrd, &cfg.append, &cfg.bios,
+        &cfg.pidfile, &cfg.logfile, &cfg.uuid, &cfg.qtest, &cfg.qtest_log,
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(arrays); i++) {
+        if (*arrays[i]) {
+            g_ptr_array_unref(*arrays[i]);
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(items); i++) {
+        opt_item_free(*items[i]);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
+        g_free(*strings[i]);
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    rtc_localtime = false;
+    rtc_offset_s = 0;
+    net_options_reset();
+    monitor_options_reset();
+    qdev_globals_reset();
+    sandbox_options_reset();
+    os_options_reset();
+    error_set_location(NULL);
+}
+
+/* The machine phase 1 checked, with its options; not yet realized. */
+static MachineState *vl_machine_new(void)
+{
     MachineState *ms = to_machine(object_new(
-        object_class_get_name(&mc->parent_class)));
+        object_class_get_name(&cfg.mc->parent_class)));
 
-    ms->ram_size = ram_size;
-    ms->smp = topo;
+    ms->ram_size = cfg.ram_size;
+    ms->smp = cfg.topo;
     ms->cpu_model = g_strdup(cfg.cpu_model);
     ms->kernel_filename = g_strdup(cfg.kernel);
     ms->initrd_filename = g_strdup(cfg.initrd);
@@ -1432,7 +1580,7 @@ static void vl_check_config(MachineState **ms_out)
         vl_boot_firmware_options(ms);
     }
     ms->firmware = g_strdup(cfg.bios);
-    *ms_out = ms;
+    return ms;
 }
 
 /* ---- phase 2: create ---- */
@@ -1625,22 +1773,21 @@ static void vl_cleanup(void)
 
 int quokka_main(int argc, char **argv)
 {
-    MachineState *ms = NULL;
+    MachineState *ms;
     AccelState *accel;
     Error *err = NULL;
+    bool exit_now = false;
     int status = 0;
 
     error_set_progname(argv[0]);
-    cfg.chardevs = g_ptr_array_new();
-    cfg.serials = g_ptr_array_new();
-    cfg.devices = g_ptr_array_new();
-    cfg.globals = g_ptr_array_new();
-    cfg.drives = g_ptr_array_new();
-    cfg.blockdevs = g_ptr_array_new();
-    cfg.objects = g_ptr_array_new();
-
-    vl_parse_argv(argc, argv);
-    vl_check_config(&ms);
+    if (!vl_configure(argc, argv, &exit_now, &err)) {
+        error_report_err(err);
+        exit(1);
+    }
+    if (exit_now) {
+        exit(0);
+    }
+    ms = vl_machine_new();
 
     /* Phase 2: from here on files, sockets and devices are opened. */
     if (cfg.daemonize && !os_daemonize_start(&err)) {

@@ -27,6 +27,22 @@ void qdev_global_add(const char *driver, const char *prop, const char *value)
     g_ptr_array_add(global_props, g);
 }
 
+void qdev_globals_reset(void)
+{
+    for (guint i = 0; global_props && i < global_props->len; i++) {
+        GlobalProp *g = g_ptr_array_index(global_props, i);
+
+        g_free(g->driver);
+        g_free(g->prop);
+        g_free(g->value);
+        g_free(g);
+    }
+    if (global_props) {
+        g_ptr_array_free(global_props, true);
+        global_props = NULL;
+    }
+}
+
 bool qdev_globals_apply(DeviceState *dev, Error **errp)
 {
     Object *obj = &dev->parent_obj;

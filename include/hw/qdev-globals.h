@@ -9,6 +9,8 @@
 #include "hw/qdev.h"
 
 void qdev_global_add(const char *driver, const char *prop, const char *value);
+/* Forgets every -global (the command-line fuzz target starts afresh). */
+void qdev_globals_reset(void);
 bool qdev_globals_apply(DeviceState *dev, Error **errp);
 
 #endif

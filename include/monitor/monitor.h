@@ -22,6 +22,8 @@ typedef enum MonitorOptKind {
 bool monitor_parse_option(MonitorOptKind kind, const char *arg, Error **errp);
 /* Phase 1, after all options: checks the chardevs -qmp would create. */
 bool monitor_check_options(Error **errp);
+/* Forgets every recorded option (before any monitor was created). */
+void monitor_options_reset(void);
 /* Phase 2, after the -chardev chardevs exist: creates the monitors. */
 bool monitor_create_all(Error **errp);
 

@@ -92,8 +92,14 @@ extern const PropertyInfo prop_info_netdev;
 
 /* ---- command line (system/vl.c) ---- */
 
-/* Phase 1: records -netdev, -nic or -net (@optname) @arg. */
-bool net_parse_option(const char *optname, const char *arg, Error **errp);
+/*
+ * Phase 1: records -netdev, -nic or -net (@optname) @arg; for a model=help
+ * prints the NIC models and sets *@help instead.
+ */
+bool net_parse_option(const char *optname, const char *arg, bool *help,
+                      Error **errp);
+/* Forgets every recorded option (before anything was created). */
+void net_options_reset(void);
 /* Phase 1: checks every recorded option; nothing is opened. */
 bool net_check_options(Error **errp);
 /* Phase 2, before -device: creates the backends. */

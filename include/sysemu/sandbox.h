@@ -16,6 +16,8 @@
 
 /* Checks and records a -sandbox argument. */
 bool sandbox_parse(const char *arg, Error **errp);
+/* Forgets it (before the filter is installed). */
+void sandbox_options_reset(void);
 /* True when -sandbox on was given. */
 bool sandbox_enabled(void);
 /*

@@ -22,6 +22,12 @@ bool vm_nographic(void);
 bool rtc_base_localtime(void);
 /* -rtc base=DATE: seconds to add to host time; 0 otherwise. */
 int64_t rtc_base_offset_s(void);
+/*
+ * Registers a unix socket this process created and removes at exit.
+ * After -chroot the path may be out of its sight: a helper process
+ * forked before the chroot removes it then (system/os-posix.c).
+ */
+void os_unlink_at_exit(const char *path);
 /* -d guest_errors / unimp: log a guest-caused problem (rate-limited). */
 bool log_guest_errors_enabled(void);
 void log_guest_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

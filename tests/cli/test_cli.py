@@ -38,6 +38,11 @@ BAD_LINES = [
     (['-drive', 'if=virtio'], '-drive if=virtio: Device needs media'),
     (['-drive', 'file=a.img,id=d0', '-drive', 'file=b.img,id=d0'],
      "-drive file=b.img,id=d0: Duplicate ID 'd0' for drive"),
+    (['-drive', 'file=a.img,if=virtio,id=a,,help'],
+     "-drive file=a.img,if=virtio,id=a,,help: Parameter 'id' expects an "
+     "identifier"),
+    (['-device', 'virtio-rng-pci,id=a b'],
+     "-device virtio-rng-pci,id=a b: Parameter 'id' expects an identifier"),
     (['-drive', 'file=a.img,bogus=1'], "-drive file=a.img,bogus=1: Invalid "
                                        "parameter 'bogus'"),
     (['-device', 'nosuchdev'],
@@ -72,6 +77,10 @@ BAD_LINES = [
     (['-machine', 'none,kernel-irqchip=maybe'],
      "-machine none,kernel-irqchip=maybe: Property 'none-machine."
      "kernel-irqchip' doesn't take value 'maybe'"),
+    (['-M', 'pc,kernel-irqchip=split'], '-M pc,kernel-irqchip=split: '
+     'kernel-irqchip=split is not supported'),
+    (['-M', 'none,kernel-irqchip=split', '-accel', 'kvm'],
+     '-M none,kernel-irqchip=split: kernel-irqchip=split is not supported'),
     (['-accel', 'nosuch'], '-accel nosuch: invalid accelerator nosuch'),
     (['-accel', 'tcg'], "-accel tcg: accelerator 'tcg' is not supported"),
     (['-cpu', 'nosuch'], "-cpu nosuch: unable to find CPU model 'nosuch'"),
@@ -95,6 +104,10 @@ BAD_LINES = [
                               "not accept value 'foo'"),
     (['-global', 'foo.bar=1'], "-global foo.bar=1: 'foo' is not a valid "
                                "device model name"),
+    (['-M', 'pc', '-nodefaults', '-global', 'pci-device.addr=zz',
+      '-device', 'virtio-rng-pci'],
+     "-global pci-device.addr=zz: Property 'PIIX3.addr' doesn't take value "
+     "'zz'"),
     (['-global', 'nodot=1'], '-global nodot=1: Invalid -global format'),
     (['-netdev', 'foo,id=n'], "-netdev foo,id=n: Parameter 'type' does not "
                               "accept value 'foo'"),
@@ -103,6 +116,8 @@ BAD_LINES = [
     (['-nographic', '-daemonize'], '-nographic cannot be used with '
                                    '-daemonize'),
     (['-vnc', ':x'], "-vnc :x: 'x' is not a valid VNC display number"),
+    (['-vnc', ''], "-vnc : '': expected [HOST]:DISPLAY"),
+    (['-display', 'vnc='], "-display vnc=: '': expected [HOST]:DISPLAY"),
     (['-vnc', ':0,bogus=1'], "-vnc :0,bogus=1: Invalid parameter 'bogus'"),
     (['-display', 'vnc=nocolon'], "-display vnc=nocolon: 'nocolon': "
                                   "expected [HOST]:DISPLAY"),

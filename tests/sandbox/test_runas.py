@@ -3,8 +3,9 @@
 """-runas and -chroot: a bad user or directory is refused before anything
 is opened; a VM started as root runs as the -runas user (uid, gid,
 supplementary groups, no capabilities) inside the -chroot directory, keeps
-serving QMP on a socket opened before the switch, and combines with
--sandbox.  Needs root: skipped otherwise."""
+serving QMP on a socket opened before the switch, removes its PID file
+and QMP socket (outside the chroot) at exit, and combines with -sandbox.
+Needs root: skipped otherwise."""
 import json
 import os
 import pwd
@@ -74,6 +75,16 @@ def start(d, extra, env=None):
 
 
 
+def gone(paths, timeout=5.0):
+    """True once none of @paths exists (the exit helper may lag)."""
+    end = time.time() + timeout
+    while any(os.path.exists(p) for p in paths):
+        if time.time() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def refused_cases():
     with tempfile.TemporaryDirectory() as d:
         sock = os.path.join(d, 'qmp.sock')
@@ -104,16 +115,23 @@ def runas_chroot_case():
     want_groups = sorted(set(groups + [nobody.pw_gid]))
     with tempfile.TemporaryDirectory() as d:
         root = os.path.join(d, 'root')
+        pidfile = os.path.join(d, 'vm.pid')
         os.mkdir(root)
-        proc, path = start(d, ['-runas', 'nobody', '-chroot', root])
+        proc, path = start(d, ['-runas', 'nobody', '-chroot', root,
+                               '-pidfile', pidfile])
         try:
             st = status_fields(proc.pid)
             proc_root = os.readlink('/proc/%d/root' % proc.pid)
             proc_cwd = os.readlink('/proc/%d/cwd' % proc.pid)
             docs = qmp_talk(path)
+            with open(pidfile) as f:
+                pid_text = f.read()
         except (OSError, ValueError) as e:
             st, proc_root, proc_cwd, docs = {}, None, None, [repr(e)]
+            pid_text = None
         rc, err = stop(proc)
+        removed = gone([pidfile, path])
+        left = sorted(os.listdir(d))
     check('-runas nobody: uid and gid are nobody\'s (real, effective, '
           'saved, fs)',
           st.get('Uid') == [str(nobody.pw_uid)] * 4 and
@@ -132,6 +150,10 @@ def runas_chroot_case():
           'prelaunch', repr(docs))
     check('-runas -chroot: SIGTERM exits cleanly', rc == 0,
           'rc=%r err=%r' % (rc, err))
+    check('-chroot: the PID file (outside the chroot) held the pid, and it '
+          'and the QMP socket are removed at exit',
+          pid_text == '%d\n' % proc.pid and removed,
+          'pid file %r, left %r' % (pid_text, left))
 
 
 def numeric_case():
@@ -155,19 +177,24 @@ def sandbox_case():
     with tempfile.TemporaryDirectory() as d:
         root = os.path.join(d, 'root')
         os.mkdir(root)
-        proc, _ = start(d, ['-runas', 'nobody', '-chroot', root,
-                            '-sandbox', 'on,elevateprivileges=deny,'
-                            'spawn=deny'], env=env)
+        pidfile = os.path.join(d, 'vm.pid')
+        proc, path = start(d, ['-runas', 'nobody', '-chroot', root,
+                               '-pidfile', pidfile,
+                               '-sandbox', 'on,elevateprivileges=deny,'
+                               'spawn=deny'], env=env)
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             pass
         rc, err = stop(proc) if proc.returncode is None else \
             (proc.returncode, proc.stderr.read())
+        removed = gone([pidfile, path])
     check('-runas -chroot -sandbox elevateprivileges=deny: start-up '
           'succeeds, a later setuid kills the VM (SIGSYS)',
           rc == -signal.SIGSYS and 'selftest' not in err,
           'rc=%r err=%r' % (rc, err))
+    check('-chroot: after the sandbox killed the VM, its PID file and QMP '
+          'socket are removed all the same', removed)
     with tempfile.TemporaryDirectory() as d:
         proc, path = start(d, ['-runas', 'nobody', '-sandbox',
                                'on,elevateprivileges=deny'])

@@ -90,7 +90,8 @@ static bool vnc_parse_bool(const char *key, const char *val, bool *out,
 static bool vnc_opts_parse(const char *str, VncOpts *o, Error **errp)
 {
     g_auto(GStrv) parts = g_strsplit(str, ",", -1);
-    const char *addr = parts[0];
+    /* An empty option splits into no parts at all. */
+    const char *addr = parts[0] ? parts[0] : "";
     const char *colon;
     char *end;
     long display;
