@@ -98,7 +98,7 @@ void vnc_encoder_init(VncEncoder *enc)
 {
     memset(enc, 0, sizeof(*enc));
     vnc_pixel_format_default(&enc->pf);
-    enc->compress_level = 6;
+    enc->compress_level = Z_DEFAULT_COMPRESSION;
     enc->scratch = g_byte_array_new();
     enc->zbuf = g_byte_array_new();
 }
@@ -396,4 +396,19 @@ VncEncodeFn *vnc_encoder_lookup(int32_t encoding)
     default:
         return NULL;
     }
+}
+
+int vnc_encode_area(VncEncoder *enc, int32_t encoding, GByteArray *out,
+                    const uint32_t *pixels, int stride, int x, int y, int w,
+                    int h)
+{
+    if (encoding == VNC_ENCODING_TIGHT) {
+        return vnc_encode_tight_area(enc, out, pixels, stride, x, y, w, h);
+    }
+    if (encoding == VNC_ENCODING_ZRLE) {
+        return vnc_encode_zrle_area(enc, out, pixels, stride, x, y, w, h);
+    }
+    vnc_put_rect_header(out, x, y, w, h, encoding);
+    vnc_encoder_lookup(encoding)(enc, out, pixels, stride, w, h);
+    return 1;
 }
