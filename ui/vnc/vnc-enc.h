@@ -162,5 +162,11 @@ int vnc_palette_index(const VncPalette *p, uint32_t c);
 /* Deflates @in onto @out through @zs (sync flush), length unprefixed. */
 void vnc_deflate(z_stream *zs, GByteArray *out, const uint8_t *in,
                  size_t len);
+/*
+ * The same, ending a deflate block (and so its Huffman tables) every
+ * @block bytes: tables fitted to a small region code pictures better.
+ */
+void vnc_deflate_blocks(z_stream *zs, GByteArray *out, const uint8_t *in,
+                        size_t len, size_t block);
 
 #endif
