@@ -393,16 +393,16 @@ class RFBClient:
             raise ConnectionError('tight: JPEG or bad control %x' % ctl)
         stream = ctl & 3
         filt = self.u8() if ctl & 4 else 0
-        self.kinds['tight ' + ('copy', 'palette', 'gradient', '?')[min(filt, 3)]
-                   ] += 1
+        if filt != 1:
+            self.kinds['tight ' + ('copy', '?', 'gradient')[min(filt, 2)]] += 1
         if filt == 0:
             data = self._tight_data(stream, w * h * tsize)
             self._put(x, y, w, h, self._tpixels(data, w * h))
         elif filt == 1:
             n = self.u8() + 1
             pal = self._tpixels(self.recv(n * tsize), n)
+            self.kinds['tight mono' if n == 2 else 'tight palette'] += 1
             if n == 2:
-                self.kinds['tight mono'] += 1
                 row = (w + 7) // 8
                 data = self._tight_data(stream, row * h)
                 px = [pal[(data[j * row + i // 8] >> (7 - i % 8)) & 1]
