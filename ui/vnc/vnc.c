@@ -29,6 +29,12 @@
 #define VNC_READ_CHUNK 65536
 /* No new update is built while this much output is still queued. */
 #define VNC_OUT_HIGH (1 << 20)
+/*
+ * An update counts its rectangles in 16 bits; one run of tiles may take
+ * up to 136 per 1024 columns (Tight cuts text into two-colour stretches),
+ * so a new run starts only below this.
+ */
+#define VNC_MAX_RECTS (UINT16_MAX - 16384)
 
 static VncDisplay *vnc_display;
 static VncEventFn *vnc_event_fn;
@@ -480,10 +486,11 @@ void vnc_client_send_update(VncClient *vc)
     count = vnc_put_pseudo_rects(vc, vc->out);
     w = MIN(vc->width, s->width);
     h = MIN(vc->height, s->height);
-    for (int ty = 0; ty < vc->tiles_y; ty++) {
+    /* Tiles left dirty when the count is full go in the next update. */
+    for (int ty = 0; ty < vc->tiles_y && count <= VNC_MAX_RECTS; ty++) {
         int y = ty * VNC_TILE, th = MIN(VNC_TILE, h - y);
 
-        for (int tx = 0; tx < vc->tiles_x; tx++) {
+        for (int tx = 0; tx < vc->tiles_x && count <= VNC_MAX_RECTS; tx++) {
             int run = 0, x = tx * VNC_TILE;
 
             while (tx + run < vc->tiles_x &&
