@@ -204,8 +204,11 @@ FORMATS = [
 
 
 def test_encodings(t):
-    for picture, size in [('text', '640x480'), ('photo', '400x300')]:
+    # 203x101: tiles and bands of odd sizes (packed rows ending mid-byte).
+    for picture, size in [('text', '640x480'), ('photo', '400x300'),
+                          ('text', '203x101')]:
         srv = TestServer('--picture', picture, '--size', size)
+        label = picture if size != '203x101' else picture + ' ' + size
         try:
             for fname, pf in FORMATS:
                 if picture == 'photo' and fname.startswith('8'):
@@ -213,11 +216,11 @@ def test_encodings(t):
                 c = srv.client()
                 c.set_pixel_format(pf)
                 raw = full_picture(c, rfb.RAW)
-                t.check('%s, %s: Raw picture is not blank' % (picture, fname),
+                t.check('%s, %s: Raw picture is not blank' % (label, fname),
                         len(set(raw)) > 2, 'colours %d' % len(set(raw)))
                 for name, enc in ALL_ENCODINGS[1:]:
                     with t.case('%s, %s: %s decodes to the Raw pixels'
-                                % (picture, fname, name)):
+                                % (label, fname, name)):
                         got = full_picture(c, enc)
                         bad = sum(a != b for a, b in zip(got, raw))
                         assert got == raw, '%d pixels differ' % bad
