@@ -99,6 +99,11 @@ static GByteArray *inflate_all(const uint8_t *data, size_t len)
     return out;
 }
 
+static uint16_t be16(const uint8_t *p)
+{
+    return p[0] << 8 | p[1];
+}
+
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
@@ -198,6 +203,116 @@ static void test_tight(void)
     g_free(pic);
 }
 
+/* Two "text" stretches per band: pixels of @a on the left, @b on the right. */
+static uint32_t *make_two_stretches(int w, int h, uint32_t a, uint32_t b)
+{
+    uint32_t *p = g_new(uint32_t, w * h);
+
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            p[y * w + x] = (x * 7 + y * 3 + 1) % 5 ? 0x000020 :
+                           x < w / 2 ? a : b;
+        }
+    }
+    return p;
+}
+
+/* Noise, as a photograph has: hardly two equal neighbours. */
+static uint32_t *make_noise(int w, int h)
+{
+    uint32_t *p = g_new(uint32_t, w * h), seed = 1;
+
+    for (int i = 0; i < w * h; i++) {
+        seed = seed * 1103515245 + 12345;
+        p[i] = seed >> 8;
+    }
+    return p;
+}
+
+static void test_tight_split(void)
+{
+    uint32_t *text = make_two_stretches(128, 32, 0xffffff, 0x55ff55);
+    uint32_t *noise = make_noise(128, 32);
+    VncEncoder enc;
+    GByteArray *out = g_byte_array_new();
+    const uint8_t *p;
+
+    vnc_encoder_init(&enc);
+    /* Two bands of 16 rows, each cut where the second colour starts. */
+    g_assert_cmpint(vnc_encode_area(&enc, VNC_ENCODING_TIGHT, out, text, 128,
+                                    8, 32, 128, 32), ==, 4);
+    p = out->data;
+    for (int i = 0; i < 4; i++) {
+        int len;
+
+        g_assert_cmpuint(be16(p), ==, 8 + (i % 2) * 64);
+        g_assert_cmpuint(be16(p + 2), ==, 32 + (i / 2) * 16);
+        g_assert_cmpuint(be16(p + 4), ==, 64);
+        g_assert_cmpuint(be16(p + 6), ==, 16);
+        g_assert_cmpuint(be32(p + 8), ==, VNC_ENCODING_TIGHT);
+        /* Mono: stream 1, palette filter, two 24-bit colours. */
+        g_assert_cmphex(p[12], ==, 0x50);
+        g_assert_cmpuint(p[13], ==, 1);
+        g_assert_cmpuint(p[14], ==, 1);
+        g_assert_cmpmem(p + 15, 3, "\x00\x00\x20", 3);
+        g_assert_cmpmem(p + 18, 3, i % 2 ? "\x55\xff\x55" : "\xff\xff\xff",
+                        3);
+        p += 21;
+        len = p[0] & 0x7f;
+        if (p[0] & 0x80) {
+            len |= p[1] << 7;
+            p++;
+        }
+        p += 1 + len;
+    }
+    g_assert_true(p == out->data + out->len);
+    /* A picture goes whole, through the gradient filter. */
+    g_byte_array_set_size(out, 0);
+    g_assert_cmpint(vnc_encode_area(&enc, VNC_ENCODING_TIGHT, out, noise,
+                                    128, 0, 0, 128, 32), ==, 1);
+    g_assert_cmpuint(be16(out->data + 6), ==, 32);
+    g_assert_cmphex(out->data[12], ==, 0x70);
+    g_assert_cmpuint(out->data[13], ==, 2);
+    vnc_encoder_cleanup(&enc);
+    g_byte_array_free(out, true);
+    g_free(text);
+    g_free(noise);
+}
+
+static void test_zrle_bands(void)
+{
+    uint32_t *text = make_two_stretches(64, 64, 0xffffff, 0x55ff55);
+    uint32_t *noise = make_noise(64, 64);
+    VncEncoder enc;
+    GByteArray *out = g_byte_array_new(), *inf;
+    size_t at = 0;
+
+    vnc_encoder_init(&enc);
+    /* Text: four rectangles 16 rows high, each one packed-palette tile. */
+    g_assert_cmpint(vnc_encode_area(&enc, VNC_ENCODING_ZRLE, out, text, 64,
+                                    0, 0, 64, 64), ==, 4);
+    for (int i = 0; i < 4; i++) {
+        g_assert_cmpuint(be16(out->data + at + 2), ==, i * 16);
+        g_assert_cmpuint(be16(out->data + at + 6), ==, 16);
+        at += 16 + be32(out->data + at + 12);
+    }
+    g_assert_cmpuint(at, ==, out->len);
+    inf = inflate_all(out->data + 16, be32(out->data + 12));
+    /* Three colours: 2-bit packed palette, 16 bytes a row. */
+    g_assert_cmpuint(inf->data[0], ==, 3);
+    g_assert_cmpuint(inf->len, ==, 1 + 3 * 3 + 16 * 16);
+    g_byte_array_free(inf, true);
+    /* Noise: one 64x64 raw tile. */
+    g_byte_array_set_size(out, 0);
+    g_assert_cmpint(vnc_encode_area(&enc, VNC_ENCODING_ZRLE, out, noise, 64,
+                                    0, 0, 64, 64), ==, 1);
+    g_assert_cmpuint(be16(out->data + 6), ==, 64);
+    vnc_encoder_cleanup(&enc);
+    g_byte_array_free(out, true);
+    g_free(text);
+    g_free(noise);
+}
+
 /* FIPS 46 worked example; VNC reverses the bits of each key byte. */
 static void test_auth_des(void)
 {
@@ -237,6 +352,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vnc/hextile", test_hextile);
     g_test_add_func("/vnc/zrle", test_zrle);
     g_test_add_func("/vnc/tight", test_tight);
+    g_test_add_func("/vnc/tight-split", test_tight_split);
+    g_test_add_func("/vnc/zrle-bands", test_zrle_bands);
     g_test_add_func("/vnc/auth-des", test_auth_des);
     return g_test_run();
 }

@@ -5,6 +5,7 @@ decoders for Raw, CopyRect, Hextile, Zlib, Tight (lossless), ZRLE and the
 pseudo-encodings DesktopSize, ExtendedDesktopSize, Cursor, QEMU extended
 key event and LED state.  The framebuffer holds pixel values in the
 client's pixel format, so pictures from different encodings compare."""
+import collections
 import socket
 import struct
 import zlib
@@ -82,6 +83,8 @@ class RFBClient:
         self.led = None
         self.ext_key_acked = False
         self.cursor = None
+        # Subencodings seen, e.g. 'zrle packed', 'tight mono'.
+        self.kinds = collections.Counter()
         self._handshake(shared)
 
     # ---- transport ----
@@ -310,6 +313,11 @@ class RFBClient:
                 tw, th = min(64, x + w - tx), min(64, y + h - ty)
                 n = tw * th
                 sub = take(1)[0]
+                self.kinds['zrle ' + ('raw' if sub == 0 else
+                                      'solid' if sub == 1 else
+                                      'packed' if sub <= 16 else
+                                      'plain rle' if sub == 128 else
+                                      'palette rle')] += 1
                 if sub == 0:
                     px = self._pixels(take(n * size), n, size, shift)
                 elif sub == 1:
@@ -378,18 +386,22 @@ class RFBClient:
                 self.tight[i] = zlib.decompressobj()
         ctl >>= 4
         if ctl == 8:
+            self.kinds['tight fill'] += 1
             self._fill(x, y, w, h, self._tpixels(self.recv(tsize), 1)[0])
             return
         if ctl > 8:
             raise ConnectionError('tight: JPEG or bad control %x' % ctl)
         stream = ctl & 3
         filt = self.u8() if ctl & 4 else 0
+        if filt != 1:
+            self.kinds['tight ' + ('copy', '?', 'gradient')[min(filt, 2)]] += 1
         if filt == 0:
             data = self._tight_data(stream, w * h * tsize)
             self._put(x, y, w, h, self._tpixels(data, w * h))
         elif filt == 1:
             n = self.u8() + 1
             pal = self._tpixels(self.recv(n * tsize), n)
+            self.kinds['tight mono' if n == 2 else 'tight palette'] += 1
             if n == 2:
                 row = (w + 7) // 8
                 data = self._tight_data(stream, row * h)

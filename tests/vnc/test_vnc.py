@@ -204,8 +204,11 @@ FORMATS = [
 
 
 def test_encodings(t):
-    for picture, size in [('text', '640x480'), ('photo', '400x300')]:
+    # 203x101: tiles and bands of odd sizes (packed rows ending mid-byte).
+    for picture, size in [('text', '640x480'), ('photo', '400x300'),
+                          ('text', '203x101')]:
         srv = TestServer('--picture', picture, '--size', size)
+        label = picture if size != '203x101' else picture + ' ' + size
         try:
             for fname, pf in FORMATS:
                 if picture == 'photo' and fname.startswith('8'):
@@ -213,16 +216,64 @@ def test_encodings(t):
                 c = srv.client()
                 c.set_pixel_format(pf)
                 raw = full_picture(c, rfb.RAW)
-                t.check('%s, %s: Raw picture is not blank' % (picture, fname),
+                t.check('%s, %s: Raw picture is not blank' % (label, fname),
                         len(set(raw)) > 2, 'colours %d' % len(set(raw)))
                 for name, enc in ALL_ENCODINGS[1:]:
                     with t.case('%s, %s: %s decodes to the Raw pixels'
-                                % (picture, fname, name)):
+                                % (label, fname, name)):
                         got = full_picture(c, enc)
                         bad = sum(a != b for a, b in zip(got, raw))
                         assert got == raw, '%d pixels differ' % bad
                         # Twice: persistent zlib streams must carry on.
                         assert full_picture(c, enc) == raw, 'second update'
+                c.close()
+        finally:
+            srv.stop()
+
+
+def split_update(c, encoding):
+    """A full update in @encoding: its rectangles and subencodings."""
+    c.set_encodings([encoding])
+    c.kinds.clear()
+    c.request(False)
+    return [r for r in c.read_update() if r[4] == encoding], dict(c.kinds)
+
+
+def test_split(t):
+    """Console text goes out as 16-row ZRLE rectangles of packed-palette
+    tiles and as two-colour Tight mono rectangles; a photo keeps 64-row
+    rectangles (ZRLE raw tiles, Tight gradient).  Each decodes to Raw's
+    pixels, in the server's format and in 16-bit colour."""
+    for picture, size in [('text', '720x400'), ('photo', '640x480')]:
+        srv = TestServer('--picture', picture, '--size', size)
+        try:
+            for fname, pf in (FORMATS[0], FORMATS[2]):
+                c = srv.client()
+                c.set_pixel_format(pf)
+                raw = full_picture(c, rfb.RAW)
+                zrle, zkinds = split_update(c, rfb.ZRLE)
+                with t.case('%s, %s: ZRLE rectangles %s, equal to Raw'
+                            % (picture, fname, zkinds)):
+                    assert list(c.fb) == raw
+                    heights = {r[3] for r in zrle}
+                    if picture == 'text':
+                        assert heights == {16}, heights
+                        assert zkinds.get('zrle packed', 0) > 200, zkinds
+                    else:
+                        assert heights == {64, 480 % 64}, heights
+                        assert pf.bpp == 16 or zkinds == {'zrle raw': 80}
+                tight, tkinds = split_update(c, rfb.TIGHT)
+                with t.case('%s, %s: Tight rectangles %s, equal to Raw'
+                            % (picture, fname, tkinds)):
+                    assert list(c.fb) == raw
+                    if picture == 'text':
+                        mono = tkinds.get('tight mono', 0)
+                        assert mono > 200, tkinds
+                        assert all(r[3] == 16 and r[2] < 720
+                                   for r in tight), tight[:4]
+                    else:
+                        assert 'tight mono' not in tkinds, tkinds
+                        assert min(r[3] for r in tight) >= 480 % 64, tight
                 c.close()
         finally:
             srv.stop()
@@ -446,7 +497,8 @@ def test_machine(t):
 
 def main():
     t = Tap()
-    for test in (test_handshakes, test_auth, test_encodings, test_updates,
+    for test in (test_handshakes, test_auth, test_encodings, test_split,
+                 test_updates,
                  test_input, test_bad_clients, test_machine):
         try:
             test(t)

@@ -178,3 +178,153 @@ void vnc_encode_tight(VncEncoder *enc, GByteArray *out, const uint32_t *pixels,
     }
     g_free(pal);
 }
+
+/*
+ * Text splits into two-colour rectangles: a line of console text (a band
+ * 16 rows high) changes its foreground colour every few words, and each
+ * stretch of one foreground on the background goes as a 1-bit mono
+ * rectangle, where the band as a whole would need a byte per pixel.
+ * Bands that do not split into stretches at least TIGHT_MONO_MIN_WIDTH
+ * wide on average (pictures) are sent whole, as before.
+ */
+#define TIGHT_MAX_WIDTH 1024    /* decoders take up to 2048 */
+#define TIGHT_BAND 16
+#define TIGHT_MONO_MIN_WIDTH 32
+#define TIGHT_MAX_SEGMENTS (TIGHT_MAX_WIDTH / TIGHT_MONO_MIN_WIDTH + 1)
+
+typedef struct TightSegment {
+    int x, w;
+    int ncolours;               /* 1 or 2 */
+    uint32_t colour[2];
+} TightSegment;
+
+/* True when column @x of the band adds no third colour to @s. */
+static bool tight_column_fits(TightSegment *s, const uint32_t *px,
+                              int stride, int h)
+{
+    for (int y = 0; y < h; y++) {
+        uint32_t c = px[y * stride];
+
+        if ((s->ncolours > 0 && c == s->colour[0]) ||
+            (s->ncolours > 1 && c == s->colour[1])) {
+            continue;
+        }
+        if (s->ncolours == 2) {
+            return false;
+        }
+        s->colour[s->ncolours++] = c;
+    }
+    return true;
+}
+
+/*
+ * Cuts the band into runs of columns of at most two colours, left to
+ * right; their number, or -1 beyond @max or on a column of three.
+ */
+static int tight_mono_split(const uint32_t *px, int stride, int w, int h,
+                            TightSegment *seg, int max)
+{
+    int n = 0;
+
+    seg[0] = (TightSegment) { .x = 0 };
+    for (int x = 0; x < w; x++) {
+        TightSegment before = seg[n];
+
+        if (tight_column_fits(&seg[n], px + x, stride, h)) {
+            continue;
+        }
+        seg[n] = before;
+        seg[n].w = x - seg[n].x;
+        if (++n == max) {
+            return -1;
+        }
+        seg[n] = (TightSegment) { .x = x };
+        if (!tight_column_fits(&seg[n], px + x, stride, h)) {
+            return -1;
+        }
+    }
+    seg[n].w = w - seg[n].x;
+    return n + 1;
+}
+
+static int tight_put_rect(VncEncoder *enc, GByteArray *out,
+                          const uint32_t *px, int stride, int x, int y, int w,
+                          int h)
+{
+    vnc_put_rect_header(out, x, y, w, h, VNC_ENCODING_TIGHT);
+    vnc_encode_tight(enc, out, px, stride, w, h);
+    return 1;
+}
+
+static int tight_put_segments(VncEncoder *enc, GByteArray *out,
+                              const uint32_t *px, int stride, int x, int y,
+                              int h, const TightSegment *seg, int nseg)
+{
+    VncPalette pal;
+    /*
+     * The band's top-left colour (the background of text) is index 0 in
+     * every stretch, so that equal glyphs give equal bits.
+     */
+    uint32_t bg = seg[0].colour[0];
+
+    for (int i = 0; i < nseg; i++) {
+        bool swap = seg[i].colour[1] == bg;
+
+        vnc_put_rect_header(out, x + seg[i].x, y, seg[i].w, h,
+                            VNC_ENCODING_TIGHT);
+        if (seg[i].ncolours == 1) {
+            vnc_put_u8(out, TIGHT_FILL);
+            tight_put_tpixel(&enc->pf, out, seg[i].colour[0]);
+            continue;
+        }
+        /* The mono path reads only the two colours. */
+        pal.size = 2;
+        pal.colour[0] = seg[i].colour[swap];
+        pal.colour[1] = seg[i].colour[!swap];
+        tight_palette(enc, out, &pal, px + seg[i].x, stride, seg[i].w, h);
+    }
+    return nseg;
+}
+
+static int tight_area(VncEncoder *enc, GByteArray *out, const uint32_t *px,
+                      int stride, int x, int y, int w, int h)
+{
+    TightSegment seg[TIGHT_MAX_SEGMENTS];
+    int max = w / TIGHT_MONO_MIN_WIDTH + 1, n = 0, top = 0;
+
+    for (int by = 0; by < h; by += TIGHT_BAND) {
+        int bh = MIN(TIGHT_BAND, h - by);
+        int nseg = tight_mono_split(px + by * stride, stride, w, bh, seg,
+                                    max);
+
+        /* One stretch: the band joins its neighbours in one rectangle. */
+        if (nseg <= 1) {
+            continue;
+        }
+        if (top < by) {
+            n += tight_put_rect(enc, out, px + top * stride, stride, x,
+                                y + top, w, by - top);
+        }
+        n += tight_put_segments(enc, out, px + by * stride, stride, x,
+                                y + by, bh, seg, nseg);
+        top = by + bh;
+    }
+    if (top < h) {
+        n += tight_put_rect(enc, out, px + top * stride, stride, x, y + top,
+                            w, h - top);
+    }
+    return n;
+}
+
+int vnc_encode_tight_area(VncEncoder *enc, GByteArray *out,
+                          const uint32_t *pixels, int stride, int x, int y,
+                          int w, int h)
+{
+    int n = 0;
+
+    for (int cx = 0; cx < w; cx += TIGHT_MAX_WIDTH) {
+        n += tight_area(enc, out, pixels + cx, stride, x + cx, y,
+                        MIN(TIGHT_MAX_WIDTH, w - cx), h);
+    }
+    return n;
+}

@@ -98,7 +98,7 @@ void vnc_encoder_init(VncEncoder *enc)
 {
     memset(enc, 0, sizeof(*enc));
     vnc_pixel_format_default(&enc->pf);
-    enc->compress_level = 6;
+    enc->compress_level = Z_DEFAULT_COMPRESSION;
     enc->scratch = g_byte_array_new();
     enc->zbuf = g_byte_array_new();
 }
@@ -121,8 +121,8 @@ void vnc_encoder_cleanup(VncEncoder *enc)
     enc->scratch = enc->zbuf = NULL;
 }
 
-void vnc_deflate(z_stream *zs, GByteArray *out, const uint8_t *in,
-                 size_t len)
+static void vnc_deflate_flush(z_stream *zs, GByteArray *out,
+                              const uint8_t *in, size_t len, int flush)
 {
     size_t start = out->len;
     size_t room = deflateBound(zs, len) + 64;
@@ -132,8 +132,8 @@ void vnc_deflate(z_stream *zs, GByteArray *out, const uint8_t *in,
     zs->avail_in = len;
     zs->next_out = out->data + start;
     zs->avail_out = room;
-    /* The bound plus slack always holds one sync-flushed chunk. */
-    while (deflate(zs, Z_SYNC_FLUSH) == Z_OK && zs->avail_out == 0) {
+    /* The bound plus slack always holds one flushed chunk. */
+    while (deflate(zs, flush) == Z_OK && zs->avail_out == 0) {
         size_t used = zs->next_out - out->data;
 
         g_byte_array_set_size(out, out->len + 4096);
@@ -141,6 +141,21 @@ void vnc_deflate(z_stream *zs, GByteArray *out, const uint8_t *in,
         zs->avail_out = out->len - used;
     }
     g_byte_array_set_size(out, zs->next_out - out->data);
+}
+
+void vnc_deflate(z_stream *zs, GByteArray *out, const uint8_t *in,
+                 size_t len)
+{
+    vnc_deflate_flush(zs, out, in, len, Z_SYNC_FLUSH);
+}
+
+void vnc_deflate_blocks(z_stream *zs, GByteArray *out, const uint8_t *in,
+                        size_t len, size_t block)
+{
+    for (; len > block; in += block, len -= block) {
+        vnc_deflate_flush(zs, out, in, block, Z_BLOCK);
+    }
+    vnc_deflate_flush(zs, out, in, len, Z_SYNC_FLUSH);
 }
 
 /* ---- palettes ---- */
@@ -396,4 +411,19 @@ VncEncodeFn *vnc_encoder_lookup(int32_t encoding)
     default:
         return NULL;
     }
+}
+
+int vnc_encode_area(VncEncoder *enc, int32_t encoding, GByteArray *out,
+                    const uint32_t *pixels, int stride, int x, int y, int w,
+                    int h)
+{
+    if (encoding == VNC_ENCODING_TIGHT) {
+        return vnc_encode_tight_area(enc, out, pixels, stride, x, y, w, h);
+    }
+    if (encoding == VNC_ENCODING_ZRLE) {
+        return vnc_encode_zrle_area(enc, out, pixels, stride, x, y, w, h);
+    }
+    vnc_put_rect_header(out, x, y, w, h, encoding);
+    vnc_encoder_lookup(encoding)(enc, out, pixels, stride, w, h);
+    return 1;
 }

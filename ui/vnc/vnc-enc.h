@@ -40,7 +40,8 @@ typedef struct VncPixelFormat {
 
 typedef struct VncEncoder {
     VncPixelFormat pf;
-    int compress_level;         /* 0..9, from the pseudo-encodings */
+    int compress_level;         /* 0..9 from the pseudo-encodings, or
+                                   Z_DEFAULT_COMPRESSION */
     z_stream zlib;              /* one stream per encoding, per client */
     z_stream zrle;
     int zrle_strategy;          /* zlib strategy of the ZRLE stream now */
@@ -83,6 +84,22 @@ VncEncodeFn vnc_encode_tight;
 /* The encoder for @encoding, or NULL when it is not one we produce. */
 VncEncodeFn *vnc_encoder_lookup(int32_t encoding);
 
+/*
+ * Appends rectangles, each a header and a body in @encoding, that cover
+ * the @w x @h area at (@x, @y) of the screen; returns how many.  Some
+ * encodings send an area as several rectangles (see the .c files).
+ */
+int vnc_encode_area(VncEncoder *enc, int32_t encoding, GByteArray *out,
+                    const uint32_t *pixels, int stride, int x, int y, int w,
+                    int h);
+/* The ZRLE and Tight parts of vnc_encode_area(). */
+int vnc_encode_zrle_area(VncEncoder *enc, GByteArray *out,
+                         const uint32_t *pixels, int stride, int x, int y,
+                         int w, int h);
+int vnc_encode_tight_area(VncEncoder *enc, GByteArray *out,
+                          const uint32_t *pixels, int stride, int x, int y,
+                          int w, int h);
+
 /* Big-endian appends, as RFB is big-endian. */
 static inline void vnc_put_u8(GByteArray *out, uint8_t v)
 {
@@ -101,6 +118,17 @@ static inline void vnc_put_u32(GByteArray *out, uint32_t v)
     uint8_t b[4] = { v >> 24, v >> 16, v >> 8, v };
 
     g_byte_array_append(out, b, 4);
+}
+
+/* A rectangle header (RFC 6143 7.6.1). */
+static inline void vnc_put_rect_header(GByteArray *out, int x, int y, int w,
+                                       int h, int32_t encoding)
+{
+    vnc_put_u16(out, x);
+    vnc_put_u16(out, y);
+    vnc_put_u16(out, w);
+    vnc_put_u16(out, h);
+    vnc_put_u32(out, encoding);
 }
 
 /* Overwrites the u32 at @at, e.g. a length known only afterwards. */
@@ -134,5 +162,11 @@ int vnc_palette_index(const VncPalette *p, uint32_t c);
 /* Deflates @in onto @out through @zs (sync flush), length unprefixed. */
 void vnc_deflate(z_stream *zs, GByteArray *out, const uint8_t *in,
                  size_t len);
+/*
+ * The same, ending a deflate block (and so its Huffman tables) every
+ * @block bytes: tables fitted to a small region code pictures better.
+ */
+void vnc_deflate_blocks(z_stream *zs, GByteArray *out, const uint8_t *in,
+                        size_t len, size_t block);
 
 #endif

@@ -29,8 +29,12 @@
 #define VNC_READ_CHUNK 65536
 /* No new update is built while this much output is still queued. */
 #define VNC_OUT_HIGH (1 << 20)
-/* Tight decoders cap a rectangle at 2048 pixels wide and 64 Ki pixels. */
-#define VNC_TIGHT_MAX_WIDTH 1024
+/*
+ * An update counts its rectangles in 16 bits; one run of tiles may take
+ * up to 136 per 1024 columns (Tight cuts text into two-colour stretches),
+ * so a new run starts only below this.
+ */
+#define VNC_MAX_RECTS (UINT16_MAX - 16384)
 
 static VncDisplay *vnc_display;
 static VncEventFn *vnc_event_fn;
@@ -410,16 +414,6 @@ void vnc_client_mark_dirty(VncClient *vc, int x, int y, int w, int h)
     }
 }
 
-static void vnc_put_rect_header(GByteArray *out, int x, int y, int w, int h,
-                                int32_t encoding)
-{
-    vnc_put_u16(out, x);
-    vnc_put_u16(out, y);
-    vnc_put_u16(out, w);
-    vnc_put_u16(out, h);
-    vnc_put_u32(out, encoding);
-}
-
 /* Pseudo-rectangles first: size changes, key event and LED acks. */
 static int vnc_put_pseudo_rects(VncClient *vc, GByteArray *out)
 {
@@ -471,18 +465,9 @@ static int vnc_put_pixels(VncClient *vc, GByteArray *out, int x, int y,
     DisplaySurface *s = vc->vd->surface;
     int stride = surface_stride(s) / 4;
     const uint32_t *base = surface_data(s);
-    VncEncodeFn *fn = vnc_encoder_lookup(vc->encoding);
-    int max_w = vc->encoding == VNC_ENCODING_TIGHT ? VNC_TIGHT_MAX_WIDTH : w;
-    int n = 0;
 
-    for (int cx = x; cx < x + w; cx += max_w) {
-        int cw = MIN(max_w, x + w - cx);
-
-        vnc_put_rect_header(out, cx, y, cw, h, vc->encoding);
-        fn(&vc->enc, out, base + y * stride + cx, stride, cw, h);
-        n++;
-    }
-    return n;
+    return vnc_encode_area(&vc->enc, vc->encoding, out,
+                           base + y * stride + x, stride, x, y, w, h);
 }
 
 void vnc_client_send_update(VncClient *vc)
@@ -502,10 +487,11 @@ void vnc_client_send_update(VncClient *vc)
     count = vnc_put_pseudo_rects(vc, vc->out);
     w = MIN(vc->width, s->width);
     h = MIN(vc->height, s->height);
-    for (int ty = 0; ty < vc->tiles_y; ty++) {
+    /* Tiles left dirty when the count is full go in the next update. */
+    for (int ty = 0; ty < vc->tiles_y && count <= VNC_MAX_RECTS; ty++) {
         int y = ty * VNC_TILE, th = MIN(VNC_TILE, h - y);
 
-        for (int tx = 0; tx < vc->tiles_x; tx++) {
+        for (int tx = 0; tx < vc->tiles_x && count <= VNC_MAX_RECTS; tx++) {
             int run = 0, x = tx * VNC_TILE;
 
             while (tx + run < vc->tiles_x &&
