@@ -146,13 +146,8 @@ def vga_boot_menu(t, errs):
             time.sleep(0.5)
         c.close()
     finally:
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-        reader.join()
+        stop(p)
+        reader.join(timeout=10)
         errs.append(p.stderr.read().decode(errors='replace'))
         p.stdout.close()
         p.stderr.close()
@@ -180,6 +175,62 @@ def read_all(f, out):
         out += chunk
 
 
+def task_stacks(pid):
+    """Where the threads of @pid wait: state, wchan and kernel stack of
+    each (the stacks need root), for a VMM that does not end."""
+    lines = []
+    for tid in sorted(os.listdir('/proc/%d/task' % pid), key=int):
+        base = '/proc/%d/task/%s/' % (pid, tid)
+        info = {}
+        for name in ('stat', 'wchan', 'stack'):
+            try:
+                with open(base + name) as f:
+                    info[name] = f.read().strip()
+            except OSError as e:
+                info[name] = '(%s)' % e.strerror
+        state = info['stat'].rsplit(')', 1)[-1].split()[:1]
+        lines.append('thread %s %s wchan=%s' % (tid, ' '.join(state),
+                                                 info['wchan']))
+        lines += ['    ' + line for line in info['stack'].splitlines()]
+    return '\n'.join(lines)
+
+
+def stop(p, sig=signal.SIGTERM):
+    """Ends the VMM @p: @sig, then SIGKILL.  One that survives both (a
+    thread stuck in the kernel: D state) is reported with its threads'
+    kernel stacks on stderr instead of hanging the test."""
+    if p.poll() is None:
+        p.send_signal(sig)
+    try:
+        p.wait(timeout=10)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    stacks = task_stacks(p.pid)
+    p.kill()
+    try:
+        p.wait(timeout=20)
+        print('# VMM did not end on signal %d; kernel stacks before SIGKILL:'
+              % sig, file=sys.stderr)
+    except subprocess.TimeoutExpired:
+        print('# VMM survived SIGKILL; kernel stacks:', file=sys.stderr)
+    for line in stacks.splitlines():
+        print('# ' + line, file=sys.stderr)
+
+
+def run_to_exit(args, timeout):
+    """Runs the VMM until it exits; (status, stdout, stderr), status None
+    when it had to be stopped after @timeout seconds."""
+    p = quokka.start(args)
+    try:
+        out, err = p.communicate(timeout=timeout)
+        return p.returncode, out.decode(errors='replace'), \
+            err.decode(errors='replace')
+    except subprocess.TimeoutExpired:
+        stop(p)
+        return None, '', 'timed out after %d s' % timeout
+
+
 def serial_until(args, want, count=1, timeout=120, on_first=None):
     """Runs a guest with -nographic until @want appeared @count times;
     @on_first runs once when it first appears."""
@@ -201,12 +252,7 @@ def serial_until(args, want, count=1, timeout=120, on_first=None):
                     break
                 out += chunk
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p)
         err = p.stderr.read().decode(errors='replace')
         p.stdout.close()
         p.stderr.close()
@@ -285,13 +331,14 @@ def main():
     t.check('SeaBIOS: guest reboot goes through the firmware again',
             out.count(BANNER) >= 2 and b'Retrying in 0 seconds' in out,
             out[-2000:] + err.encode())
-    r = quokka.run(['-M', 'pc', '-accel', 'kvm', '-m', '128', '-nographic',
-                    '-vga', 'none', '-no-reboot', '-bios', BIOS, '-boot',
-                    'reboot-timeout=0'], timeout=180)
-    errs.append(r.stderr)
+    status, out, err = run_to_exit(['-M', 'pc', '-accel', 'kvm', '-m', '128',
+                                    '-nographic', '-vga', 'none',
+                                    '-no-reboot', '-bios', BIOS, '-boot',
+                                    'reboot-timeout=0'], timeout=180)
+    errs.append(err)
     t.check('SeaBIOS: -no-reboot turns its reboot into an exit',
-            r.returncode == 0 and r.stdout.count('SeaBIOS (version') == 1,
-            r.stdout[-1000:] + r.stderr)
+            status == 0 and out.count('SeaBIOS (version') == 1,
+            out[-1000:] + err)
 
     vga_boot_menu(t, errs)
 
