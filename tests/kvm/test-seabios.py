@@ -146,9 +146,8 @@ def vga_boot_menu(t, errs):
             time.sleep(0.5)
         c.close()
     finally:
-        stop(p)
-        reader.join(timeout=10)
-        errs.append(p.stderr.read().decode(errors='replace'))
+        reader.join(timeout=10 if stop(p) else 0)
+        errs.append(stderr_of(p))
         p.stdout.close()
         p.stderr.close()
     out = bytes(out)
@@ -196,14 +195,15 @@ def task_stacks(pid):
 
 
 def stop(p, sig=signal.SIGTERM):
-    """Ends the VMM @p: @sig, then SIGKILL.  One that survives both (a
-    thread stuck in the kernel: D state) is reported with its threads'
-    kernel stacks on stderr instead of hanging the test."""
+    """Ends the VMM @p: @sig, then SIGKILL; whether it ended.  One that
+    does not end on @sig (a thread stuck in the kernel: D state) has its
+    threads' kernel stacks printed on stderr first, so that a hang shows
+    where it is instead of hanging the test."""
     if p.poll() is None:
         p.send_signal(sig)
     try:
         p.wait(timeout=10)
-        return
+        return True
     except subprocess.TimeoutExpired:
         pass
     stacks = task_stacks(p.pid)
@@ -216,6 +216,15 @@ def stop(p, sig=signal.SIGTERM):
         print('# VMM survived SIGKILL; kernel stacks:', file=sys.stderr)
     for line in stacks.splitlines():
         print('# ' + line, file=sys.stderr)
+    return p.poll() is not None
+
+
+def stderr_of(p):
+    """The stderr of the VMM @p once it has ended (a VMM stuck in the
+    kernel keeps the pipe open: its stderr is not waited for)."""
+    if p.poll() is None:
+        return 'the VMM did not end, even on SIGKILL'
+    return p.stderr.read().decode(errors='replace')
 
 
 def run_to_exit(args, timeout):
@@ -253,7 +262,7 @@ def serial_until(args, want, count=1, timeout=120, on_first=None):
                 out += chunk
     finally:
         stop(p)
-        err = p.stderr.read().decode(errors='replace')
+        err = stderr_of(p)
         p.stdout.close()
         p.stderr.close()
     return out, err
