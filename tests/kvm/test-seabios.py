@@ -178,7 +178,11 @@ def task_stacks(pid):
     """Where the threads of @pid wait: state, wchan and kernel stack of
     each (the stacks need root), for a VMM that does not end."""
     lines = []
-    for tid in sorted(os.listdir('/proc/%d/task' % pid), key=int):
+    try:
+        tids = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return '(process %d is gone)' % pid
+    for tid in sorted(tids, key=int):
         base = '/proc/%d/task/%s/' % (pid, tid)
         info = {}
         for name in ('stat', 'wchan', 'stack'):
@@ -227,6 +231,40 @@ def stderr_of(p):
     return p.stderr.read().decode(errors='replace')
 
 
+def watchdog(t, quiet_limit=240):
+    """Every check comes within minutes; if none comes for @quiet_limit
+    seconds, prints once where this process and every quokka-system wait
+    (kernel stacks): a process stuck in the kernel (D state) can block the
+    test before its own timeouts act, e.g. in the exec of a new VMM, which
+    subprocess.Popen waits for."""
+    def watch():
+        last, n = time.monotonic(), t.n
+        while True:
+            time.sleep(5)
+            if t.n != n:
+                last, n = time.monotonic(), t.n
+            elif time.monotonic() - last > quiet_limit:
+                break
+        print('# no check for %d s after check %d; threads:' %
+              (quiet_limit, n), file=sys.stderr, flush=True)
+        for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
+            try:
+                with open('/proc/%s/stat' % pid) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            comm = stat[stat.find('(') + 1:stat.rfind(')')]
+            ppid = int(stat[stat.rfind(')') + 1:].split()[1])
+            # Our children: a VMM being started is still "python3".
+            if os.getpid() in (int(pid), ppid) or comm.startswith('quokka'):
+                print('# process %s (%s)' % (pid, comm), file=sys.stderr)
+                for line in task_stacks(int(pid)).splitlines():
+                    print('# ' + line, file=sys.stderr)
+        sys.stderr.flush()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def run_to_exit(args, timeout):
     """Runs the VMM until it exits; (status, stdout, stderr), status None
     when it had to be stopped after @timeout seconds."""
@@ -270,6 +308,7 @@ def serial_until(args, want, count=1, timeout=120, on_first=None):
 
 def main():
     t = Tap()
+    watchdog(t)
     have_kvm = os.access('/dev/kvm', os.R_OK | os.W_OK)
     have_bios = os.path.exists(BIOS)
 
