@@ -112,7 +112,8 @@ def vga_boot_menu(t, errs):
                       'isa-debugcon,iobase=0x402,chardev=dbg',
                       '-boot', 'menu=on,splash-time=60000'])
     out = bytearray()
-    reader = threading.Thread(target=read_all, args=(p.stdout, out))
+    reader = threading.Thread(target=read_all, args=(p.stdout, out),
+                              daemon=True)
     reader.start()
     try:
         for _ in range(100):
