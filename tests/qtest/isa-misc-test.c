@@ -2,11 +2,13 @@
 /*
  * Small ISA devices on -M pc: isa-debug-exit (a write of V ends the
  * process with status (V << 1) | 1, as QEMU's device does; bad
- * properties are refused at start-up) and port 0x92 (fast A20 gate and
- * fast reset, PS/2 system control port A).
+ * properties are refused at start-up), isa-debugcon (bytes written go to
+ * its chardev, reads answer the readback byte) and port 0x92 (fast A20
+ * gate and fast reset, PS/2 system control port A).
  */
 #include <sys/wait.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "libqtest.h"
 
@@ -41,6 +43,33 @@ static void test_debug_exit_other_port(void)
     g_assert_cmpint(WEXITSTATUS(status), ==, 7);
 }
 
+static void test_debugcon(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("quokka-debugcon-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "log", NULL);
+    g_autofree char *contents = NULL;
+    const char *text = "SeaBIOS\n";
+    QTestState *s;
+    gsize len;
+
+    g_assert_nonnull(dir);
+    s = qtest_initf("-M pc -nodefaults -chardev file,id=dbg,path=%s "
+                    "-device isa-debugcon,iobase=0x402,chardev=dbg "
+                    "-device isa-debugcon,iobase=0xe9,readback=0x42", path);
+    for (const char *c = text; *c; c++) {
+        qtest_outb(s, 0x402, *c);
+    }
+    g_assert_cmphex(qtest_inb(s, 0x402), ==, 0xe9);
+    /* No chardev: writes vanish, the port still answers. */
+    qtest_outb(s, 0xe9, 'x');
+    g_assert_cmphex(qtest_inb(s, 0xe9), ==, 0x42);
+    qtest_quit(s);
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmpstr(contents, ==, text);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 static void test_port92(void)
 {
     QTestState *s = qtest_init("-M pc -nodefaults");
@@ -63,6 +92,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/isa-debug-exit/status", test_debug_exit);
     g_test_add_func("/qtest/isa-debug-exit/other-port",
                     test_debug_exit_other_port);
+    g_test_add_func("/qtest/isa-debugcon/log", test_debugcon);
     g_test_add_func("/qtest/port92/a20-and-reset", test_port92);
     return g_test_run();
 }
