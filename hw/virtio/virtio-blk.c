@@ -112,24 +112,12 @@ static void virtio_blk_req_push(VirtIOBlockReq *req, uint8_t status)
     virtio_blk_req_free(req);
 }
 
-/* Returns every finished request; one interrupt per queue. */
-static gboolean virtio_blk_done_bh(gpointer opaque)
+/* Takes the finished requests, oldest first.  Context: done_lock. */
+static VirtIOBlockReq *virtio_blk_take_done(VirtIOBlkPCI *s)
 {
-    VirtIOBlkPCI *s = opaque;
-    bool lock = !bql_locked();
-    uint64_t notify = 0;
-    VirtIOBlockReq *list, *rev = NULL;
+    VirtIOBlockReq *list = s->done, *rev = NULL;
 
-    if (lock) {
-        bql_lock();
-    }
-    g_mutex_lock(&s->done_lock);
-    list = s->done;
     s->done = NULL;
-    s->done_scheduled = false;
-    g_source_unref(s->done_source);
-    s->done_source = NULL;
-    g_mutex_unlock(&s->done_lock);
     while (list) {
         VirtIOBlockReq *next = list->next;
 
@@ -137,10 +125,18 @@ static gboolean virtio_blk_done_bh(gpointer opaque)
         rev = list;
         list = next;
     }
-    while (rev) {
-        VirtIOBlockReq *req = rev;
+    return rev;
+}
 
-        rev = req->next;
+/* Returns @list to the driver; one interrupt per queue.  Context: BQL. */
+static void virtio_blk_complete(VirtIOBlkPCI *s, VirtIOBlockReq *list)
+{
+    uint64_t notify = 0;
+
+    while (list) {
+        VirtIOBlockReq *req = list;
+
+        list = req->next;
         drive_acct_done(s->drive, req->acct, req->bytes,
                         g_get_monotonic_time() * 1000 - req->start_ns,
                         req->ret < 0);
@@ -161,6 +157,25 @@ static gboolean virtio_blk_done_bh(gpointer opaque)
             virtio_notify(&s->vdev, &s->vdev.vq[q]);
         }
     }
+}
+
+/* The serving context's side of virtio_blk_rw_complete. */
+static gboolean virtio_blk_done_bh(gpointer opaque)
+{
+    VirtIOBlkPCI *s = opaque;
+    bool lock = !bql_locked();
+    VirtIOBlockReq *list;
+
+    if (lock) {
+        bql_lock();
+    }
+    g_mutex_lock(&s->done_lock);
+    list = virtio_blk_take_done(s);
+    s->done_scheduled = false;
+    g_source_unref(s->done_source);
+    s->done_source = NULL;
+    g_mutex_unlock(&s->done_lock);
+    virtio_blk_complete(s, list);
     if (lock) {
         bql_unlock();
     }
@@ -173,7 +188,13 @@ static GMainContext *virtio_blk_context(VirtIOBlkPCI *s)
                        : g_main_context_default();
 }
 
-/* Block layer callback.  Context: any thread, no lock held. */
+/*
+ * Block layer callback.  When the BQL is free the finishing thread hands
+ * the request back itself (with any other finished one), which saves
+ * waking the serving context for it; otherwise (a vCPU or the main loop
+ * is busy under the lock, or blk_drain waits under it) that context
+ * does it.  Context: any thread, no lock held.
+ */
 static void virtio_blk_rw_complete(void *opaque, int ret)
 {
     VirtIOBlockReq *req = opaque;
@@ -183,6 +204,14 @@ static void virtio_blk_rw_complete(void *opaque, int ret)
     g_mutex_lock(&s->done_lock);
     req->next = s->done;
     s->done = req;
+    if (!s->done_scheduled && !bql_locked() && bql_trylock()) {
+        VirtIOBlockReq *list = virtio_blk_take_done(s);
+
+        g_mutex_unlock(&s->done_lock);
+        virtio_blk_complete(s, list);
+        bql_unlock();
+        return;
+    }
     if (!s->done_scheduled) {
         s->done_scheduled = true;
         s->done_source = g_idle_source_new();
