@@ -19,6 +19,7 @@ const char *const vmm_stat_names[VMM_STAT__MAX] = {
     [VMM_STAT_VIRTIO_MSI_IRQFD] = "virtio_msi_irqfd",
     [VMM_STAT_VIRTIO_MSI_DIRECT] = "virtio_msi_direct",
     [VMM_STAT_VIRTIO_MSI_MASKED] = "virtio_msi_masked",
+    [VMM_STAT_VIRTIO_BLK_MERGED] = "virtio_blk_merged",
 };
 
 static uint64_t vmm_stats[VMM_STAT__MAX];
