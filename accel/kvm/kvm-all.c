@@ -117,10 +117,11 @@ static bool kvm_irqchip_set_pc_routes(KVMState *s, Error **errp)
     int max = kvm_check_extension(s, KVM_CAP_IRQ_ROUTING);
     unsigned gsi;
 
-    if (max <= KVM_IOAPIC_PINS) {
+    if (max <= 0) {
         return true;
     }
-    s->max_route_gsi = MIN(max, KVM_MAX_ROUTE_GSI);
+    /* A kernel that answers 1 gets the pins only, no MSI routes. */
+    s->max_route_gsi = CLAMP(max, KVM_IOAPIC_PINS, KVM_MAX_ROUTE_GSI);
     s->routes = g_new0(struct kvm_irq_routing_entry, KVM_MAX_ROUTE_GSI + 48);
     for (gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
         if (gsi < 16 && gsi != 2) {
