@@ -64,7 +64,12 @@ struct VirtIOBlockReq {
 /* Adjacent reads or writes sent to the disk as one request. */
 #define VIRTIO_BLK_MERGE_MAX 32
 #define VIRTIO_BLK_MERGE_IOV 1024           /* IOV_MAX */
-#define VIRTIO_BLK_MERGE_BYTES (4 << 20)
+/*
+ * Only small requests are merged: the pieces of a large one already
+ * amortize the per-request cost, and the block layer's workers serve
+ * them in parallel, which one merged request would give up.
+ */
+#define VIRTIO_BLK_MERGE_BYTES (128 << 10)
 
 typedef struct VirtIOBlkMerge {
     VirtIOBlkPCI *s;
