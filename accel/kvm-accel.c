@@ -4,8 +4,11 @@
  * KVM layer (accel/kvm/) to the machine: exits dispatch to the I/O and
  * MMIO tables under the BQL, guest events become run-state requests.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "hw/i386/x86-boot.h"
@@ -412,6 +415,48 @@ static void kvm_accel_send_msi(AccelState *a, uint64_t addr, uint32_t data)
     }
 }
 
+static int kvm_accel_msi_irqfd_add(AccelState *a, uint64_t addr,
+                                   uint32_t data, int *route, Error **errp)
+{
+    KVMState *kvm = to_kvm_accel(a)->kvm;
+    int gsi, fd;
+
+    gsi = kvm_msi_route_add(kvm, addr, data, errp);
+    if (gsi < 0) {
+        return -1;
+    }
+    fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "cannot create an eventfd");
+        kvm_msi_route_release(kvm, gsi);
+        return -1;
+    }
+    if (!kvm_set_irqfd(kvm, fd, gsi, true, errp)) {
+        close(fd);
+        kvm_msi_route_release(kvm, gsi);
+        return -1;
+    }
+    *route = gsi;
+    return fd;
+}
+
+static bool kvm_accel_msi_irqfd_update(AccelState *a, int route,
+                                       uint64_t addr, uint32_t data,
+                                       Error **errp)
+{
+    return kvm_msi_route_update(to_kvm_accel(a)->kvm, route, addr, data,
+                                errp);
+}
+
+static void kvm_accel_msi_irqfd_del(AccelState *a, int fd, int route)
+{
+    KVMState *kvm = to_kvm_accel(a)->kvm;
+
+    kvm_set_irqfd(kvm, fd, route, false, NULL);
+    close(fd);
+    kvm_msi_route_release(kvm, route);
+}
+
 static bool kvm_accel_set_ioeventfd(AccelState *a, int fd, uint64_t addr,
                                     unsigned len, bool assign, Error **errp)
 {
@@ -458,6 +503,9 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->cpus_reset = kvm_accel_cpus_reset;
     ac->set_gsi = kvm_accel_set_gsi;
     ac->send_msi = kvm_accel_send_msi;
+    ac->msi_irqfd_add = kvm_accel_msi_irqfd_add;
+    ac->msi_irqfd_update = kvm_accel_msi_irqfd_update;
+    ac->msi_irqfd_del = kvm_accel_msi_irqfd_del;
     ac->set_ioeventfd = kvm_accel_set_ioeventfd;
     ac->kernel_irqchip = kvm_accel_kernel_irqchip;
     ac->kernel_pit = kvm_accel_kernel_pit;

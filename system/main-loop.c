@@ -28,6 +28,15 @@ void bql_lock(void)
     bql_held = true;
 }
 
+bool bql_trylock(void)
+{
+    if (!g_mutex_trylock(&bql)) {
+        return false;
+    }
+    bql_held = true;
+    return true;
+}
+
 void bql_unlock(void)
 {
     bql_held = false;

@@ -16,6 +16,10 @@ const char *const vmm_stat_names[VMM_STAT__MAX] = {
     [VMM_STAT_BLK_WR_OPS] = "blk_wr_operations",
     [VMM_STAT_BLK_WR_BYTES] = "blk_wr_bytes",
     [VMM_STAT_BLK_FLUSH_OPS] = "blk_flush_operations",
+    [VMM_STAT_VIRTIO_MSI_IRQFD] = "virtio_msi_irqfd",
+    [VMM_STAT_VIRTIO_MSI_DIRECT] = "virtio_msi_direct",
+    [VMM_STAT_VIRTIO_MSI_MASKED] = "virtio_msi_masked",
+    [VMM_STAT_VIRTIO_BLK_MERGED] = "virtio_blk_merged",
 };
 
 static uint64_t vmm_stats[VMM_STAT__MAX];

@@ -15,6 +15,8 @@
 
 #define KVM_API_VERSION_EXPECTED 12
 #define KVM_IOAPIC_PINS 24
+/* GSIs we use at most, quokka.ko's table size (KVM's is 4096). */
+#define KVM_MAX_ROUTE_GSI 1024
 
 typedef struct KVMCapNeed {
     int cap;
@@ -73,38 +75,15 @@ static bool kvm_check_caps(KVMState *s, Error **errp)
     return true;
 }
 
-/*
- * The PC wiring that the MADT describes: ISA IRQ 0 (the PIT) reaches IOAPIC
- * pin 2, every other ISA IRQ the pin of its number, and GSI 2 only the
- * PIC cascade.  KVM's default table routes GSI 0 to pin 0, which a guest
- * that believes the MADT never sees; QEMU installs the same table.
- */
-static bool kvm_irqchip_set_pc_routes(KVMState *s, Error **errp)
+/* Hands the whole routing table to KVM, which replaces its own with it. */
+static bool kvm_routes_commit(KVMState *s, Error **errp)
 {
     struct kvm_irq_routing *r;
-    unsigned gsi, n = 0;
     bool ok = true;
 
-    if (kvm_check_extension(s, KVM_CAP_IRQ_ROUTING) <= 0) {
-        return true;
-    }
-    r = g_malloc0(sizeof(*r) + 48 * sizeof(r->entries[0]));
-    for (gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
-        if (gsi < 16 && gsi != 2) {
-            r->entries[n].gsi = gsi;
-            r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-            r->entries[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
-                                                      : KVM_IRQCHIP_PIC_SLAVE;
-            r->entries[n++].u.irqchip.pin = gsi % 8;
-        }
-        if (gsi != 2) {
-            r->entries[n].gsi = gsi;
-            r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-            r->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-            r->entries[n++].u.irqchip.pin = gsi == 0 ? 2 : gsi;
-        }
-    }
-    r->nr = n;
+    r = g_malloc0(sizeof(*r) + s->nr_routes * sizeof(r->entries[0]));
+    r->nr = s->nr_routes;
+    memcpy(r->entries, s->routes, s->nr_routes * sizeof(r->entries[0]));
     if (ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r) < 0) {
         error_setg_errno(errp, errno, "%s: KVM_SET_GSI_ROUTING failed",
                          s->device);
@@ -112,6 +91,128 @@ static bool kvm_irqchip_set_pc_routes(KVMState *s, Error **errp)
     }
     g_free(r);
     return ok;
+}
+
+static void kvm_route_irqchip(KVMState *s, unsigned gsi, unsigned chip,
+                              unsigned pin)
+{
+    struct kvm_irq_routing_entry *e = &s->routes[s->nr_routes++];
+
+    memset(e, 0, sizeof(*e));
+    e->gsi = gsi;
+    e->type = KVM_IRQ_ROUTING_IRQCHIP;
+    e->u.irqchip.irqchip = chip;
+    e->u.irqchip.pin = pin;
+}
+
+/*
+ * The PC wiring that the MADT describes: ISA IRQ 0 (the PIT) reaches IOAPIC
+ * pin 2, every other ISA IRQ the pin of its number, and GSI 2 only the
+ * PIC cascade.  KVM's default table routes GSI 0 to pin 0, which a guest
+ * that believes the MADT never sees; QEMU installs the same table.  MSI
+ * routes (kvm_msi_route_add) follow these entries.
+ */
+static bool kvm_irqchip_set_pc_routes(KVMState *s, Error **errp)
+{
+    int max = kvm_check_extension(s, KVM_CAP_IRQ_ROUTING);
+    unsigned gsi;
+
+    if (max <= 0) {
+        return true;
+    }
+    /* A kernel that answers 1 gets the pins only, no MSI routes. */
+    s->max_route_gsi = CLAMP(max, KVM_IOAPIC_PINS, KVM_MAX_ROUTE_GSI);
+    s->routes = g_new0(struct kvm_irq_routing_entry, KVM_MAX_ROUTE_GSI + 48);
+    for (gsi = 0; gsi < KVM_IOAPIC_PINS; gsi++) {
+        if (gsi < 16 && gsi != 2) {
+            kvm_route_irqchip(s, gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+                                              : KVM_IRQCHIP_PIC_SLAVE,
+                              gsi % 8);
+        }
+        if (gsi != 2) {
+            kvm_route_irqchip(s, gsi, KVM_IRQCHIP_IOAPIC,
+                              gsi == 0 ? 2 : gsi);
+        }
+    }
+    return kvm_routes_commit(s, errp);
+}
+
+static struct kvm_irq_routing_entry *kvm_route_find(KVMState *s,
+                                                     unsigned gsi)
+{
+    for (unsigned i = 0; i < s->nr_routes; i++) {
+        if (s->routes[i].gsi == gsi) {
+            return &s->routes[i];
+        }
+    }
+    return NULL;
+}
+
+static void kvm_route_set_msi(struct kvm_irq_routing_entry *e, unsigned gsi,
+                              uint64_t addr, uint32_t data)
+{
+    memset(e, 0, sizeof(*e));
+    e->gsi = gsi;
+    e->type = KVM_IRQ_ROUTING_MSI;
+    e->u.msi.address_lo = addr;
+    e->u.msi.address_hi = addr >> 32;
+    e->u.msi.data = data;
+}
+
+int kvm_msi_route_add(KVMState *s, uint64_t addr, uint32_t data,
+                      Error **errp)
+{
+    unsigned gsi;
+
+    if (!s->routes || s->irqchip == KVM_IRQCHIP_OFF) {
+        error_set(errp, ERROR_CLASS_KVM_MISSING_CAP,
+                  "%s: MSI routes need KVM_CAP_IRQ_ROUTING and an in-kernel "
+                  "irqchip", s->device);
+        return -1;
+    }
+    for (gsi = KVM_IOAPIC_PINS; gsi < s->max_route_gsi; gsi++) {
+        if (!kvm_route_find(s, gsi)) {
+            break;
+        }
+    }
+    if (gsi >= s->max_route_gsi) {
+        error_setg(errp, "%s: no free GSI for an MSI route", s->device);
+        return -1;
+    }
+    kvm_route_set_msi(&s->routes[s->nr_routes++], gsi, addr, data);
+    if (!kvm_routes_commit(s, errp)) {
+        s->nr_routes--;
+        return -1;
+    }
+    return gsi;
+}
+
+bool kvm_msi_route_update(KVMState *s, int gsi, uint64_t addr, uint32_t data,
+                          Error **errp)
+{
+    struct kvm_irq_routing_entry *e = kvm_route_find(s, gsi);
+
+    if (!e || e->type != KVM_IRQ_ROUTING_MSI) {
+        error_setg(errp, "GSI %d is not an MSI route", gsi);
+        return false;
+    }
+    if (e->u.msi.address_lo == (uint32_t)addr &&
+        e->u.msi.address_hi == addr >> 32 && e->u.msi.data == data) {
+        return true;
+    }
+    kvm_route_set_msi(e, gsi, addr, data);
+    return kvm_routes_commit(s, errp);
+}
+
+void kvm_msi_route_release(KVMState *s, int gsi)
+{
+    struct kvm_irq_routing_entry *e = kvm_route_find(s, gsi);
+
+    if (!e || e->type != KVM_IRQ_ROUTING_MSI) {
+        return;
+    }
+    *e = s->routes[--s->nr_routes];
+    kvm_routes_commit(s, NULL);
 }
 
 static bool kvm_irqchip_create(KVMState *s, const KVMConfig *cfg,
@@ -654,6 +755,7 @@ void kvm_destroy(KVMState *s)
     }
     g_free(s->supported_cpuid);
     g_free(s->msr_list);
+    g_free(s->routes);
     g_cond_clear(&s->state_cond);
     g_mutex_clear(&s->own_lock);
     g_free(s->cpu_model);

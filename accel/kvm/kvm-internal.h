@@ -48,6 +48,10 @@ struct KVMState {
     KVMIrqchipMode irqchip;
     bool have_pit;
     bool have_ioeventfd, have_irqfd, have_msi;
+    /* GSI routes: the PC's irqchip pins, then MSI routes (BQL) */
+    struct kvm_irq_routing_entry *routes;   /* NULL: no KVM routing */
+    unsigned nr_routes;
+    unsigned max_route_gsi;
     int nr_slots;               /* next free slot id */
     int max_slots;
     size_t run_size;

@@ -7,4 +7,10 @@ args=$(sed -n 's/.*quokka\.bench=\([0-9]*\),\([0-9]*\).*/\1 \2/p' /proc/cmdline)
 echo "l2-report: vda $(cat /sys/block/vda/size 2>/dev/null) sectors," \
      "$(ls /sys/block/vda/mq 2>/dev/null | wc -l) queues"
 /opt/blkbench /dev/vda $args || echo "l2-report: blkbench failed $?"
+# What the guest sent and received: requests completed (reads, merged
+# reads, sectors, ms, writes, ...) and the disk's interrupts per vector.
+echo "l2-report: guest vda-stat $(cat /sys/block/vda/stat)"
+grep virtio /proc/interrupts | while read -r line; do
+    echo "l2-report: guest irq $line"
+done
 echo "l2-report: end"

@@ -14,6 +14,7 @@
 #include "qom/property.h"
 #include "sysemu/bootdevice.h"
 #include "quokka/main-loop.h"
+#include "quokka/vmm-stats.h"
 
 #define PCI_CLASS_STORAGE_SCSI 0x0100
 #define VIRTIO_BLK_OUTHDR_SIZE 16
@@ -59,6 +60,26 @@ struct VirtIOBlockReq {
     int ret;
     VirtIOBlockReq *next;
 };
+
+/* Adjacent reads or writes sent to the disk as one request. */
+#define VIRTIO_BLK_MERGE_MAX 32
+#define VIRTIO_BLK_MERGE_IOV 1024           /* IOV_MAX */
+/*
+ * Only small requests are merged: the pieces of a large one already
+ * amortize the per-request cost, and the block layer's workers serve
+ * them in parallel, which one merged request would give up.
+ */
+#define VIRTIO_BLK_MERGE_BYTES (128 << 10)
+
+typedef struct VirtIOBlkMerge {
+    VirtIOBlkPCI *s;
+    bool write;
+    unsigned n;
+    int iovcnt;
+    uint64_t bytes;
+    struct iovec *iov;          /* the requests' iovecs, once sent */
+    VirtIOBlockReq *reqs[VIRTIO_BLK_MERGE_MAX];
+} VirtIOBlkMerge;
 
 static VirtIOBlkPCI *to_virtio_blk_pci(Object *obj)
 {
@@ -112,24 +133,12 @@ static void virtio_blk_req_push(VirtIOBlockReq *req, uint8_t status)
     virtio_blk_req_free(req);
 }
 
-/* Returns every finished request; one interrupt per queue. */
-static gboolean virtio_blk_done_bh(gpointer opaque)
+/* Takes the finished requests, oldest first.  Context: done_lock. */
+static VirtIOBlockReq *virtio_blk_take_done(VirtIOBlkPCI *s)
 {
-    VirtIOBlkPCI *s = opaque;
-    bool lock = !bql_locked();
-    uint64_t notify = 0;
-    VirtIOBlockReq *list, *rev = NULL;
+    VirtIOBlockReq *list = s->done, *rev = NULL;
 
-    if (lock) {
-        bql_lock();
-    }
-    g_mutex_lock(&s->done_lock);
-    list = s->done;
     s->done = NULL;
-    s->done_scheduled = false;
-    g_source_unref(s->done_source);
-    s->done_source = NULL;
-    g_mutex_unlock(&s->done_lock);
     while (list) {
         VirtIOBlockReq *next = list->next;
 
@@ -137,10 +146,18 @@ static gboolean virtio_blk_done_bh(gpointer opaque)
         rev = list;
         list = next;
     }
-    while (rev) {
-        VirtIOBlockReq *req = rev;
+    return rev;
+}
 
-        rev = req->next;
+/* Returns @list to the driver; one interrupt per queue.  Context: BQL. */
+static void virtio_blk_complete(VirtIOBlkPCI *s, VirtIOBlockReq *list)
+{
+    uint64_t notify = 0;
+
+    while (list) {
+        VirtIOBlockReq *req = list;
+
+        list = req->next;
         drive_acct_done(s->drive, req->acct, req->bytes,
                         g_get_monotonic_time() * 1000 - req->start_ns,
                         req->ret < 0);
@@ -161,6 +178,25 @@ static gboolean virtio_blk_done_bh(gpointer opaque)
             virtio_notify(&s->vdev, &s->vdev.vq[q]);
         }
     }
+}
+
+/* The serving context's side of virtio_blk_rw_complete. */
+static gboolean virtio_blk_done_bh(gpointer opaque)
+{
+    VirtIOBlkPCI *s = opaque;
+    bool lock = !bql_locked();
+    VirtIOBlockReq *list;
+
+    if (lock) {
+        bql_lock();
+    }
+    g_mutex_lock(&s->done_lock);
+    list = virtio_blk_take_done(s);
+    s->done_scheduled = false;
+    g_source_unref(s->done_source);
+    s->done_source = NULL;
+    g_mutex_unlock(&s->done_lock);
+    virtio_blk_complete(s, list);
     if (lock) {
         bql_unlock();
     }
@@ -173,16 +209,29 @@ static GMainContext *virtio_blk_context(VirtIOBlkPCI *s)
                        : g_main_context_default();
 }
 
-/* Block layer callback.  Context: any thread, no lock held. */
-static void virtio_blk_rw_complete(void *opaque, int ret)
+/*
+ * Queues @n finished requests for the driver.  When the BQL is free the
+ * finishing thread hands them back itself (with any other finished one),
+ * which saves waking the serving context; otherwise (a vCPU or the main
+ * loop is busy under the lock, or blk_drain waits under it) that context
+ * does it.  Context: any thread, no lock held.
+ */
+static void virtio_blk_done_push(VirtIOBlkPCI *s, VirtIOBlockReq **reqs,
+                                 unsigned n)
 {
-    VirtIOBlockReq *req = opaque;
-    VirtIOBlkPCI *s = req->s;
-
-    req->ret = ret;
     g_mutex_lock(&s->done_lock);
-    req->next = s->done;
-    s->done = req;
+    for (unsigned i = 0; i < n; i++) {
+        reqs[i]->next = s->done;
+        s->done = reqs[i];
+    }
+    if (!s->done_scheduled && !bql_locked() && bql_trylock()) {
+        VirtIOBlockReq *list = virtio_blk_take_done(s);
+
+        g_mutex_unlock(&s->done_lock);
+        virtio_blk_complete(s, list);
+        bql_unlock();
+        return;
+    }
     if (!s->done_scheduled) {
         s->done_scheduled = true;
         s->done_source = g_idle_source_new();
@@ -191,6 +240,28 @@ static void virtio_blk_rw_complete(void *opaque, int ret)
         g_source_attach(s->done_source, virtio_blk_context(s));
     }
     g_mutex_unlock(&s->done_lock);
+}
+
+/* Block layer callback for one request.  Context: any thread. */
+static void virtio_blk_rw_complete(void *opaque, int ret)
+{
+    VirtIOBlockReq *req = opaque;
+
+    req->ret = ret;
+    virtio_blk_done_push(req->s, &req, 1);
+}
+
+/* Block layer callback for merged requests.  Context: any thread. */
+static void virtio_blk_merged_complete(void *opaque, int ret)
+{
+    VirtIOBlkMerge *m = opaque;
+
+    for (unsigned i = 0; i < m->n; i++) {
+        m->reqs[i]->ret = ret;
+    }
+    virtio_blk_done_push(m->s, m->reqs, m->n);
+    g_free(m->iov);
+    g_free(m);
 }
 
 /* ---- requests ---- */
@@ -226,17 +297,14 @@ static bool virtio_blk_is_zero(const struct iovec *iov, int n)
 }
 
 static void virtio_blk_submit_rw(VirtIOBlkPCI *s, VirtIOBlockReq *req,
-                                 uint64_t sector, bool write)
+                                 bool write)
 {
     BlockBackend *blk = s->drive->blk;
-    int64_t off = sector * BDRV_SECTOR_SIZE;
     DriveInfo *d = s->drive;
     int flags = s->wce ? 0 : BDRV_REQ_FUA;
 
-    req->offset = off;
     if (!write) {
-        req->in_len += req->bytes;
-        blk_aio_preadv(blk, off, req->iov, req->iovcnt,
+        blk_aio_preadv(blk, req->offset, req->iov, req->iovcnt,
                        virtio_blk_rw_complete, req);
         return;
     }
@@ -245,12 +313,76 @@ static void virtio_blk_submit_rw(VirtIOBlkPCI *s, VirtIOBlockReq *req,
         if (d->detect_zeroes == DETECT_ZEROES_UNMAP && d->discard_unmap) {
             flags |= BDRV_REQ_MAY_UNMAP;
         }
-        blk_aio_pwrite_zeroes(blk, off, req->bytes, flags,
+        blk_aio_pwrite_zeroes(blk, req->offset, req->bytes, flags,
                               virtio_blk_rw_complete, req);
         return;
     }
-    blk_aio_pwritev(blk, off, req->iov, req->iovcnt, flags,
+    blk_aio_pwritev(blk, req->offset, req->iov, req->iovcnt, flags,
                     virtio_blk_rw_complete, req);
+}
+
+/*
+ * Sends the reads or writes gathered in @m: adjacent requests that the
+ * driver queued together (Linux splits a large request at seg_max) go
+ * to the disk as one, as QEMU's virtio-blk does, and complete together.
+ */
+static void virtio_blk_merge_flush(VirtIOBlkPCI *s, VirtIOBlkMerge *m)
+{
+    VirtIOBlkMerge *big;
+    int flags = s->wce ? 0 : BDRV_REQ_FUA;
+    int cnt = 0;
+
+    if (m->n <= 1) {
+        if (m->n) {
+            virtio_blk_submit_rw(s, m->reqs[0], m->write);
+        }
+        m->n = 0;
+        return;
+    }
+    big = g_memdup2(m, sizeof(*m));
+    big->iov = g_new(struct iovec, m->iovcnt);
+    for (unsigned i = 0; i < m->n; i++) {
+        memcpy(big->iov + cnt, m->reqs[i]->iov,
+               m->reqs[i]->iovcnt * sizeof(struct iovec));
+        cnt += m->reqs[i]->iovcnt;
+    }
+    vmm_stat_add(VMM_STAT_VIRTIO_BLK_MERGED, m->n);
+    if (m->write) {
+        blk_aio_pwritev(s->drive->blk, m->reqs[0]->offset, big->iov, cnt,
+                        flags, virtio_blk_merged_complete, big);
+    } else {
+        blk_aio_preadv(s->drive->blk, m->reqs[0]->offset, big->iov, cnt,
+                       virtio_blk_merged_complete, big);
+    }
+    m->n = 0;
+}
+
+/* Adds a checked read or write to @m, sending @m first if it cannot. */
+static void virtio_blk_merge_add(VirtIOBlkPCI *s, VirtIOBlkMerge *m,
+                                 VirtIOBlockReq *req, uint64_t sector,
+                                 bool write)
+{
+    VirtIOBlockReq *last = m->n ? m->reqs[m->n - 1] : NULL;
+    bool zeroes = write && s->drive->detect_zeroes != DETECT_ZEROES_OFF;
+
+    req->offset = sector * BDRV_SECTOR_SIZE;
+    if (!write) {
+        req->in_len += req->bytes;
+    }
+    if (last && (m->write != write || zeroes || m->n == VIRTIO_BLK_MERGE_MAX ||
+                 last->offset + last->bytes != req->offset ||
+                 m->iovcnt + req->iovcnt > VIRTIO_BLK_MERGE_IOV ||
+                 m->bytes + req->bytes > VIRTIO_BLK_MERGE_BYTES)) {
+        virtio_blk_merge_flush(s, m);
+    }
+    if (!m->n) {
+        m->s = s;
+        m->write = write;
+        m->iovcnt = m->bytes = 0;
+    }
+    m->reqs[m->n++] = req;
+    m->iovcnt += req->iovcnt;
+    m->bytes += req->bytes;
 }
 
 /*
@@ -367,9 +499,13 @@ static VirtIOBlockReq *virtio_blk_req_new(VirtIOBlkPCI *s, VirtQueue *vq,
     return req;
 }
 
-/* Starts @req; returns a status to complete with now, or -1. */
-static int virtio_blk_submit(VirtIOBlkPCI *s, VirtIOBlockReq *req,
-                             uint32_t type, uint64_t sector)
+/*
+ * Starts @req (a read or write joins @m); returns a status to complete
+ * with now, or -1.
+ */
+static int virtio_blk_submit(VirtIOBlkPCI *s, VirtIOBlkMerge *m,
+                             VirtIOBlockReq *req, uint32_t type,
+                             uint64_t sector)
 {
     switch (type) {
     case VIRTIO_BLK_T_IN:
@@ -381,7 +517,7 @@ static int virtio_blk_submit(VirtIOBlkPCI *s, VirtIOBlockReq *req,
             drive_acct_invalid(s->drive, req->acct);
             return VIRTIO_BLK_S_IOERR;
         }
-        virtio_blk_submit_rw(s, req, sector, type == VIRTIO_BLK_T_OUT);
+        virtio_blk_merge_add(s, m, req, sector, type == VIRTIO_BLK_T_OUT);
         return -1;
     case VIRTIO_BLK_T_FLUSH:
         req->acct = BLOCK_ACCT_FLUSH;
@@ -410,6 +546,7 @@ static void virtio_blk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
     VirtIOBlkPCI *s = blk_of(vdev);
     VirtQueueElement *elem;
     bool pushed = false;
+    VirtIOBlkMerge m = { .n = 0 };
 
     while (!vdev->broken && (elem = virtqueue_pop(vq))) {
         VirtIOBlockReq *req;
@@ -421,12 +558,17 @@ static void virtio_blk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
         if (!req) {
             break;
         }
-        status = virtio_blk_submit(s, req, type, sector);
+        if (type != VIRTIO_BLK_T_IN && type != VIRTIO_BLK_T_OUT) {
+            /* A flush must not overtake the writes queued before it. */
+            virtio_blk_merge_flush(s, &m);
+        }
+        status = virtio_blk_submit(s, &m, req, type, sector);
         if (status >= 0) {
             virtio_blk_req_push(req, status);
             pushed = true;
         }
     }
+    virtio_blk_merge_flush(s, &m);
     if (pushed) {
         virtio_notify(vdev, vq);
     }

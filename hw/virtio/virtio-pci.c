@@ -13,6 +13,7 @@
 #include "hw/virtio/virtio-pci.h"
 #include "qom/property.h"
 #include "quokka/main-loop.h"
+#include "quokka/vmm-stats.h"
 #include "sysemu/accel.h"
 #include "sysemu/sysemu.h"
 
@@ -96,16 +97,95 @@ static bool msix_masked(VirtIOPCIProxy *p, unsigned v)
             PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
-static void msix_send(VirtIOPCIProxy *p, unsigned v)
+static AccelClass *virtio_pci_accel_class(void)
+{
+    AccelState *accel = current_accel();
+
+    return accel ? accel_get_class(accel) : NULL;
+}
+
+static void msix_entry_message(VirtIOPCIProxy *p, unsigned v, uint64_t *addr,
+                               uint32_t *data)
 {
     const uint8_t *e = p->msix_table + v * PCI_MSIX_ENTRY_SIZE;
-    uint64_t addr = pci_get_long(e) | (uint64_t)pci_get_long(e + 4) << 32;
-    uint32_t data = pci_get_long(e + PCI_MSIX_ENTRY_DATA);
-    AccelState *accel = current_accel();
-    AccelClass *ac = accel ? accel_get_class(accel) : NULL;
 
+    *addr = pci_get_long(e) | (uint64_t)pci_get_long(e + 4) << 32;
+    *data = pci_get_long(e + PCI_MSIX_ENTRY_DATA);
+}
+
+/*
+ * Binds vector @v to an irqfd the first time it fires, so that its
+ * messages need one eventfd write from whichever thread completes a
+ * request.  An accelerator without irqfds (qtest, kernel-irqchip=off)
+ * keeps the vector on send_msi until the next reset.  Context: BQL.
+ */
+static void msix_irqfd_start(VirtIOPCIProxy *p, unsigned v)
+{
+    VirtIOPCIVector *vec = &p->vectors[v];
+    AccelClass *ac = virtio_pci_accel_class();
+    uint64_t addr;
+    uint32_t data;
+
+    if (vec->fd >= 0 || vec->no_irqfd) {
+        return;
+    }
+    vec->no_irqfd = true;
+    if (!ac || !ac->msi_irqfd_add) {
+        return;
+    }
+    msix_entry_message(p, v, &addr, &data);
+    vec->fd = ac->msi_irqfd_add(current_accel(), addr, data, &vec->route,
+                                NULL);
+    vec->no_irqfd = vec->fd < 0;
+}
+
+static void msix_irqfd_stop(VirtIOPCIProxy *p, unsigned v)
+{
+    VirtIOPCIVector *vec = &p->vectors[v];
+    AccelClass *ac = virtio_pci_accel_class();
+
+    if (vec->fd >= 0) {
+        ac->msi_irqfd_del(current_accel(), vec->fd, vec->route);
+    }
+    vec->fd = -1;
+    vec->no_irqfd = false;
+}
+
+/* The driver rewrote vector @v's address or data: follow it. */
+static void msix_irqfd_update(VirtIOPCIProxy *p, unsigned v)
+{
+    VirtIOPCIVector *vec = &p->vectors[v];
+    AccelClass *ac = virtio_pci_accel_class();
+    uint64_t addr;
+    uint32_t data;
+
+    if (vec->fd < 0) {
+        return;
+    }
+    msix_entry_message(p, v, &addr, &data);
+    if (!ac->msi_irqfd_update(current_accel(), vec->route, addr, data,
+                              NULL)) {
+        msix_irqfd_stop(p, v);
+        vec->no_irqfd = true;
+    }
+}
+
+static void msix_send(VirtIOPCIProxy *p, unsigned v)
+{
+    VirtIOPCIVector *vec = &p->vectors[v];
+    AccelClass *ac = virtio_pci_accel_class();
+    uint64_t addr;
+    uint32_t data;
+
+    msix_irqfd_start(p, v);
+    if (vec->fd >= 0 && eventfd_write(vec->fd, 1) == 0) {
+        vmm_stat_add(VMM_STAT_VIRTIO_MSI_IRQFD, 1);
+        return;
+    }
+    msix_entry_message(p, v, &addr, &data);
     if (ac && ac->send_msi) {
-        ac->send_msi(accel, addr, data);
+        ac->send_msi(current_accel(), addr, data);
+        vmm_stat_add(VMM_STAT_VIRTIO_MSI_DIRECT, 1);
     }
 }
 
@@ -116,6 +196,7 @@ static void msix_notify(VirtIOPCIProxy *p, unsigned v)
     }
     if (msix_masked(p, v)) {
         p->msix_pending |= 1ULL << v;
+        vmm_stat_add(VMM_STAT_VIRTIO_MSI_MASKED, 1);
         return;
     }
     msix_send(p, v);
@@ -161,6 +242,9 @@ static void msix_bar_write(void *opaque, uint64_t off, uint64_t val,
         return;                 /* the PBA is read-only */
     }
     memcpy(p->msix_table + off, &val, size);
+    if (off % PCI_MSIX_ENTRY_SIZE < PCI_MSIX_ENTRY_CTRL) {
+        msix_irqfd_update(p, off / PCI_MSIX_ENTRY_SIZE);
+    }
     msix_flush_pending(p);
 }
 
@@ -204,13 +288,6 @@ static gboolean virtio_pci_notifier_ready(gint fd, GIOCondition cond,
         }
     }
     return G_SOURCE_CONTINUE;
-}
-
-static AccelClass *virtio_pci_accel_class(void)
-{
-    AccelState *accel = current_accel();
-
-    return accel ? accel_get_class(accel) : NULL;
 }
 
 /*
@@ -687,6 +764,9 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
     for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
         p->notifiers[q].fd = -1;
     }
+    for (unsigned v = 0; v < VIRTIO_PCI_MSIX_MAX; v++) {
+        p->vectors[v].fd = -1;
+    }
     if (p->nvectors != VIRTIO_PCI_VECTORS_DEFAULT &&
         p->nvectors > VIRTIO_PCI_MSIX_MAX) {
         error_setg(errp, "Property 'vectors' must be at most %u, got %u",
@@ -736,6 +816,9 @@ static void virtio_pci_exit(PCIDevice *dev)
     VirtioPCIClass *vc = virtio_pci_get_class(p);
 
     virtio_pci_notifiers_stop(p);
+    for (unsigned v = 0; v < VIRTIO_PCI_MSIX_MAX; v++) {
+        msix_irqfd_stop(p, v);
+    }
     if (vc->exit) {
         vc->exit(p);
     }
@@ -753,6 +836,9 @@ static void virtio_pci_reset(DeviceState *qdev)
     p->driver_features = 0;
     p->queue_select = 0;
     p->msix_pending = 0;
+    for (unsigned v = 0; v < VIRTIO_PCI_MSIX_MAX; v++) {
+        msix_irqfd_stop(p, v);
+    }
     memset(p->msix_table, 0, sizeof(p->msix_table));
     for (unsigned v = 0; v < p->nvectors; v++) {
         p->msix_table[v * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL] =

@@ -16,6 +16,8 @@
 
 void bql_lock(void);
 void bql_unlock(void);
+/* Takes the lock only if it is free; never call it holding the lock. */
+bool bql_trylock(void);
 /* True when this thread took the lock through bql_lock(). */
 bool bql_locked(void);
 /* The lock itself, for the accelerator's vCPU threads. */

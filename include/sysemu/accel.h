@@ -54,6 +54,19 @@ typedef struct AccelClass {
     /* Delivers a message-signalled interrupt (optional). */
     void (*send_msi)(AccelState *accel, uint64_t addr, uint32_t data);
     /*
+     * Optional: an eventfd each write of which delivers the message
+     * @addr/@data without a trip through the VMM (KVM: an MSI route and
+     * an irqfd).  Returns the fd and sets *@route, or -1 with @errp set
+     * when the accelerator cannot (no in-kernel irqchip, no routing).
+     * update changes the message behind @route; del unbinds and closes
+     * @fd and frees @route.  Context: BQL.
+     */
+    int (*msi_irqfd_add)(AccelState *accel, uint64_t addr, uint32_t data,
+                         int *route, Error **errp);
+    bool (*msi_irqfd_update)(AccelState *accel, int route, uint64_t addr,
+                             uint32_t data, Error **errp);
+    void (*msi_irqfd_del)(AccelState *accel, int fd, int route);
+    /*
      * Optional: guest writes of @len bytes to MMIO @addr signal eventfd
      * @fd instead of exiting (@assign false removes the binding).
      */

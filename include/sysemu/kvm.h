@@ -210,6 +210,16 @@ bool kvm_signal_msi(KVMState *s, uint64_t addr, uint32_t data, Error **errp);
 bool kvm_set_ioeventfd(KVMState *s, int fd, uint64_t addr, unsigned len,
                        bool pio, bool match_data, uint64_t data, bool assign,
                        Error **errp);
+/*
+ * MSI routes: GSIs above the IOAPIC's pins that deliver a message, for
+ * irqfds.  Add returns the GSI or -1 (no in-kernel irqchip or no
+ * KVM_CAP_IRQ_ROUTING, table full).  Context: BQL.
+ */
+int kvm_msi_route_add(KVMState *s, uint64_t addr, uint32_t data,
+                      Error **errp);
+bool kvm_msi_route_update(KVMState *s, int gsi, uint64_t addr, uint32_t data,
+                          Error **errp);
+void kvm_msi_route_release(KVMState *s, int gsi);
 /* A write to @fd raises @gsi (needs the in-kernel irqchip). */
 bool kvm_set_irqfd(KVMState *s, int fd, unsigned gsi, bool assign,
                    Error **errp);

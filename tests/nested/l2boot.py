@@ -71,6 +71,7 @@ class BootResult:
         self.exits_at_marker = None
         self.exits_at_end = None    # last reading before the exit
         self.maxrss_kb = None
+        self.rusage = None          # the VMM's, from wait4 (all threads)
         self.vmdir = None
         self.markers = 0            # times the marker was printed
 
@@ -190,6 +191,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     proc.returncode = os.waitstatus_to_exitcode(status)
     res.status = proc.returncode if proc.returncode >= 0 else None
     res.maxrss_kb = rusage.ru_maxrss
+    res.rusage = rusage
     for r in readers:
         r.join()
     if proc.stdin and not proc.stdin.closed:

@@ -172,7 +172,8 @@ static void qtest_qmp_handshake(QTestState *s)
 
 /* The VMM's command line: QEMU libqtest's, or only -qtest when @bare. */
 static char *qtest_cmdline(const char *sock, const char *qmp_sock,
-                           const char *extra_args, bool bare)
+                           const char *extra_args, bool bare,
+                           const char *accel)
 {
     GString *cmd = g_string_new(NULL);
 
@@ -187,13 +188,13 @@ static char *qtest_cmdline(const char *sock, const char *qmp_sock,
         g_string_append_printf(cmd, "-chardev socket,path=%s,id=char0 "
                                "-mon chardev=char0,mode=control ", qmp_sock);
     }
-    g_string_append_printf(cmd, "-display none -audio none %s -accel qtest",
-                           extra_args ? extra_args : "");
+    g_string_append_printf(cmd, "-display none -audio none %s -accel %s",
+                           extra_args ? extra_args : "", accel);
     return g_string_free(cmd, FALSE);
 }
 
 static QTestState *qtest_start(const char *extra_args, bool with_qmp,
-                               bool bare)
+                               bool bare, const char *accel)
 {
     QTestState *s = g_new0(QTestState, 1);
     GError *gerr = NULL;
@@ -218,7 +219,7 @@ static QTestState *qtest_start(const char *extra_args, bool with_qmp,
         qmp_listen_fd = qtest_listen(s, qmp_sock);
     }
     cmdline = qtest_cmdline(sock, with_qmp ? qmp_sock : NULL, extra_args,
-                            bare);
+                            bare, accel);
     if (!g_shell_parse_argv(cmdline, NULL, &argv, &gerr)) {
         qtest_fatal(s, "bad arguments '%s': %s", cmdline, gerr->message);
     }
@@ -247,12 +248,12 @@ static QTestState *qtest_start(const char *extra_args, bool with_qmp,
 
 QTestState *qtest_init(const char *extra_args)
 {
-    return qtest_start(extra_args, false, false);
+    return qtest_start(extra_args, false, false, "qtest");
 }
 
 QTestState *qtest_init_bare(const char *extra_args)
 {
-    return qtest_start(extra_args, false, true);
+    return qtest_start(extra_args, false, true, "qtest");
 }
 
 QTestState *qtest_initf(const char *fmt, ...)
@@ -271,7 +272,13 @@ QTestState *qtest_initf(const char *fmt, ...)
 
 QTestState *qtest_init_with_qmp(const char *extra_args)
 {
-    return qtest_start(extra_args, true, false);
+    return qtest_start(extra_args, true, false, "qtest");
+}
+
+QTestState *qtest_init_with_qmp_accel(const char *extra_args,
+                                      const char *accel)
+{
+    return qtest_start(extra_args, true, false, accel);
 }
 
 bool qtest_has_qmp(void)

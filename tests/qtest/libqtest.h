@@ -37,6 +37,12 @@ QTestState *qtest_init_bare(const char *extra_args);
  * greeting read and qmp_capabilities done.
  */
 QTestState *qtest_init_with_qmp(const char *extra_args);
+/*
+ * The same with "-accel ACCEL" (such as "kvm": the qtest protocol then
+ * drives a real, paused VM; the clock_* commands are refused).
+ */
+QTestState *qtest_init_with_qmp_accel(const char *extra_args,
+                                      const char *accel);
 /* Is "-mon" (QMP) built into the binary?  Tests needing QMP skip if not. */
 bool qtest_has_qmp(void);
 

@@ -31,6 +31,13 @@ typedef struct VirtIOPCINotifier {
     GSource *source;
 } VirtIOPCINotifier;
 
+/* An MSI-X vector's irqfd (the accelerator's msi_irqfd_add). */
+typedef struct VirtIOPCIVector {
+    int fd;                     /* -1: none yet, or none possible */
+    int route;
+    bool no_irqfd;              /* the accelerator refused: send_msi */
+} VirtIOPCIVector;
+
 struct VirtIOPCIProxy {
     PCIDevice parent_obj;
     VirtIODevice *vdev;
@@ -43,6 +50,7 @@ struct VirtIOPCIProxy {
     uint8_t pci_cfg_cap;        /* VIRTIO_PCI_CAP_PCI_CFG window */
     uint8_t msix_table[VIRTIO_PCI_MSIX_MAX * 16];
     uint64_t msix_pending;
+    VirtIOPCIVector vectors[VIRTIO_PCI_MSIX_MAX];
     bool ioeventfd;             /* "ioeventfd" property */
     VirtIOPCINotifier notifiers[VIRTIO_QUEUE_MAX];
 };
