@@ -140,10 +140,22 @@ KVMExitAction kvm_handle_exit(KVMVCPU *cpu)
                    "reason 0x%llx)", cpu->index, (unsigned long long)
                    run->fail_entry.hardware_entry_failure_reason);
         break;
-    case KVM_EXIT_INTERNAL_ERROR:
-        error_setg(&err, "vCPU %u: KVM internal error, suberror %u",
-                   cpu->index, run->internal.suberror);
+    case KVM_EXIT_INTERNAL_ERROR: {
+        /* The data words (e.g. address, RIP, bytes) say where it broke. */
+        GString *words = g_string_new(NULL);
+        unsigned n = MIN(run->internal.ndata,
+                         (uint32_t)G_N_ELEMENTS(run->internal.data));
+
+        for (unsigned i = 0; i < n; i++) {
+            g_string_append_printf(words, " 0x%llx",
+                                   (unsigned long long)run->internal.data[i]);
+        }
+        error_setg(&err, "vCPU %u: KVM internal error, suberror %u%s%s",
+                   cpu->index, run->internal.suberror, n ? ", data:" : "",
+                   words->str);
+        g_string_free(words, true);
         break;
+    }
     default:
         error_setg(&err, "vCPU %u: unknown KVM exit reason %u", cpu->index,
                    run->exit_reason);
