@@ -13,7 +13,6 @@ must add L1 KVM's per-VM debugfs counters; `-l -f 'io|mmio'` prints one
 line per interval with only matching fields; and when the guest powers off
 mid-run, quokka-stat ends with status 1 and one clear line.
 """
-import argparse
 import json
 import os
 import re
@@ -39,13 +38,8 @@ PRINT_LOOP = b'while :; do echo tick; usleep 50000; done &\n'
 
 
 def parse_args():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--vmm', required=True)
+    ap = l2boot.nested_args(__doc__)
     ap.add_argument('--stat', required=True, help='build/quokka-stat')
-    ap.add_argument('--timeout', type=int, default=240)
-    ap.add_argument('--skip-missing', action='store_true')
-    ap.add_argument('--inner', nargs=2, metavar=('KERNEL', 'INITRD'),
-                    help=argparse.SUPPRESS)
     return ap.parse_args()
 
 
