@@ -112,12 +112,17 @@ static KVMExitAction kvm_accel_mmio_write(void *opaque, KVMVCPU *cpu,
 
 /*
  * A triple fault resets the machine, as on a PC (or ends the VM with
- * -no-reboot).  The vCPU re-enters KVM_RUN until the main loop pauses
- * every vCPU to carry the reset out.
+ * -no-reboot).  The vCPU must not run again before the main loop has
+ * done so: on AMD both kvm-amd and quokka.ko hand it back INIT-reset, and
+ * an AP would fetch from the reset vector, which direct boot leaves
+ * unmapped (a KVM internal error instead of a reset).
  */
 static KVMExitAction kvm_accel_shutdown(void *opaque, KVMVCPU *cpu)
 {
+    log_guest_error("vCPU %u: triple fault, resetting the machine",
+                    kvm_vcpu_index(cpu));
     system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET);
+    kvm_vcpu_pause_self(cpu);
     return KVM_EXIT_ACTION_RESUME;
 }
 
