@@ -11,12 +11,15 @@ default Debian's qemu-system-x86_64; build/quokka-system-x86_64 takes the
 same options) boots the kernel with `-M pc -accel kvm -m MB -smp N
 -nographic -no-reboot -kernel -initrd -append` to the marker line, and the
 guest's report is checked: command line, CPU count, virtio modules, dmesg,
-exit status after the guest's poweroff.  With --reference, that VMM boots the
-same guest too and MemTotal must agree within 2%.  The boot time and KVM's
+exit status after the guest's poweroff.  With --ap-payload (the PVH payload
+ap-shutdown.elf), a second vCPU's triple fault must end the VM with
+-no-reboot and reset the machine without it.  With --reference, that VMM
+boots the same guest too and MemTotal must agree within 2%.  The boot time and KVM's
 exit counters for the VM are printed as TAP comments.
 """
 import argparse
 import os
+import shlex
 import subprocess
 import sys
 
@@ -42,6 +45,9 @@ def parse_args():
                     help='limit for one L2 boot, in seconds')
     ap.add_argument('--skip-missing', action='store_true',
                     help='skip (TAP SKIP) when the VMM program is absent')
+    ap.add_argument('--ap-payload', metavar='ELF',
+                    help='tests/guest ap-shutdown.elf: check an AP triple '
+                         'fault')
     ap.add_argument('--inner', nargs=4,
                     metavar=('KERNEL', 'REPORT', 'SHELL', 'REBOOT'),
                     help=argparse.SUPPRESS)
@@ -77,9 +83,11 @@ def host_main(args):
             '--smp', str(args.smp), '--mem', str(args.mem),
             '--append', args.append, '--timeout', str(args.timeout),
             '--inner', images[0][0]] + [initrd for _, initrd in images]
+    i = argv.index('--inner')
     if args.reference:
-        i = argv.index('--inner')
         argv[i:i] = ['--reference', absolute_vmm(args.reference)]
+    if args.ap_payload:
+        argv[i:i] = ['--ap-payload', os.path.abspath(args.ap_payload)]
     sys.stdout.flush()
     rc = subprocess.call(argv)
     if rc in (124, 125):
@@ -122,11 +130,44 @@ def check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
               why)
 
 
+def run_ap_payload(args, no_reboot):
+    """The ap-shutdown payload on two vCPUs: (exit status or None when
+    killed after 60 s, times the BSP started, stderr)."""
+    argv = shlex.split(args.vmm) + [
+        '-M', 'pc', '-accel', 'kvm', '-m', '64', '-smp', '2', '-nodefaults',
+        '-display', 'none', '-serial', 'stdio', '-kernel', args.ap_payload]
+    if no_reboot:
+        argv.append('-no-reboot')
+    try:
+        proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=60)
+        status, out, err = proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as e:
+        status, out, err = None, e.stdout or b'', e.stderr or b''
+    return (status, out.count(b'ap-shutdown: starting AP 1'),
+            err.decode('utf-8', 'replace'))
+
+
+def check_ap_triple_fault(args, tap, vmm):
+    """A triple fault on vCPU 1 is a machine reset (as on a PC), never a
+    vCPU run on from the reset vector, which direct boot leaves unmapped."""
+    status, starts, err = run_ap_payload(args, no_reboot=True)
+    tap.check('a triple fault on vCPU 1 with -no-reboot: %s exits with 0'
+              % vmm, status == 0 and starts == 1 and 'internal error'
+              not in err, 'status %s, BSP starts %d, stderr: %s'
+              % (status, starts, err[-600:]))
+    status, starts, err = run_ap_payload(args, no_reboot=False)
+    tap.check('a triple fault on vCPU 1 without -no-reboot resets the '
+              'machine: the payload runs again', starts >= 2 and
+              'internal error' not in err, 'status %s, BSP starts %d, '
+              'stderr: %s' % (status, starts, err[-600:]))
+
+
 def inner_main(args):
     kernel, initrd, shell_initrd, reboot_initrd = args.inner
     vmm = os.path.basename(args.vmm.split()[0])
     tap = l2boot.Tap()
-    print('1..%d' % (12 if args.reference else 11))
+    print('1..%d' % (11 + bool(args.reference) + 2 * bool(args.ap_payload)))
     argv = l2boot.vmm_argv(args.vmm, kernel, initrd, args.mem, args.smp,
                            args.append)
     tap.diag('running: ' + ' '.join(argv))
@@ -171,6 +212,8 @@ def inner_main(args):
               'no per-VM debugfs directory for pid')
     check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
                              reboot_initrd)
+    if args.ap_payload:
+        check_ap_triple_fault(args, tap, vmm)
     if args.reference:
         ref_argv = l2boot.vmm_argv(args.reference, kernel, initrd, args.mem,
                                    args.smp, args.append)
