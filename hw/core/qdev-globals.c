@@ -64,3 +64,36 @@ bool qdev_globals_apply(DeviceState *dev, Error **errp)
     }
     return true;
 }
+
+bool qdev_globals_check_device(const char *typename, Error **errp)
+{
+    DeviceState *dev = to_device(object_new(typename));
+    GlobalProp *culprit = NULL;
+    Error *err = NULL;
+
+    for (guint i = 0; global_props && i < global_props->len; i++) {
+        GlobalProp *g = g_ptr_array_index(global_props, i);
+        bool passed = !err;
+
+        if (!object_dynamic_cast(&dev->parent_obj, g->driver)) {
+            continue;
+        }
+        /* The values parsed when -global was checked. */
+        object_property_parse(&dev->parent_obj, g->prop, g->value,
+                              &error_abort);
+        error_free(err);
+        err = NULL;
+        /* Two values may only pass together: blame the last change. */
+        if (!qdev_check_props(dev, &err) && passed) {
+            culprit = g;
+        }
+    }
+    object_unref(&dev->parent_obj);
+    if (err) {
+        error_propagate(errp, err);
+        error_prepend(errp, "-global %s.%s=%s: ", culprit->driver,
+                      culprit->prop, culprit->value);
+        return false;
+    }
+    return true;
+}
