@@ -328,23 +328,16 @@ static const IORegionOps elcr_ops = {
     .max_access = 1,
 };
 
-static bool pic_check_props(DeviceState *dev, Error **errp)
+static bool pic_realize(DeviceState *dev, Error **errp)
 {
     PICState *s = to_pic(dev);
+    ISADevice *isa = &s->parent_obj;
 
     if (s->iobase > 0xfffe) {
         error_setg(errp, "isa-i8259: iobase 0x%x is out of the I/O space",
                    s->iobase);
         return false;
     }
-    return true;
-}
-
-static bool pic_realize(DeviceState *dev, Error **errp)
-{
-    PICState *s = to_pic(dev);
-    ISADevice *isa = &s->parent_obj;
-
     isa_register_ioport(isa, "pic", s->iobase, 2, &pic_ops, s);
     if (s->elcr_addr != 0xffff) {
         isa_register_ioport(isa, "elcr", s->elcr_addr, 1, &elcr_ops, s);
@@ -411,7 +404,6 @@ static void pic_class_init(ObjectClass *klass, const void *data)
 
     dc->desc = "Intel 8259A interrupt controller";
     dc->category = DEVICE_CATEGORY_MISC;
-    dc->check_props = pic_check_props;
     dc->realize = pic_realize;
     dc->reset = pic_reset;
     object_class_add_props(klass, pic_props);

@@ -214,9 +214,6 @@ BAD_LINES = [
     (['-global', 'isa-pit.iobase=0xfffd'],
      '-global isa-pit.iobase=0xfffd: isa-pit: iobase 0xfffd is out of the '
      'I/O space'),
-    (['-global', 'isa-i8259.iobase=0xffff'],
-     '-global isa-i8259.iobase=0xffff: isa-i8259: iobase 0xffff is out of '
-     'the I/O space'),
     (['-global', 'apic.id=255'],
      '-global apic.id=255: apic: id 255 is out of range (0 to 254)'),
 ]
