@@ -1441,8 +1441,8 @@ static bool device_made_implicitly(ObjectClass *klass)
 /*
  * The machine's own devices and those of -vga, -serial and -nic take
  * their only user values from -global: their property checks run here on
- * the -global values.  A type also given to -device has the values
- * checked with that device's own (check_devices()).
+ * the -global values.  Other user-creatable types have the -global values
+ * checked with each -device's own, in check_devices().
  */
 static bool check_implicit_devices(Error **errp)
 {

@@ -65,13 +65,31 @@ bool qdev_globals_apply(DeviceState *dev, Error **errp)
     return true;
 }
 
-bool qdev_globals_check_device(const char *typename, Error **errp)
+static bool qdev_globals_match(const char *typename)
 {
-    DeviceState *dev = to_device(object_new(typename));
-    GlobalProp *culprit = NULL;
-    Error *err = NULL;
+    ObjectClass *klass = object_class_by_name(typename);
 
     for (guint i = 0; global_props && i < global_props->len; i++) {
+        GlobalProp *g = g_ptr_array_index(global_props, i);
+
+        if (object_class_dynamic_cast(klass, g->driver)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool qdev_globals_check_device(const char *typename, Error **errp)
+{
+    GlobalProp *culprit = NULL;
+    Error *err = NULL;
+    DeviceState *dev;
+
+    if (!qdev_globals_match(typename)) {
+        return true;
+    }
+    dev = to_device(object_new(typename));
+    for (guint i = 0; i < global_props->len; i++) {
         GlobalProp *g = g_ptr_array_index(global_props, i);
         bool passed = !err;
 
