@@ -527,9 +527,21 @@ bool net_init_clients(Error **errp)
     return true;
 }
 
+#define NET_NIC_TYPE "virtio-net-pci"
+
+const char *net_nic_type(void)
+{
+    for (guint i = 0; net_opts && i < net_opts->len; i++) {
+        if (((NetOpt *)g_ptr_array_index(net_opts, i))->is_nic) {
+            return NET_NIC_TYPE;
+        }
+    }
+    return NULL;
+}
+
 static bool net_create_nic(NetOpt *o, Error **errp)
 {
-    DeviceState *dev = qdev_new("virtio-net-pci");
+    DeviceState *dev = qdev_new(NET_NIC_TYPE);
     BusState *bus = qbus_find_by_type(device_get_class(dev)->bus_type);
 
     if (!bus) {

@@ -16,6 +16,7 @@
 #include "chardev/char-fe.h"
 #include "block/drive.h"
 #include "hw/boards.h"
+#include "hw/char/serial.h"
 #include "hw/display/vga.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
@@ -1281,11 +1282,13 @@ static bool check_devices(Error **errp)
         }
         /*
          * A scratch instance: every property name and value must parse,
-         * after the -global values phase 2 applies without a way to fail.
+         * after the -global values phase 2 applies without a way to fail,
+         * and the device must accept the values together.
          */
         probe = object_new(driver);
         ok = qdev_globals_apply(to_device(probe), errp) &&
-             opt_item_set_props(probe, item, device_meta_keys, errp);
+             opt_item_set_props(probe, item, device_meta_keys, errp) &&
+             qdev_check_props(to_device(probe), errp);
         object_unref(probe);
     }
     g_hash_table_destroy(ids);
@@ -1330,6 +1333,7 @@ static bool check_drives(Error **errp)
         const char *id = keyval_get(item->kv, "id");
         g_autofree char *auto_id = NULL;
         g_autofree char *dev = NULL;
+        OptItem *made;
         Error *err = NULL;
 
         error_set_location(item->loc);
@@ -1366,6 +1370,10 @@ static bool check_drives(Error **errp)
             error_propagate(errp, err);
             return false;
         }
+        /* Its messages name the option the user wrote. */
+        made = g_ptr_array_index(cfg.devices, cfg.devices->len - 1);
+        g_free(made->loc);
+        made->loc = g_strdup(item->loc);
     }
     for (guint i = 0; i < cfg.blockdevs->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.blockdevs, i);
@@ -1412,6 +1420,44 @@ static bool check_netdevs_objects(Error **errp)
         }
     }
     return true;
+}
+
+/* Whether phase 2 makes devices of @klass without a -device option. */
+static bool device_made_implicitly(ObjectClass *klass)
+{
+    const char *type = object_class_get_name(klass);
+    const char *nic = net_nic_type();
+    bool serial = false;
+
+    for (guint i = 0; i < cfg.serials->len; i++) {
+        serial |= ((OptItem *)g_ptr_array_index(cfg.serials, i))->kv != NULL;
+    }
+    return !to_device_class(klass)->user_creatable ||
+           (!strcmp(type, TYPE_VGA_PCI) && !strcmp(vl_vga_type(), "std")) ||
+           (!strcmp(type, TYPE_ISA_SERIAL) && serial) ||
+           (nic && !strcmp(type, nic));
+}
+
+/*
+ * The machine's own devices and those of -vga, -serial and -nic take
+ * their only user values from -global: their property checks run here on
+ * the -global values.  Other user-creatable types have the -global values
+ * checked with each -device's own, in check_devices().
+ */
+static bool check_implicit_devices(Error **errp)
+{
+    GSList *types = object_class_get_list(TYPE_DEVICE, false);
+    bool ok = true;
+
+    error_set_location(NULL);
+    for (GSList *l = types; l && ok; l = l->next) {
+        if (device_made_implicitly(l->data)) {
+            ok = qdev_globals_check_device(object_class_get_name(l->data),
+                                           errp);
+        }
+    }
+    g_slist_free(types);
+    return ok;
 }
 
 static bool check_misc(Error **errp)
@@ -1489,6 +1535,7 @@ static bool vl_check_config(Error **errp)
          check_drives(errp) &&
          check_devices(errp) &&
          check_netdevs_objects(errp) &&
+         check_implicit_devices(errp) &&
          check_misc(errp);
     g_hash_table_destroy(chardev_ids);
     if (!ok) {

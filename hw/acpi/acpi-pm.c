@@ -291,10 +291,9 @@ AcpiPMRegs *acpi_pm_device_regs(DeviceState *dev)
     return &to_acpi_pm(dev)->regs;
 }
 
-static bool acpi_pm_realize(DeviceState *dev, Error **errp)
+static bool acpi_pm_check_props(DeviceState *dev, Error **errp)
 {
     AcpiPMState *s = to_acpi_pm(dev);
-    ISADevice *isa = &s->parent_obj;
 
     if (s->pm_io_base > 0xfff4) {
         error_setg(errp, "Property 'pm-io-base': 0x%x leaves no room for "
@@ -322,6 +321,14 @@ static bool acpi_pm_realize(DeviceState *dev, Error **errp)
                    "(expected 0..7)", s->s5_slp_typ);
         return false;
     }
+    return true;
+}
+
+static bool acpi_pm_realize(DeviceState *dev, Error **errp)
+{
+    AcpiPMState *s = to_acpi_pm(dev);
+    ISADevice *isa = &s->parent_obj;
+
     acpi_pm_core_init(&s->regs, isa_device_get_irq(isa, s->sci_irq),
                       s->gpe0_len);
     s->regs.s5_slp_typ = s->s5_slp_typ;
@@ -366,6 +373,7 @@ static void acpi_pm_class_init(ObjectClass *klass, const void *data)
     dc->desc = "ACPI PM1, PM timer and GPE0 registers";
     dc->category = DEVICE_CATEGORY_MISC;
     dc->user_creatable = false;
+    dc->check_props = acpi_pm_check_props;
     dc->realize = acpi_pm_realize;
     dc->unrealize = acpi_pm_unrealize;
     dc->reset = acpi_pm_reset;

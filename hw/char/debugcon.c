@@ -46,7 +46,7 @@ static const IORegionOps debugcon_ops = {
     .max_access = 1,
 };
 
-static bool debugcon_realize(DeviceState *dev, Error **errp)
+static bool debugcon_check_props(DeviceState *dev, Error **errp)
 {
     DebugconState *s = to_debugcon(dev);
 
@@ -60,6 +60,13 @@ static bool debugcon_realize(DeviceState *dev, Error **errp)
                    "byte", s->readback);
         return false;
     }
+    return true;
+}
+
+static bool debugcon_realize(DeviceState *dev, Error **errp)
+{
+    DebugconState *s = to_debugcon(dev);
+
     if (!chr_fe_realize(&s->chr, errp)) {
         return false;
     }
@@ -89,6 +96,7 @@ static void debugcon_class_init(ObjectClass *klass, const void *data)
     dc->desc = "ISA debug console (Bochs port 0xe9)";
     dc->category = DEVICE_CATEGORY_MISC;
     dc->user_creatable = true;
+    dc->check_props = debugcon_check_props;
     dc->realize = debugcon_realize;
     dc->unrealize = debugcon_unrealize;
     object_class_add_props(klass, debugcon_props);

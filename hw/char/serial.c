@@ -548,7 +548,37 @@ static ISASerialState *to_isa_serial(DeviceState *dev)
                                                TYPE_ISA_SERIAL);
 }
 
-static bool isa_serial_check_props(ISASerialState *is, Error **errp)
+/* QEMU's words for an index past COM4, given or the next free one. */
+static bool isa_serial_no_index(Error **errp)
+{
+    error_setg(errp, "Max. supported number of ISA serial ports is %d.",
+               ISA_SERIAL_MAX);
+    return false;
+}
+
+/* Defaults (UINT32_MAX) come from the index, chosen at realize. */
+static bool isa_serial_check_props(DeviceState *dev, Error **errp)
+{
+    ISASerialState *is = to_isa_serial(dev);
+
+    if (is->index != UINT32_MAX && is->index >= ISA_SERIAL_MAX) {
+        return isa_serial_no_index(errp);
+    }
+    if (is->iobase != UINT32_MAX && is->iobase > 0xfff8) {
+        error_setg(errp, "Property 'iobase': 0x%x is out of range (expected "
+                   "an I/O port up to 0xfff8)", is->iobase);
+        return false;
+    }
+    if (is->irq != UINT32_MAX && is->irq >= ISA_NUM_IRQS) {
+        error_setg(errp, "Property 'irq': %u is out of range (expected "
+                   "0..%d)", is->irq, ISA_NUM_IRQS - 1);
+        return false;
+    }
+    return true;
+}
+
+/* The index, and the port and IRQ that go with it unless given. */
+static bool isa_serial_claim_index(ISASerialState *is, Error **errp)
 {
     if (is->index == UINT32_MAX) {
         for (is->index = 0; is->index < ISA_SERIAL_MAX; is->index++) {
@@ -556,11 +586,10 @@ static bool isa_serial_check_props(ISASerialState *is, Error **errp)
                 break;
             }
         }
-    }
-    if (is->index >= ISA_SERIAL_MAX) {
-        error_setg(errp, "Max. supported number of ISA serial ports is %d.",
-                   ISA_SERIAL_MAX);
-        return false;
+        if (is->index == ISA_SERIAL_MAX) {
+            is->index = UINT32_MAX;
+            return isa_serial_no_index(errp);
+        }
     }
     if (isa_serial_index_used[is->index]) {
         error_setg(errp, "Property 'index': ISA serial port %u is already "
@@ -570,18 +599,8 @@ static bool isa_serial_check_props(ISASerialState *is, Error **errp)
     if (is->iobase == UINT32_MAX) {
         is->iobase = isa_serial_io[is->index];
     }
-    if (is->iobase > 0xfff8) {
-        error_setg(errp, "Property 'iobase': 0x%x is out of range (expected "
-                   "an I/O port up to 0xfff8)", is->iobase);
-        return false;
-    }
     if (is->irq == UINT32_MAX) {
         is->irq = isa_serial_irq[is->index];
-    }
-    if (is->irq >= ISA_NUM_IRQS) {
-        error_setg(errp, "Property 'irq': %u is out of range (expected "
-                   "0..%d)", is->irq, ISA_NUM_IRQS - 1);
-        return false;
     }
     return true;
 }
@@ -591,7 +610,7 @@ static bool isa_serial_realize(DeviceState *dev, Error **errp)
     ISASerialState *is = to_isa_serial(dev);
     ISADevice *isa = &is->parent_obj;
 
-    if (!isa_serial_check_props(is, errp)) {
+    if (!isa_serial_claim_index(is, errp)) {
         return false;
     }
     is->state.irq = isa_device_get_irq(isa, is->irq);
@@ -645,6 +664,7 @@ static void isa_serial_class_init(ObjectClass *klass, const void *data)
     dc->desc = "16550A UART on the ISA bus";
     dc->category = DEVICE_CATEGORY_INPUT;
     dc->user_creatable = true;
+    dc->check_props = isa_serial_check_props;
     dc->realize = isa_serial_realize;
     dc->unrealize = isa_serial_unrealize;
     dc->reset = isa_serial_reset;

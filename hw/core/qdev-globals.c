@@ -64,3 +64,54 @@ bool qdev_globals_apply(DeviceState *dev, Error **errp)
     }
     return true;
 }
+
+static bool qdev_globals_match(const char *typename)
+{
+    ObjectClass *klass = object_class_by_name(typename);
+
+    for (guint i = 0; global_props && i < global_props->len; i++) {
+        GlobalProp *g = g_ptr_array_index(global_props, i);
+
+        if (object_class_dynamic_cast(klass, g->driver)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool qdev_globals_check_device(const char *typename, Error **errp)
+{
+    GlobalProp *culprit = NULL;
+    Error *err = NULL;
+    DeviceState *dev;
+
+    if (!qdev_globals_match(typename)) {
+        return true;
+    }
+    dev = to_device(object_new(typename));
+    for (guint i = 0; i < global_props->len; i++) {
+        GlobalProp *g = g_ptr_array_index(global_props, i);
+        bool passed = !err;
+
+        if (!object_dynamic_cast(&dev->parent_obj, g->driver)) {
+            continue;
+        }
+        /* The values parsed when -global was checked. */
+        object_property_parse(&dev->parent_obj, g->prop, g->value,
+                              &error_abort);
+        error_free(err);
+        err = NULL;
+        /* Two values may only pass together: blame the last change. */
+        if (!qdev_check_props(dev, &err) && passed) {
+            culprit = g;
+        }
+    }
+    object_unref(&dev->parent_obj);
+    if (err) {
+        error_propagate(errp, err);
+        error_prepend(errp, "-global %s.%s=%s: ", culprit->driver,
+                      culprit->prop, culprit->value);
+        return false;
+    }
+    return true;
+}

@@ -56,6 +56,13 @@ bool qdev_set_prop(DeviceState *dev, const char *name, const char *value,
     return object_property_parse(&dev->parent_obj, name, value, errp);
 }
 
+bool qdev_check_props(DeviceState *dev, Error **errp)
+{
+    DeviceClass *dc = device_get_class(dev);
+
+    return !dc->check_props || dc->check_props(dev, errp);
+}
+
 static void bus_add_child(BusState *bus, DeviceState *dev)
 {
     g_ptr_array_add(bus->children, dev);
@@ -96,6 +103,9 @@ bool qdev_realize(DeviceState *dev, BusState *bus, Error **errp)
 
     if (dev->realized) {
         return true;
+    }
+    if (!qdev_check_props(dev, errp)) {
+        return false;
     }
     if (dc->bus_type && !bus) {
         error_setg(errp, "No '%s' bus found for device '%s'", dc->bus_type,

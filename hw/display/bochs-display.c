@@ -28,6 +28,12 @@ static BochsDisplayState *to_bochs_display(Object *obj)
     return (BochsDisplayState *)object_check_type(obj, TYPE_BOCHS_DISPLAY);
 }
 
+static bool bochs_display_check_props(PCIDevice *dev, Error **errp)
+{
+    return vga_check_vgamem_mb(
+        to_bochs_display(&dev->parent_obj.parent_obj)->vgamem_mb, errp);
+}
+
 static bool bochs_display_realize(PCIDevice *dev, Error **errp)
 {
     BochsDisplayState *s = to_bochs_display(&dev->parent_obj.parent_obj);
@@ -73,6 +79,7 @@ static void bochs_display_class_init(ObjectClass *klass, const void *data)
     dc->category = DEVICE_CATEGORY_DISPLAY;
     dc->user_creatable = true;
     dc->reset = bochs_display_reset;
+    pc->check_props = bochs_display_check_props;
     pc->realize = bochs_display_realize;
     pc->exit = bochs_display_exit;
     pc->vendor_id = PCI_VENDOR_ID_QEMU_VGA;

@@ -108,7 +108,9 @@ typedef struct VGACommon {
     int cursor_shadow;
 } VGACommon;
 
-/* Allocates video memory and registers the console. */
+/* The "vgamem_mb" property: a power of two from 1 to 256. */
+bool vga_check_vgamem_mb(uint32_t vram_mb, Error **errp);
+/* Allocates video memory (@vram_mb passed the check) and the console. */
 bool vga_common_init(VGACommon *s, const char *name, bool legacy,
                      uint32_t vram_mb, Error **errp);
 void vga_common_exit(VGACommon *s);

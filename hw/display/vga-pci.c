@@ -13,7 +13,6 @@
 #include "hw/pci/pci.h"
 #include "qom/property.h"
 
-#define TYPE_VGA_PCI "VGA"
 #define PCI_VENDOR_ID_QEMU_VGA 0x1234
 #define PCI_DEVICE_ID_QEMU_VGA 0x1111
 #define PCI_CLASS_DISPLAY_VGA 0x0300
@@ -30,6 +29,12 @@ static const char *vga_interface = "none";
 static PCIVGAState *to_pci_vga(Object *obj)
 {
     return (PCIVGAState *)object_check_type(obj, TYPE_VGA_PCI);
+}
+
+static bool pci_vga_check_props(PCIDevice *dev, Error **errp)
+{
+    return vga_check_vgamem_mb(
+        to_pci_vga(&dev->parent_obj.parent_obj)->vgamem_mb, errp);
 }
 
 static bool pci_vga_realize(PCIDevice *dev, Error **errp)
@@ -81,6 +86,7 @@ static void pci_vga_class_init(ObjectClass *klass, const void *data)
     dc->category = DEVICE_CATEGORY_DISPLAY;
     dc->user_creatable = true;
     dc->reset = pci_vga_reset;
+    pc->check_props = pci_vga_check_props;
     pc->realize = pci_vga_realize;
     pc->exit = pci_vga_exit;
     pc->vendor_id = PCI_VENDOR_ID_QEMU_VGA;

@@ -670,14 +670,19 @@ static const DisplayHWOps vga_hw_ops = {
 
 /* ---- life cycle ---- */
 
-bool vga_common_init(VGACommon *s, const char *name, bool legacy,
-                     uint32_t vram_mb, Error **errp)
+bool vga_check_vgamem_mb(uint32_t vram_mb, Error **errp)
 {
     if (vram_mb < 1 || vram_mb > 256 || (vram_mb & (vram_mb - 1))) {
         error_setg(errp, "Property 'vgamem_mb' must be a power of two "
                    "from 1 to 256, got %u", vram_mb);
         return false;
     }
+    return true;
+}
+
+bool vga_common_init(VGACommon *s, const char *name, bool legacy,
+                     uint32_t vram_mb, Error **errp)
+{
     s->name = name;
     s->legacy = legacy;
     s->vram_size = vram_mb << 20;

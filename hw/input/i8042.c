@@ -385,10 +385,9 @@ static const InputHandler i8042_input_handler = {
 
 /* ---- life cycle ---- */
 
-static bool i8042_realize(DeviceState *dev, Error **errp)
+static bool i8042_check_props(DeviceState *dev, Error **errp)
 {
     I8042State *s = to_i8042(dev);
-    ISADevice *isa = &s->parent_obj;
 
     if (s->kbd_irq_num >= ISA_NUM_IRQS) {
         error_setg(errp, "Property 'kbd-irq': %u is out of range (expected "
@@ -400,6 +399,14 @@ static bool i8042_realize(DeviceState *dev, Error **errp)
                    "(expected 0..%d)", s->aux_irq_num, ISA_NUM_IRQS - 1);
         return false;
     }
+    return true;
+}
+
+static bool i8042_realize(DeviceState *dev, Error **errp)
+{
+    I8042State *s = to_i8042(dev);
+    ISADevice *isa = &s->parent_obj;
+
     s->kbd_irq = isa_device_get_irq(isa, s->kbd_irq_num);
     s->aux_irq = isa_device_get_irq(isa, s->aux_irq_num);
     ps2_kbd_init(&s->kbd, i8042_update, s);
@@ -451,6 +458,7 @@ static void i8042_class_init(ObjectClass *klass, const void *data)
 
     dc->desc = "i8042 PS/2 keyboard and mouse controller";
     dc->category = DEVICE_CATEGORY_INPUT;
+    dc->check_props = i8042_check_props;
     dc->realize = i8042_realize;
     dc->unrealize = i8042_unrealize;
     dc->reset = i8042_reset;

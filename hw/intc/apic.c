@@ -690,7 +690,7 @@ static void apic_init_reset(APICState *s)
     timer_del(s->timer);
 }
 
-static bool apic_realize(DeviceState *dev, Error **errp)
+static bool apic_check_props(DeviceState *dev, Error **errp)
 {
     APICState *s = to_apic(dev);
 
@@ -699,6 +699,13 @@ static bool apic_realize(DeviceState *dev, Error **errp)
                    APIC_MAX - 1);
         return false;
     }
+    return true;
+}
+
+static bool apic_realize(DeviceState *dev, Error **errp)
+{
+    APICState *s = to_apic(dev);
+
     if (apics[s->id]) {
         error_setg(errp, "apic: id %u is already in use", s->id);
         return false;
@@ -751,6 +758,7 @@ static void apic_class_init(ObjectClass *klass, const void *data)
     dc->desc = "local APIC";
     dc->category = DEVICE_CATEGORY_MISC;
     dc->bus_type = TYPE_SYSTEM_BUS;
+    dc->check_props = apic_check_props;
     dc->realize = apic_realize;
     dc->unrealize = apic_unrealize;
     dc->reset = apic_reset;

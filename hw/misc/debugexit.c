@@ -40,7 +40,7 @@ static const IORegionOps debug_exit_ops = {
     .max_access = 4,
 };
 
-static bool debug_exit_realize(DeviceState *dev, Error **errp)
+static bool debug_exit_check_props(DeviceState *dev, Error **errp)
 {
     DebugExitState *s = to_debug_exit(dev);
 
@@ -55,6 +55,13 @@ static bool debug_exit_realize(DeviceState *dev, Error **errp)
                    s->iosize);
         return false;
     }
+    return true;
+}
+
+static bool debug_exit_realize(DeviceState *dev, Error **errp)
+{
+    DebugExitState *s = to_debug_exit(dev);
+
     isa_register_ioport(&s->parent_obj, "isa-debug-exit", s->iobase,
                         s->iosize, &debug_exit_ops, s);
     return true;
@@ -74,6 +81,7 @@ static void debug_exit_class_init(ObjectClass *klass, const void *data)
     dc->desc = "exit the VM with a status the guest writes";
     dc->category = DEVICE_CATEGORY_MISC;
     dc->user_creatable = true;
+    dc->check_props = debug_exit_check_props;
     dc->realize = debug_exit_realize;
     object_class_add_props(klass, debug_exit_props);
 }

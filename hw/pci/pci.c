@@ -319,6 +319,14 @@ static bool pci_assign_devfn(PCIDevice *dev, PCIBus *bus, Error **errp)
     return true;
 }
 
+static bool pci_qdev_check_props(DeviceState *qdev, Error **errp)
+{
+    PCIDevice *dev = to_pci_device(&qdev->parent_obj);
+    PCIDeviceClass *pc = pci_device_get_class(dev);
+
+    return !pc->check_props || pc->check_props(dev, errp);
+}
+
 static bool pci_qdev_realize(DeviceState *qdev, Error **errp)
 {
     PCIDevice *dev = to_pci_device(&qdev->parent_obj);
@@ -463,6 +471,7 @@ static void pci_device_class_init(ObjectClass *klass, const void *data)
     DeviceClass *dc = to_device_class(klass);
 
     dc->bus_type = TYPE_PCI_BUS;
+    dc->check_props = pci_qdev_check_props;
     dc->realize = pci_qdev_realize;
     dc->unrealize = pci_qdev_unrealize;
     dc->reset = pci_qdev_reset;

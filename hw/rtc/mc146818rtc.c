@@ -475,10 +475,9 @@ void mc146818rtc_set_mem_size(DeviceState *dev, uint64_t below_4g,
 
 /* ---- life cycle ---- */
 
-static bool rtc_realize(DeviceState *dev, Error **errp)
+static bool rtc_check_props(DeviceState *dev, Error **errp)
 {
     RTCState *s = to_rtc(dev);
-    ISADevice *isa = &s->parent_obj;
 
     if (s->isairq >= ISA_NUM_IRQS) {
         error_setg(errp, "Property 'irq': %u is out of range (expected "
@@ -495,6 +494,14 @@ static bool rtc_realize(DeviceState *dev, Error **errp)
                    "(expected 0..9999)", s->base_year);
         return false;
     }
+    return true;
+}
+
+static bool rtc_realize(DeviceState *dev, Error **errp)
+{
+    RTCState *s = to_rtc(dev);
+    ISADevice *isa = &s->parent_obj;
+
     s->irq = isa_device_get_irq(isa, s->isairq);
     s->periodic_timer = timer_new_ns(QCLOCK_VIRTUAL, rtc_periodic_cb, s);
     s->update_timer = timer_new_ns(QCLOCK_VIRTUAL, rtc_update_cb, s);
@@ -553,6 +560,7 @@ static void rtc_class_init(ObjectClass *klass, const void *data)
 
     dc->desc = "MC146818 RTC and CMOS memory";
     dc->category = DEVICE_CATEGORY_MISC;
+    dc->check_props = rtc_check_props;
     dc->realize = rtc_realize;
     dc->unrealize = rtc_unrealize;
     dc->reset = rtc_reset;

@@ -392,16 +392,23 @@ static const IORegionOps portb_ops = {
     .max_access = 1,
 };
 
-static bool pit_realize(DeviceState *dev, Error **errp)
+static bool pit_check_props(DeviceState *dev, Error **errp)
 {
     PITState *s = to_pit(dev);
-    ISADevice *isa = &s->parent_obj;
 
     if (s->iobase > 0xfffc) {
         error_setg(errp, "isa-pit: iobase 0x%x is out of the I/O space",
                    s->iobase);
         return false;
     }
+    return true;
+}
+
+static bool pit_realize(DeviceState *dev, Error **errp)
+{
+    PITState *s = to_pit(dev);
+    ISADevice *isa = &s->parent_obj;
+
     s->irq = isa_device_get_irq(isa, 0);
     for (int i = 0; i < PIT_NUM_CHANNELS; i++) {
         s->ch[i].pit = s;
@@ -453,6 +460,7 @@ static void pit_class_init(ObjectClass *klass, const void *data)
 
     dc->desc = "Intel 8254 interval timer";
     dc->category = DEVICE_CATEGORY_MISC;
+    dc->check_props = pit_check_props;
     dc->realize = pit_realize;
     dc->unrealize = pit_unrealize;
     dc->reset = pit_reset;

@@ -637,21 +637,23 @@ static const VirtioDeviceOps virtio_blk_ops = {
 
 /* ---- realize ---- */
 
-static bool virtio_blk_check_props(VirtIOBlkPCI *s, Error **errp)
+static bool virtio_blk_check_props(VirtIOPCIProxy *proxy, Error **errp)
 {
+    VirtIOBlkPCI *s = to_virtio_blk_pci(&proxy->parent_obj.parent_obj
+                                        .parent_obj);
     uint64_t lbs = s->logical_block_size, pbs = s->physical_block_size;
 
-    if (s->num_queues == VIRTIO_BLK_AUTO_QUEUES) {
-        MachineState *ms = current_machine_get();
-
-        s->num_queues = ms && ms->smp.cpus ? ms->smp.cpus : 1;
-        s->num_queues = MIN(s->num_queues, VIRTIO_QUEUE_MAX);
+    if (!s->drive_name) {
+        error_setg(errp, "drive property not set");
+        return false;
     }
+    /* The automatic count is one per vCPU, worked out at realize. */
     if (!s->num_queues) {
         error_setg(errp, "num-queues property must be larger than 0");
         return false;
     }
-    if (s->num_queues > VIRTIO_QUEUE_MAX) {
+    if (s->num_queues != VIRTIO_BLK_AUTO_QUEUES &&
+        s->num_queues > VIRTIO_QUEUE_MAX) {
         error_setg(errp, "num-queues property must be at most %u",
                    VIRTIO_QUEUE_MAX);
         return false;
@@ -717,10 +719,6 @@ static bool virtio_blk_find_backends(VirtIOBlkPCI *s, Error **errp)
 {
     DeviceState *dev = &s->parent_obj.parent_obj.parent_obj;
 
-    if (!s->drive_name) {
-        error_setg(errp, "drive property not set");
-        return false;
-    }
     s->drive = drive_find(s->drive_name);
     if (!s->drive) {
         error_setg(errp, "Property 'virtio-blk-device.drive' can't find "
@@ -776,8 +774,11 @@ static bool virtio_blk_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     char *fn, *path;
     bool ok;
 
-    if (!virtio_blk_check_props(s, errp)) {
-        return false;
+    if (s->num_queues == VIRTIO_BLK_AUTO_QUEUES) {
+        MachineState *ms = current_machine_get();
+
+        s->num_queues = ms && ms->smp.cpus ? ms->smp.cpus : 1;
+        s->num_queues = MIN(s->num_queues, VIRTIO_QUEUE_MAX);
     }
     /* SeaBIOS's name for the disk behind this function (bootorder). */
     fn = pci_dev_fw_path(&proxy->parent_obj);
@@ -878,6 +879,7 @@ static void virtio_blk_pci_class_init(ObjectClass *klass, const void *data)
     dc->category = DEVICE_CATEGORY_STORAGE;
     dc->user_creatable = true;
     pc->class_id = PCI_CLASS_STORAGE_SCSI;
+    vc->check_props = virtio_blk_check_props;
     vc->realize = virtio_blk_pci_realize;
     vc->exit = virtio_blk_pci_exit;
     vc->notify_context = virtio_blk_notify_context;

@@ -449,6 +449,17 @@ static bool virtio_net_check_queue_size(const char *name, uint16_t size,
     return true;
 }
 
+static bool virtio_net_pci_check_props(VirtIOPCIProxy *proxy, Error **errp)
+{
+    VirtIONetPCI *s = to_virtio_net_pci(&proxy->parent_obj.parent_obj
+                                        .parent_obj);
+
+    return virtio_net_check_queue_size("rx_queue_size", s->rx_queue_size,
+                                       errp) &&
+           virtio_net_check_queue_size("tx_queue_size", s->tx_queue_size,
+                                       errp);
+}
+
 static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
 {
     Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
@@ -458,12 +469,6 @@ static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     g_autofree char *name = NULL;
     static const MACAddr zero;
 
-    if (!virtio_net_check_queue_size("rx_queue_size", s->rx_queue_size,
-                                     errp) ||
-        !virtio_net_check_queue_size("tx_queue_size", s->tx_queue_size,
-                                     errp)) {
-        return false;
-    }
     name = dev->id ? g_strdup(dev->id)
                    : g_strdup_printf("%s.%u", TYPE_VIRTIO_NET_PCI,
                                      nic_index++);
@@ -541,6 +546,7 @@ static void virtio_net_pci_class_init(ObjectClass *klass, const void *data)
     dc->category = DEVICE_CATEGORY_NETWORK;
     dc->user_creatable = true;
     pc->class_id = PCI_CLASS_NETWORK_ETHERNET;
+    vc->check_props = virtio_net_pci_check_props;
     vc->realize = virtio_net_pci_realize;
     vc->exit = virtio_net_pci_exit;
     /* QEMU: two per queue pair, one for control, one for config. */

@@ -755,6 +755,20 @@ static const IORegionOps virtio_pci_msix_ops = {
     .max_access = 4,
 };
 
+static bool virtio_pci_check_props(PCIDevice *dev, Error **errp)
+{
+    VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
+    VirtioPCIClass *vc = virtio_pci_get_class(p);
+
+    if (p->nvectors != VIRTIO_PCI_VECTORS_DEFAULT &&
+        p->nvectors > VIRTIO_PCI_MSIX_MAX) {
+        error_setg(errp, "Property 'vectors' must be at most %u, got %u",
+                   VIRTIO_PCI_MSIX_MAX, p->nvectors);
+        return false;
+    }
+    return !vc->check_props || vc->check_props(p, errp);
+}
+
 static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
 {
     VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
@@ -766,12 +780,6 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
     }
     for (unsigned v = 0; v < VIRTIO_PCI_MSIX_MAX; v++) {
         p->vectors[v].fd = -1;
-    }
-    if (p->nvectors != VIRTIO_PCI_VECTORS_DEFAULT &&
-        p->nvectors > VIRTIO_PCI_MSIX_MAX) {
-        error_setg(errp, "Property 'vectors' must be at most %u, got %u",
-                   VIRTIO_PCI_MSIX_MAX, p->nvectors);
-        return false;
     }
     if (!vc->realize(p, errp)) {
         return false;
@@ -865,6 +873,7 @@ static void virtio_pci_class_init(ObjectClass *klass, const void *data)
     PCIDeviceClass *pc = (PCIDeviceClass *)klass;
 
     dc->reset = virtio_pci_reset;
+    pc->check_props = virtio_pci_check_props;
     pc->realize = virtio_pci_realize;
     pc->exit = virtio_pci_exit;
     pc->config_read = virtio_pci_config_read;

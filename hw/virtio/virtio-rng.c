@@ -106,10 +106,10 @@ static const VirtioDeviceOps virtio_rng_ops = {
     .reset = virtio_rng_reset,
 };
 
-static bool virtio_rng_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
+static bool virtio_rng_pci_check_props(VirtIOPCIProxy *proxy, Error **errp)
 {
-    Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
-    VirtIORngPCI *s = to_virtio_rng_pci(obj);
+    VirtIORngPCI *s = to_virtio_rng_pci(&proxy->parent_obj.parent_obj
+                                        .parent_obj);
 
     if (!s->max_bytes || s->max_bytes > INT64_MAX) {
         error_setg(errp, "Property 'max-bytes' must be 1 to %" PRId64
@@ -120,6 +120,14 @@ static bool virtio_rng_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
         error_setg(errp, "Property 'period' must be positive");
         return false;
     }
+    return true;
+}
+
+static bool virtio_rng_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
+{
+    Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
+    VirtIORngPCI *s = to_virtio_rng_pci(obj);
+
     s->quota = s->max_bytes;
     s->refill = timer_new_ns(QCLOCK_VIRTUAL, virtio_rng_refill, s);
     virtio_init(&s->vdev, TYPE_VIRTIO_RNG_PCI, VIRTIO_ID_RNG, 0,
@@ -157,6 +165,7 @@ static void virtio_rng_pci_class_init(ObjectClass *klass, const void *data)
     dc->category = DEVICE_CATEGORY_MISC;
     dc->user_creatable = true;
     pc->class_id = PCI_CLASS_OTHERS;
+    vc->check_props = virtio_rng_pci_check_props;
     vc->realize = virtio_rng_pci_realize;
     vc->exit = virtio_rng_pci_exit;
     vc->default_vectors = 2;

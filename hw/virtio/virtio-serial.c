@@ -407,12 +407,11 @@ static const VirtioDeviceOps virtio_serial_ops = {
     .reset = virtio_serial_reset,
 };
 
-static bool virtio_serial_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
+static bool virtio_serial_pci_check_props(VirtIOPCIProxy *proxy,
+                                          Error **errp)
 {
     VirtIOSerial *s = to_virtio_serial(&proxy->parent_obj.parent_obj
                                        .parent_obj);
-    DeviceState *dev = &proxy->parent_obj.parent_obj;
-    unsigned nq;
 
     /* Two queues per port plus the two control queues. */
     if (!s->max_ports || 2 * (s->max_ports + 1) > VIRTIO_QUEUE_MAX) {
@@ -420,6 +419,16 @@ static bool virtio_serial_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
                    VIRTIO_QUEUE_MAX / 2 - 1, s->max_ports);
         return false;
     }
+    return true;
+}
+
+static bool virtio_serial_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
+{
+    VirtIOSerial *s = to_virtio_serial(&proxy->parent_obj.parent_obj
+                                       .parent_obj);
+    DeviceState *dev = &proxy->parent_obj.parent_obj;
+    unsigned nq;
+
     virtio_init(&s->vdev, TYPE_VIRTIO_SERIAL_PCI, VIRTIO_ID_CONSOLE,
                 VIRTIO_SERIAL_CONFIG_SIZE, &virtio_serial_ops);
     s->vdev.host_features |= 1ULL << VIRTIO_CONSOLE_F_MULTIPORT;
@@ -471,6 +480,7 @@ static void virtio_serial_pci_class_init(ObjectClass *klass,
     dc->category = DEVICE_CATEGORY_INPUT;
     dc->user_creatable = true;
     pc->class_id = PCI_CLASS_COMMUNICATION_OTHER;
+    vc->check_props = virtio_serial_pci_check_props;
     vc->realize = virtio_serial_pci_realize;
     vc->exit = virtio_serial_pci_exit;
     vc->default_vectors = 2;

@@ -12,5 +12,12 @@ void qdev_global_add(const char *driver, const char *prop, const char *value);
 /* Forgets every -global (the command-line fuzz target starts afresh). */
 void qdev_globals_reset(void);
 bool qdev_globals_apply(DeviceState *dev, Error **errp);
+/*
+ * Phase 1 for a device of @typename made without -device (by the
+ * machine, -vga, -serial, -nic): its only user values are the -global
+ * ones, so a scratch instance gets them and the device's check_props.
+ * The error names the -global after which the values stopped passing.
+ */
+bool qdev_globals_check_device(const char *typename, Error **errp);
 
 #endif

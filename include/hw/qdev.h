@@ -3,8 +3,9 @@
  * Devices and buses.
  *
  * Life cycle (STYLE.md rule 2): instance_init sets defaults and cannot
- * fail; properties are set while unrealized; realize validates every
- * property, claims resources and returns bool; unrealize releases in
+ * fail; properties are set while unrealized; check_props validates the
+ * property values; realize checks what needs other objects (bus, chardev,
+ * drive), claims resources and returns bool; unrealize releases in
  * reverse order; reset alone sets power-on register values.
  */
 #ifndef HW_QDEV_H
@@ -42,6 +43,13 @@ typedef struct DeviceClass {
     DeviceCategory category;
     bool user_creatable;        /* may be given to -device / device_add */
     const char *bus_type;       /* NULL: needs no bus */
+    /*
+     * Optional: refuses property values the device cannot take (ranges,
+     * combinations), looking at nothing but @dev's own properties and
+     * changing nothing, so that the command line is checked on a scratch
+     * instance before anything exists.  qdev_realize() runs it first.
+     */
+    bool (*check_props)(DeviceState *dev, Error **errp);
     bool (*realize)(DeviceState *dev, Error **errp);
     void (*unrealize)(DeviceState *dev);
     void (*reset)(DeviceState *dev);
@@ -93,6 +101,8 @@ const char *device_category_name(DeviceCategory cat);
 DeviceState *qdev_new(const char *typename);
 bool qdev_set_prop(DeviceState *dev, const char *name, const char *value,
                    Error **errp);
+/* Runs @dev's check_props hook (see DeviceClass); @dev stays unrealized. */
+bool qdev_check_props(DeviceState *dev, Error **errp);
 /*
  * Plugs @dev into @bus (may be NULL for bus-less devices), gives it a
  * place in the QOM tree (/machine/peripheral/ID when it has an id, else

@@ -106,6 +106,8 @@ bool net_check_options(Error **errp);
 bool net_init_clients(Error **errp);
 /* Phase 2, after -device: the -nic devices; warns of unpeered backends. */
 bool net_create_nics(Error **errp);
+/* The device type net_create_nics() will make, NULL when there is no -nic. */
+const char *net_nic_type(void);
 
 /* ---- backends (net/slirp.c, net/tap.c) ---- */
 

@@ -125,6 +125,97 @@ BAD_LINES = [
     (['-netdev', 'socket,id=n0'], "-netdev socket,id=n0: netdev type "
                                   "'socket' is not supported yet"),
     (['disk.img'], 'disk.img: a disk image without an option'),
+] + [
+    # Device property values: each device's check_props hook, run on the
+    # -device's scratch instance in phase 1 (with -M none the devices
+    # would not even find their bus in phase 2).
+    (['-device', 'isa-debugcon,iobase=0x10000'],
+     "-device isa-debugcon,iobase=0x10000: Property 'iobase': 0x10000 is "
+     "not an I/O port (expected 0..0xffff)"),
+    (['-device', 'isa-debugcon,readback=0x100'],
+     "-device isa-debugcon,readback=0x100: Property 'readback': 0x100 does "
+     "not fit in a byte"),
+    (['-device', 'isa-debug-exit,iosize=0'],
+     "-device isa-debug-exit,iosize=0: Property 'iosize': 0 is out of range"),
+    (['-device', 'isa-debug-exit,iobase=0xfffe,iosize=4'],
+     "-device isa-debug-exit,iobase=0xfffe,iosize=4: Property 'iobase': "
+     "0xfffe with iosize 0x4 goes past the end of the I/O space"),
+    (['-device', 'isa-serial,index=4'], '-device isa-serial,index=4: Max. '
+     'supported number of ISA serial ports is 4.'),
+    (['-device', 'isa-serial,iobase=0xfff9'],
+     "-device isa-serial,iobase=0xfff9: Property 'iobase': 0xfff9 is out of "
+     "range"),
+    (['-device', 'isa-serial,irq=16'],
+     "-device isa-serial,irq=16: Property 'irq': 16 is out of range"),
+    (['-device', 'virtio-blk-pci'],
+     '-device virtio-blk-pci: drive property not set'),
+    (['-drive', 'if=none,id=d0,file=a.img',
+      '-device', 'virtio-blk-pci,drive=d0,num-queues=0'],
+     '-device virtio-blk-pci,drive=d0,num-queues=0: num-queues property '
+     'must be larger than 0'),
+    (['-drive', 'if=none,id=d0,file=a.img',
+      '-device', 'virtio-blk-pci,drive=d0,queue-size=100'],
+     '-device virtio-blk-pci,drive=d0,queue-size=100: invalid queue-size '
+     'property (100)'),
+    (['-drive', 'file=a.img,if=virtio',
+      '-global', 'virtio-blk-pci.logical_block_size=4096'],
+     '-drive file=a.img,if=virtio: logical_block_size > physical_block_size '
+     'not supported'),
+    (['-drive', 'if=none,id=d0,file=a.img',
+      '-device', 'virtio-blk-pci,drive=d0,max-discard-sectors=0'],
+     '-device virtio-blk-pci,drive=d0,max-discard-sectors=0: '
+     'max-discard-sectors and max-write-zeroes-sectors must be 1 to'),
+    (['-device', 'virtio-net-pci,rx_queue_size=100'],
+     '-device virtio-net-pci,rx_queue_size=100: Invalid rx_queue_size '
+     '(= 100), must be a power of 2 between 256 and 1024'),
+    (['-device', 'virtio-rng-pci,max-bytes=0'],
+     "-device virtio-rng-pci,max-bytes=0: Property 'max-bytes' must be 1 to "
+     "9223372036854775807, got 0"),
+    (['-device', 'virtio-rng-pci,period=0'],
+     "-device virtio-rng-pci,period=0: Property 'period' must be positive"),
+    (['-device', 'virtio-rng-pci,vectors=65'],
+     "-device virtio-rng-pci,vectors=65: Property 'vectors' must be at most "
+     "64, got 65"),
+    (['-device', 'virtio-serial-pci,max_ports=32'],
+     "-device virtio-serial-pci,max_ports=32: Property 'max_ports' must be 1 "
+     "to 31, got 32"),
+    (['-device', 'VGA,vgamem_mb=3'],
+     "-device VGA,vgamem_mb=3: Property 'vgamem_mb' must be a power of two "
+     "from 1 to 256, got 3"),
+    (['-device', 'bochs-display,vgamem_mb=512'],
+     "-device bochs-display,vgamem_mb=512: Property 'vgamem_mb' must be a "
+     "power of two from 1 to 256, got 512"),
+    # Devices made without -device (-vga, -serial, -nic, the machine's own)
+    # get their user values from -global, checked on a scratch instance.
+    (['-M', 'pc', '-accel', 'qtest', '-global', 'VGA.vgamem_mb=3'],
+     "-global VGA.vgamem_mb=3: Property 'vgamem_mb' must be a power of two"),
+    (['-vga', 'std', '-global', 'VGA.mmio=off', '-global', 'VGA.vgamem_mb=3'],
+     "-global VGA.vgamem_mb=3: Property 'vgamem_mb' must be a power of two"),
+    (['-serial', 'null', '-global', 'isa-serial.irq=16'],
+     "-global isa-serial.irq=16: Property 'irq': 16 is out of range"),
+    (['-nic', 'user', '-global', 'virtio-net-pci.tx_queue_size=2048'],
+     '-global virtio-net-pci.tx_queue_size=2048: Invalid tx_queue_size '
+     '(= 2048)'),
+    (['-global', 'mc146818rtc.base_year=10000'],
+     "-global mc146818rtc.base_year=10000: Property 'base_year': 10000 is "
+     "out of range (expected 0..9999)"),
+    (['-global', 'mc146818rtc.irq=16'],
+     "-global mc146818rtc.irq=16: Property 'irq': 16 is out of range"),
+    (['-global', 'i8042.kbd-irq=16'],
+     "-global i8042.kbd-irq=16: Property 'kbd-irq': 16 is out of range"),
+    (['-global', 'acpi-pm.s5-slp-typ=8'],
+     "-global acpi-pm.s5-slp-typ=8: Property 's5-slp-typ': 8 is out of "
+     "range"),
+    # gpe0-base=0xfffe fits only with gpe0-len=2: the -global that breaks
+    # the values last is named.
+    (['-global', 'acpi-pm.gpe0-base=0xfffe', '-global', 'acpi-pm.gpe0-len=2',
+      '-global', 'acpi-pm.sci-irq=16'],
+     "-global acpi-pm.sci-irq=16: Property 'sci-irq': 16 is out of range"),
+    (['-global', 'isa-pit.iobase=0xfffd'],
+     '-global isa-pit.iobase=0xfffd: isa-pit: iobase 0xfffd is out of the '
+     'I/O space'),
+    (['-global', 'apic.id=255'],
+     '-global apic.id=255: apic: id 255 is out of range (0 to 254)'),
 ]
 
 
@@ -153,6 +244,29 @@ def test_bad_lines(t):
                 expect in p.stderr and not created,
                 'rc=%s stderr=%r expected %r created=%r'
                 % (p.returncode, p.stderr, expect, created))
+
+
+def test_device_values_accepted(t):
+    """Values that pass only together, given as -global, start the VM."""
+    tmp = quokka.tmpdir()
+    pidfile = os.path.join(tmp, 'vm.pid')
+    proc = quokka.start(['-M', 'pc', '-accel', 'qtest', '-qtest', 'null',
+                         '-S', '-display', 'none', '-pidfile', pidfile,
+                         '-global', 'acpi-pm.gpe0-base=0xfffe',
+                         '-global', 'acpi-pm.gpe0-len=2',
+                         '-global', 'VGA.vgamem_mb=8',
+                         '-serial', 'null', '-global', 'isa-serial.irq=5',
+                         '-nic', 'user',
+                         '-global', 'virtio-net-pci.rx_queue_size=1024',
+                         '-drive', 'if=none,id=d0,file=/dev/null,format=raw',
+                         '-global', 'virtio-blk-pci.logical_block_size=4096',
+                         '-device', 'virtio-blk-pci,drive=d0,'
+                                    'physical_block_size=4096'])
+    ok = wait_for(lambda: os.path.exists(pidfile) or proc.poll() is not None)
+    alive = proc.poll() is None
+    rc, err = stop(proc)
+    t.check('device values that pass only together start the VM',
+            ok and alive and rc == 0, 'rc=%r err=%r' % (rc, err))
 
 
 def test_help(t):
@@ -374,6 +488,7 @@ def test_other_backends(t):
 def main():
     t = Tap()
     test_bad_lines(t)
+    test_device_values_accepted(t)
     test_help(t)
     test_paused_serial_socket(t)
     test_socket_wait_on(t)

@@ -9,6 +9,9 @@
 
 #include "hw/pci/pci.h"
 
+/* The card -vga std makes. */
+#define TYPE_VGA_PCI "VGA"
+
 /* "std" or "none"; the command line sets it before the machine exists. */
 void vga_interface_set(const char *type);
 /* Creates the chosen card on @bus (nothing for "none"). */

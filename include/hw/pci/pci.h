@@ -84,6 +84,8 @@ struct PCIDevice {
 
 typedef struct PCIDeviceClass {
     DeviceClass parent_class;
+    /* Optional: DeviceClass.check_props for the PCI function. */
+    bool (*check_props)(PCIDevice *dev, Error **errp);
     bool (*realize)(PCIDevice *dev, Error **errp);
     void (*exit)(PCIDevice *dev);
     /* Optional overrides; the defaults use config[] and the masks. */

@@ -57,6 +57,8 @@ struct VirtIOPCIProxy {
 
 typedef struct VirtioPCIClass {
     PCIDeviceClass parent_class;
+    /* Optional: DeviceClass.check_props for the virtio device. */
+    bool (*check_props)(VirtIOPCIProxy *proxy, Error **errp);
     /* Realizes the device's VirtIODevice and sets proxy->vdev. */
     bool (*realize)(VirtIOPCIProxy *proxy, Error **errp);
     void (*exit)(VirtIOPCIProxy *proxy);
