@@ -94,11 +94,22 @@ fi
 if [ "$kvm" != 0 ]; then
     load_modules /etc/modules-kvm
     [ -c /dev/kvm ] || die "/dev/kvm is missing after loading kvm-amd"
+    # An L2 triple fault (SVM exit 0x7f) or double fault leaves no state
+    # behind once the VMCB is reset: trace the guest RIP of those two only,
+    # which costs nothing on the usual path.
+    ev=/host/sys/kernel/tracing/events/kvm
+    if [ -d $ev ]; then
+        echo 'exit_reason == 127' >$ev/kvm_exit/filter &&
+            echo 1 >$ev/kvm_exit/enable
+        echo 'exception == 8' >$ev/kvm_inj_exception/filter &&
+            echo 1 >$ev/kvm_inj_exception/enable
+    fi
 fi
 
 echo ok >"$ctl/booted"
 chroot /host /bin/sh "$share/.l1-run/job.sh"
 echo $? >"$ctl/status.new"
+grep -v '^#' /host/sys/kernel/tracing/trace >"$ctl/kvm-trace" 2>/dev/null
 mv "$ctl/status.new" "$ctl/status"
 sync
 poweroff -f
