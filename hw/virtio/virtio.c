@@ -123,7 +123,9 @@ static bool packed_desc_avail(uint16_t flags, bool wrap)
  * The device event suppression structure (2.8.10): with EVENT_IDX the
  * driver notifies only when it makes the descriptor at @idx available,
  * as avail_event does for split rings; without, always.  One 32-bit
- * store, since Linux reads the structure as one word.
+ * store, since Linux reads the structure as one word.  The store must be
+ * visible before we next look at slot @idx: otherwise the driver could
+ * fill the slot, read the old event and not notify.
  */
 static void packed_set_device_event(VirtQueue *vq, uint16_t idx, bool wrap)
 {
@@ -134,6 +136,7 @@ static void packed_set_device_event(VirtQueue *vq, uint16_t idx, bool wrap)
              (wrap ? VRING_PACKED_EVENT_WRAP : 0);
     }
     ring_store32(vq->used, ev);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void virtio_init(VirtIODevice *vdev, const char *name, uint16_t device_id,
@@ -781,7 +784,6 @@ static bool virtqueue_rewind_packed(VirtQueue *vq, VirtQueueElement **elems,
     packed_advance(vq, &vq->last_avail_idx, &vq->avail_wrap,
                    2 * vq->num - slots);
     packed_set_device_event(vq, end, end_wrap);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return packed_desc_avail(packed_flags_at(vq, end), end_wrap);
 }
 
