@@ -128,10 +128,12 @@ static bool virtio_net_can_receive(NetClientState *nc)
 static bool virtio_net_rx_rewind(VirtIONetPCI *s, VirtQueueElement **elems,
                                  unsigned n)
 {
+    bool retry = virtqueue_rewind(s->rx_vq, elems, n);
+
     for (unsigned i = 0; i < n; i++) {
         virtqueue_element_free(elems[i]);
     }
-    return virtqueue_rewind(s->rx_vq, n);
+    return retry;
 }
 
 /* Copies @len bytes from @src at @soff into @dst at @doff. */

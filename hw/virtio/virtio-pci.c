@@ -788,6 +788,9 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
         p->nvectors = vc->default_vectors ? vc->default_vectors :
                       MIN(p->vdev->num_queues + 1, VIRTIO_PCI_MSIX_MAX);
     }
+    if (p->packed) {
+        p->vdev->host_features |= 1ULL << VIRTIO_F_RING_PACKED;
+    }
     virtio_bind_transport(p->vdev, &virtio_pci_transport_ops, p);
     /* 4.1.2.1: device ID 0x1040 + virtio ID, revision 1 for modern. */
     pci_set_word(dev->config + PCI_DEVICE_ID, 0x1040 + p->vdev->device_id);
@@ -864,6 +867,8 @@ static Property virtio_pci_props[] = {
                        "number of MSI-X vectors (0: INTx only)"),
     DEFINE_PROP_BOOL("ioeventfd", VirtIOPCIProxy, ioeventfd, true,
                      "queue notifications through eventfds (KVM)"),
+    DEFINE_PROP_BOOL("packed", VirtIOPCIProxy, packed, false,
+                     "offer packed virtqueues (VIRTIO_F_RING_PACKED)"),
     DEFINE_PROP_END,
 };
 

@@ -250,8 +250,7 @@ static int port_can_read(void *opaque)
     if (!port_live(port)) {
         return 0;
     }
-    /* Buffers are waiting when the avail index moved past ours. */
-    return pci_get_word(vq->avail + 2) != vq->last_avail_idx ? 4096 : 0;
+    return virtio_queue_empty(vq) ? 0 : 4096;
 }
 
 static void port_chr_read(void *opaque, const uint8_t *buf, int size)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Virtio device core: status, features and split virtqueues
- * (Virtio 1.2, sections 2.1-2.4 and 2.7).
+ * Virtio device core: status, features, split and packed virtqueues
+ * (Virtio 1.2, sections 2.1-2.4, 2.7 and 2.8).
  */
 #include <glib.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,12 +20,28 @@
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_ELEM_SIZE 8
 
+/* Packed ring descriptor flags (2.8.1) and event suppression (2.8.10). */
+#define VRING_PACKED_DESC_F_AVAIL (1 << 7)
+#define VRING_PACKED_DESC_F_USED (1 << 15)
+#define VRING_PACKED_EVENT_ENABLE 0
+#define VRING_PACKED_EVENT_DISABLE 1
+#define VRING_PACKED_EVENT_DESC 2
+#define VRING_PACKED_EVENT_WRAP (1 << 15)
+
 typedef struct VRingDesc {
     uint64_t addr;
     uint32_t len;
     uint16_t flags;
     uint16_t next;
 } VRingDesc;
+
+/* The packed ring's descriptor (2.8.13): the same size, id before flags. */
+typedef struct VRingPackedDesc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t id;
+    uint16_t flags;
+} VRingPackedDesc;
 
 static size_t vring_desc_bytes(uint16_t num)
 {
@@ -71,6 +88,55 @@ static void ring_store16(uint8_t *p, uint16_t v)
 static void ring_store32(uint8_t *p, uint32_t v)
 {
     __atomic_store_n((uint32_t *)p, v, __ATOMIC_RELAXED);
+}
+
+static uint32_t ring_load32(const uint8_t *p)
+{
+    return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+}
+
+/* ---- Packed ring positions (2.8.1) ---- */
+
+/* Moves the ring position @idx, of wrap counter @wrap, @n slots on. */
+static void packed_advance(const VirtQueue *vq, uint16_t *idx, bool *wrap,
+                           unsigned n)
+{
+    unsigned pos = *idx + n;
+
+    *wrap ^= (pos / vq->num) & 1;
+    *idx = pos % vq->num;
+}
+
+static uint16_t packed_flags_at(const VirtQueue *vq, uint16_t idx)
+{
+    return ring_load16(vq->desc + (size_t)idx * VRING_DESC_SIZE + 14);
+}
+
+/* 2.8.1: available when AVAIL matches the wrap counter and USED does not. */
+static bool packed_desc_avail(uint16_t flags, bool wrap)
+{
+    return !!(flags & VRING_PACKED_DESC_F_AVAIL) == wrap &&
+           !!(flags & VRING_PACKED_DESC_F_USED) != wrap;
+}
+
+/*
+ * The device event suppression structure (2.8.10): with EVENT_IDX the
+ * driver notifies only when it makes the descriptor at @idx available,
+ * as avail_event does for split rings; without, always.  One 32-bit
+ * store, since Linux reads the structure as one word.  The store must be
+ * visible before we next look at slot @idx: otherwise the driver could
+ * fill the slot, read the old event and not notify.
+ */
+static void packed_set_device_event(VirtQueue *vq, uint16_t idx, bool wrap)
+{
+    uint32_t ev = VRING_PACKED_EVENT_ENABLE << 16;
+
+    if (virtio_has_feature(vq->vdev, VIRTIO_RING_F_EVENT_IDX)) {
+        ev = VRING_PACKED_EVENT_DESC << 16 | idx |
+             (wrap ? VRING_PACKED_EVENT_WRAP : 0);
+    }
+    ring_store32(vq->used, ev);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 void virtio_init(VirtIODevice *vdev, const char *name, uint16_t device_id,
@@ -128,6 +194,10 @@ static void virtio_queue_reset(VirtQueue *vq)
     vq->used_idx = 0;
     vq->signalled_used = 0;
     vq->signalled_used_valid = false;
+    vq->packed = false;
+    vq->avail_wrap = vq->used_wrap = vq->signalled_used_wrap = false;
+    vq->fill_slots = 0;
+    vq->fill_head_flags = 0;
     vq->vector = VIRTIO_NO_VECTOR;
 }
 
@@ -206,26 +276,40 @@ void virtio_error(VirtIODevice *vdev, const char *fmt, ...)
     }
 }
 
+/*
+ * Maps the driver's rings.  A split queue's size is a power of two; a
+ * packed queue's need not be (2.8.10.1), and its driver and device areas
+ * are 4-byte event suppression structures.  Packed wrap counters start
+ * at 1 (2.8.1).
+ */
 bool virtio_queue_enable(VirtQueue *vq)
 {
     VirtIODevice *vdev = vq->vdev;
+    bool packed = virtio_has_feature(vdev, VIRTIO_F_RING_PACKED);
     uint16_t num = vq->num;
+    uint64_t avail_align = packed ? 4 : 2;
 
-    if (!num || num > vq->num_max || (num & (num - 1))) {
+    if (!num || num > vq->num_max || (!packed && (num & (num - 1)))) {
         virtio_error(vdev, "queue %u: invalid size %u", vq->index, num);
         return false;
     }
     vq->desc = dma_map(vq->desc_gpa, vring_desc_bytes(num));
-    vq->avail = dma_map(vq->avail_gpa, vring_avail_bytes(num));
-    vq->used = dma_map(vq->used_gpa, vring_used_bytes(num));
-    if (!vq->desc || !vq->avail || !vq->used ||
-        (vq->desc_gpa & 15) || (vq->avail_gpa & 1) || (vq->used_gpa & 3)) {
+    vq->avail = dma_map(vq->avail_gpa, packed ? 4 : vring_avail_bytes(num));
+    vq->used = dma_map(vq->used_gpa, packed ? 4 : vring_used_bytes(num));
+    if (!vq->desc || !vq->avail || !vq->used || (vq->desc_gpa & 15) ||
+        (vq->avail_gpa & (avail_align - 1)) || (vq->used_gpa & 3)) {
         virtio_error(vdev, "queue %u: rings not in RAM or misaligned "
                      "(desc 0x%" G_GINT64_MODIFIER "x avail 0x%"
                      G_GINT64_MODIFIER "x used 0x%" G_GINT64_MODIFIER "x)",
                      vq->index, vq->desc_gpa, vq->avail_gpa, vq->used_gpa);
         vq->desc = vq->avail = vq->used = NULL;
         return false;
+    }
+    if (packed) {
+        vq->packed = true;
+        vq->avail_wrap = vq->used_wrap = true;
+        vq->fill_slots = 0;
+        packed_set_device_event(vq, 0, true);
     }
     vq->enabled = true;
     return true;
@@ -298,6 +382,36 @@ static bool chain_add_buffer(VirtQueue *vq, ChainWalk *w, const VRingDesc *d)
     return true;
 }
 
+/*
+ * Maps the indirect table at @addr (@len bytes) after the checks both
+ * ring layouts share; NULL with the device broken if it is bad.
+ */
+static const uint8_t *chain_map_indirect(VirtQueue *vq, uint64_t addr,
+                                         uint32_t len)
+{
+    VirtIODevice *vdev = vq->vdev;
+    const uint8_t *table;
+
+    if (!virtio_has_feature(vdev, VIRTIO_RING_F_INDIRECT_DESC) || !len ||
+        len % VRING_DESC_SIZE) {
+        virtio_error(vdev, "queue %u: invalid indirect descriptor",
+                     vq->index);
+        return NULL;
+    }
+    if (len / VRING_DESC_SIZE > VIRTQUEUE_MAX_SIZE) {
+        virtio_error(vdev, "queue %u: indirect table of %u entries "
+                     "(limit %u)", vq->index, len / VRING_DESC_SIZE,
+                     VIRTQUEUE_MAX_SIZE);
+        return NULL;
+    }
+    table = dma_map(addr, len);
+    if (!table) {
+        virtio_error(vdev, "queue %u: indirect table outside RAM",
+                     vq->index);
+    }
+    return table;
+}
+
 /* Walks the descriptor table @table of @max entries from entry @i. */
 static bool chain_walk_table(VirtQueue *vq, ChainWalk *w,
                              const uint8_t *table, unsigned max, unsigned i,
@@ -319,24 +433,15 @@ static bool chain_walk_table(VirtQueue *vq, ChainWalk *w,
         }
         vring_read_desc(table, i, &d);
         if (d.flags & VRING_DESC_F_INDIRECT) {
-            if (indirect || !virtio_has_feature(vdev,
-                                                VIRTIO_RING_F_INDIRECT_DESC) ||
-                (d.flags & VRING_DESC_F_NEXT) || !d.len ||
-                d.len % VRING_DESC_SIZE) {
+            const uint8_t *sub;
+
+            if (indirect || (d.flags & VRING_DESC_F_NEXT)) {
                 virtio_error(vdev, "queue %u: invalid indirect descriptor",
                              vq->index);
                 return false;
             }
-            if (d.len / VRING_DESC_SIZE > VIRTQUEUE_MAX_SIZE) {
-                virtio_error(vdev, "queue %u: indirect table of %u entries "
-                             "(limit %u)", vq->index, d.len / VRING_DESC_SIZE,
-                             VIRTQUEUE_MAX_SIZE);
-                return false;
-            }
-            const uint8_t *sub = dma_map(d.addr, d.len);
+            sub = chain_map_indirect(vq, d.addr, d.len);
             if (!sub) {
-                virtio_error(vdev, "queue %u: indirect table outside RAM",
-                             vq->index);
                 return false;
             }
             return chain_walk_table(vq, w, sub, d.len / VRING_DESC_SIZE, 0,
@@ -357,6 +462,7 @@ static VirtQueueElement *element_new(unsigned head, const ChainWalk *w)
     VirtQueueElement *elem = g_new0(VirtQueueElement, 1);
 
     elem->index = head;
+    elem->ndescs = 1;
     elem->out_num = w->out_num;
     elem->in_num = w->in_num;
     elem->out_sg = g_memdup2(w->out, w->out_num * sizeof(struct iovec));
@@ -373,6 +479,216 @@ void virtqueue_element_free(VirtQueueElement *elem)
     }
 }
 
+/* ---- Packed virtqueues (2.8) ---- */
+
+static void packed_read_desc(const uint8_t *table, unsigned i,
+                             VRingPackedDesc *d)
+{
+    memcpy(d, table + (size_t)i * VRING_DESC_SIZE, sizeof(*d));
+}
+
+static bool packed_add_buffer(VirtQueue *vq, ChainWalk *w,
+                              const VRingPackedDesc *p)
+{
+    VRingDesc d = { .addr = p->addr, .len = p->len, .flags = p->flags };
+
+    return chain_add_buffer(vq, w, &d);
+}
+
+/*
+ * An indirect table of packed descriptors, walked in order (2.8.7):
+ * only WRITE means anything there, but a nested INDIRECT is refused as
+ * on split rings rather than read as a plain buffer.
+ */
+static bool packed_walk_indirect(VirtQueue *vq, ChainWalk *w,
+                                 const VRingPackedDesc *ind)
+{
+    const uint8_t *table = chain_map_indirect(vq, ind->addr, ind->len);
+    VRingPackedDesc d;
+
+    if (!table) {
+        return false;
+    }
+    for (unsigned i = 0; i < ind->len / VRING_DESC_SIZE; i++) {
+        packed_read_desc(table, i, &d);
+        if (d.flags & VRING_DESC_F_INDIRECT) {
+            virtio_error(vq->vdev, "queue %u: nested indirect descriptor",
+                         vq->index);
+            return false;
+        }
+        d.flags &= VRING_DESC_F_WRITE;
+        if (!packed_add_buffer(vq, w, &d)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Walks the chain at last_avail_idx: consecutive ring slots linked by
+ * NEXT (2.8.6), at most a ring's worth, the buffer ID in the last one;
+ * or a single INDIRECT descriptor.  Returns the slots taken in @ndescs.
+ */
+static bool packed_walk_ring(VirtQueue *vq, ChainWalk *w, uint16_t *id,
+                             unsigned *ndescs)
+{
+    VirtIODevice *vdev = vq->vdev;
+    uint16_t i = vq->last_avail_idx;
+    VRingPackedDesc d;
+    unsigned n = 0;
+
+    do {
+        if (n) {
+            i = i + 1 == vq->num ? 0 : i + 1;
+        }
+        if (++n > vq->num) {
+            virtio_error(vdev, "queue %u: descriptor chain longer than the "
+                         "ring (%u)", vq->index, vq->num);
+            return false;
+        }
+        packed_read_desc(vq->desc, i, &d);
+        if (d.flags & VRING_DESC_F_INDIRECT) {
+            /* 2.8.7: an indirect descriptor is never part of a chain. */
+            if (n > 1 || (d.flags & VRING_DESC_F_NEXT)) {
+                virtio_error(vdev, "queue %u: indirect descriptor in a "
+                             "chain", vq->index);
+                return false;
+            }
+            if (!packed_walk_indirect(vq, w, &d)) {
+                return false;
+            }
+        } else if (!packed_add_buffer(vq, w, &d)) {
+            return false;
+        }
+    } while (d.flags & VRING_DESC_F_NEXT);
+    *id = d.id;
+    *ndescs = n;
+    return true;
+}
+
+static VirtQueueElement *virtqueue_pop_packed(VirtQueue *vq)
+{
+    VirtQueueElement *elem = NULL;
+    unsigned ndescs;
+    ChainWalk *w;
+    uint16_t id;
+
+    if (!packed_desc_avail(packed_flags_at(vq, vq->last_avail_idx),
+                           vq->avail_wrap)) {
+        return NULL;
+    }
+    /* The chain's contents only after its first descriptor's flags. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    w = g_new(ChainWalk, 1);
+    w->out_num = w->in_num = w->total = 0;
+    if (packed_walk_ring(vq, w, &id, &ndescs)) {
+        elem = element_new(id, w);
+        elem->ndescs = ndescs;
+        packed_advance(vq, &vq->last_avail_idx, &vq->avail_wrap, ndescs);
+        if (virtio_has_feature(vq->vdev, VIRTIO_RING_F_EVENT_IDX)) {
+            packed_set_device_event(vq, vq->last_avail_idx, vq->avail_wrap);
+        }
+    }
+    g_free(w);
+    return elem;
+}
+
+/*
+ * Writes the used descriptor for @elem (2.8.8, 2.8.9): ID and length
+ * first, the flags that hand it over last.  The first entry of a batch
+ * keeps its flags back for virtqueue_flush, so the driver sees the whole
+ * batch at once (2.8.9 "Multi-buffer requests").
+ */
+static void virtqueue_fill_packed(VirtQueue *vq, VirtQueueElement *elem,
+                                  uint32_t len, unsigned idx)
+{
+    uint16_t pos = vq->used_idx;
+    bool wrap = vq->used_wrap;
+    uint16_t flags;
+    uint8_t *d;
+
+    if (idx == 0) {
+        vq->fill_slots = 0;
+    }
+    packed_advance(vq, &pos, &wrap, vq->fill_slots);
+    flags = (wrap ? VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED : 0) |
+            (len ? VRING_DESC_F_WRITE : 0);
+    d = vq->desc + (size_t)pos * VRING_DESC_SIZE;
+    ring_store32(d + 8, len);
+    ring_store16(d + 12, elem->index);
+    if (idx == 0) {
+        vq->fill_head_flags = flags;
+    } else {
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        ring_store16(d + 14, flags);
+    }
+    vq->fill_slots += elem->ndescs;
+}
+
+static void virtqueue_flush_packed(VirtQueue *vq)
+{
+    uint8_t *head = vq->desc + (size_t)vq->used_idx * VRING_DESC_SIZE;
+
+    if (!vq->fill_slots) {
+        return;
+    }
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    ring_store16(head + 14, vq->fill_head_flags);
+    packed_advance(vq, &vq->used_idx, &vq->used_wrap, vq->fill_slots);
+    vq->fill_slots = 0;
+}
+
+/* Slots from ring position @idx of lap @wrap forward to used_idx. */
+static unsigned packed_used_distance(const VirtQueue *vq, uint16_t idx,
+                                     bool wrap)
+{
+    unsigned used = vq->used_idx;
+
+    if (idx >= vq->num) {
+        return UINT_MAX;
+    }
+    if (wrap == vq->used_wrap) {
+        return idx <= used ? used - idx : UINT_MAX;
+    }
+    return idx >= used ? used + vq->num - idx : UINT_MAX;
+}
+
+/*
+ * The driver event suppression structure (2.8.10): ENABLE, DISABLE, or
+ * with EVENT_IDX an interrupt only once the descriptor it names has been
+ * used, i.e. lies between the position of the last interrupt and now.
+ */
+static bool virtio_should_notify_packed(VirtIODevice *vdev, VirtQueue *vq)
+{
+    uint16_t old = vq->signalled_used;
+    bool old_wrap = vq->signalled_used_wrap;
+    bool valid = vq->signalled_used_valid;
+    unsigned since, ev_dist;
+    uint32_t ev;
+
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    vq->signalled_used = vq->used_idx;
+    vq->signalled_used_wrap = vq->used_wrap;
+    vq->signalled_used_valid = true;
+    ev = ring_load32(vq->avail);
+    switch ((ev >> 16) & 3) {
+    case VRING_PACKED_EVENT_DISABLE:
+        return false;
+    case VRING_PACKED_EVENT_DESC:
+        if (virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX) && valid) {
+            since = packed_used_distance(vq, old, old_wrap);
+            ev_dist = packed_used_distance(vq, ev & 0x7fff,
+                                           ev & VRING_PACKED_EVENT_WRAP);
+            return ev_dist != UINT_MAX && ev_dist >= 1 && ev_dist <= since;
+        }
+        return true;
+    default:
+        return true;            /* ENABLE, and the reserved value 3 */
+    }
+}
+
+/* ---- Both ring layouts ---- */
+
 VirtQueueElement *virtqueue_pop(VirtQueue *vq)
 {
     VirtIODevice *vdev = vq->vdev;
@@ -382,6 +698,9 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
 
     if (vdev->broken || !vq->enabled) {
         return NULL;
+    }
+    if (vq->packed) {
+        return virtqueue_pop_packed(vq);
     }
     avail_idx = ring_load16(vq->avail + 2);
     if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
@@ -415,7 +734,9 @@ void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
     uint16_t pos = vq->used_idx + idx;
     uint8_t *slot;
 
-    if (vq->enabled && !vq->vdev->broken) {
+    if (vq->enabled && !vq->vdev->broken && vq->packed) {
+        virtqueue_fill_packed(vq, elem, len, idx);
+    } else if (vq->enabled && !vq->vdev->broken) {
         slot = vq->used + 4 + VRING_USED_ELEM_SIZE * (pos % vq->num);
         ring_store32(slot, elem->index);
         ring_store32(slot + 4, len);
@@ -426,6 +747,10 @@ void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
 void virtqueue_flush(VirtQueue *vq, unsigned count)
 {
     if (!vq->enabled || vq->vdev->broken) {
+        return;
+    }
+    if (vq->packed) {
+        virtqueue_flush_packed(vq);
         return;
     }
     /* The elements are visible before the index that publishes them. */
@@ -440,12 +765,37 @@ void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len)
     virtqueue_flush(vq, 1);
 }
 
-bool virtqueue_rewind(VirtQueue *vq, unsigned n)
+/*
+ * Packed: back over the slots the elements took, then ask to be notified
+ * when the driver makes the descriptor after them available.
+ */
+static bool virtqueue_rewind_packed(VirtQueue *vq, VirtQueueElement **elems,
+                                    unsigned n)
+{
+    uint16_t end = vq->last_avail_idx;
+    bool end_wrap = vq->avail_wrap;
+    unsigned slots = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        slots += elems[i]->ndescs;
+    }
+    /* Moving back by s is moving on by a whole number of laps minus s. */
+    slots %= 2 * vq->num;
+    packed_advance(vq, &vq->last_avail_idx, &vq->avail_wrap,
+                   2 * vq->num - slots);
+    packed_set_device_event(vq, end, end_wrap);
+    return packed_desc_avail(packed_flags_at(vq, end), end_wrap);
+}
+
+bool virtqueue_rewind(VirtQueue *vq, VirtQueueElement **elems, unsigned n)
 {
     uint16_t end = vq->last_avail_idx;
 
     if (!vq->enabled || vq->vdev->broken) {
         return false;
+    }
+    if (vq->packed) {
+        return virtqueue_rewind_packed(vq, elems, n);
     }
     vq->last_avail_idx -= n;
     if (virtio_has_feature(vq->vdev, VIRTIO_RING_F_EVENT_IDX)) {
@@ -456,11 +806,26 @@ bool virtqueue_rewind(VirtQueue *vq, unsigned n)
     return ring_load16(vq->avail + 2) != end;
 }
 
+bool virtio_queue_empty(VirtQueue *vq)
+{
+    if (!vq->enabled) {
+        return true;
+    }
+    if (vq->packed) {
+        return !packed_desc_avail(packed_flags_at(vq, vq->last_avail_idx),
+                                  vq->avail_wrap);
+    }
+    return ring_load16(vq->avail + 2) == vq->last_avail_idx;
+}
+
 static bool virtio_should_notify(VirtIODevice *vdev, VirtQueue *vq)
 {
     uint16_t old, new, event;
     bool valid;
 
+    if (vq->packed) {
+        return virtio_should_notify_packed(vdev, vq);
+    }
     /* Our used index must be visible before we read the driver's flags. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX)) {

@@ -15,6 +15,8 @@ CASES = [
     ('-device virtio-rng-pci,period=0', "Property 'period' must be positive"),
     ('-device virtio-rng-pci,vectors=65',
      "Property 'vectors' must be at most 64, got 65"),
+    ('-device virtio-rng-pci,packed=maybe',
+     "Parameter 'packed' expects 'on' or 'off'"),
     ('-device virtio-serial-pci,max_ports=0',
      "Property 'max_ports' must be 1 to 31, got 0"),
     ('-device virtio-serial-pci,max_ports=40',

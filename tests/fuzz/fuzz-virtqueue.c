@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer target: split virtqueue descriptor-chain walking
+ * libFuzzer target: split and packed virtqueue descriptor-chain walking
  * (hw/virtio/virtio.c) on fuzzed guest memory.  The first bytes choose
- * the negotiated features, the queue size and where the three rings sit;
+ * the negotiated features (the ring layout among them), the queue size
+ * and where the three rings sit (packed: the ring and the driver and
+ * device event suppression structures);
  * the rest is the guest's RAM (64 KiB), rings, descriptors, indirect
  * tables and buffers alike.  The device pops every chain, checks that
  * each iovec lies inside RAM, writes its device-writable buffers and
@@ -27,10 +29,12 @@ static GuestMemory mem;
 static unsigned notifies;
 
 typedef struct FuzzHeader {
-    uint8_t features;       /* bit 0: INDIRECT_DESC, bit 1: EVENT_IDX */
-    uint8_t size_log2;      /* queue size 1 << (size_log2 % 10) */
+    uint8_t features;       /* bits 0-2: INDIRECT_DESC, EVENT_IDX, PACKED */
+    uint8_t size_log2;      /* split: size 1 << (size_log2 % 10); */
+                            /* packed: size 1 + size_log2 (any size) */
     uint16_t desc, avail, used;     /* ring offsets in RAM */
-    uint16_t avail_idx2;    /* a second avail index for a second round */
+    uint16_t avail_idx2;    /* second round: split: a new avail index; */
+                            /* packed: the flags of the next slot */
 } __attribute__((packed)) FuzzHeader;
 
 static void fuzz_notify(void *opaque, uint16_t vector)
@@ -116,16 +120,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (h.features & 2) {
         features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
     }
+    if (h.features & 4) {
+        features |= 1ULL << VIRTIO_F_RING_PACKED;
+    }
     vdev.host_features = features;
     virtio_set_features(&vdev, features);
-    vq->num = 1u << (h.size_log2 % 10);
+    vq->num = h.features & 4 ? 1u + h.size_log2 : 1u << (h.size_log2 % 10);
     vq->desc_gpa = h.desc;
     vq->avail_gpa = h.avail;
     vq->used_gpa = h.used;
     if (virtio_queue_enable(vq)) {
         fuzz_drain(vq);
-        /* The driver adds more: the avail index moves on. */
-        memcpy(vq->avail + 2, &h.avail_idx2, 2);
+        /* The driver adds more: the avail index, or a slot's flags. */
+        if (vq->packed) {
+            memcpy(vq->desc + 16 * vq->last_avail_idx + 14, &h.avail_idx2,
+                   2);
+        } else {
+            memcpy(vq->avail + 2, &h.avail_idx2, 2);
+        }
         fuzz_drain(vq);
     }
     if (vdev.broken != !!(vdev.status & VIRTIO_CONFIG_S_NEEDS_RESET)) {

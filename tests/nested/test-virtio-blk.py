@@ -13,8 +13,9 @@ through tests/nested/l1-run.  There, on a fresh 256 MiB qcow2 image:
    reports its SHA-256, unmounts, syncs and powers off.
 2. `qemu-img check` (Debian's) finds the image clean.
 3. `-drive if=none` + `-device virtio-blk-pci,num-queues=2,iothread=io0,
-   serial=...` with `-object iothread`: the guest uses two queues, reads
-   the serial and the same checksum.
+   serial=...,packed=on` with `-object iothread`: the guest negotiates
+   packed virtqueues (bit 34, which the first boot must not show), uses
+   two queues, reads the serial and the same checksum.
 4. `-snapshot`: the guest overwrites the file (a new checksum), and the
    image's bytes are unchanged afterwards.
 """
@@ -82,6 +83,12 @@ def first(res, key):
     return vals[0] if vals else None
 
 
+def feature_bits(res):
+    """virtio_blk's negotiated features, one character per bit."""
+    vda = [d for d in res.report_values('virtio') if ' device 0x0002 ' in d]
+    return vda[0].split('features ')[1].split()[0] if vda else ''
+
+
 def sha256(path):
     with open(path, 'rb') as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -125,7 +132,7 @@ def run_guest(args, kernel, initrd, mode, disk_args, tap, what):
 
 def inner_main(args):
     kernel, initrd = args.inner
-    tap = Tap(10)
+    tap = Tap(11)
     work = tempfile.mkdtemp(prefix='virtio-blk-', dir='/tmp')
     disk = os.path.join(work, 'disk.qcow2')
     subprocess.check_call(['qemu-img', 'create', '-q', '-f', 'qcow2', disk,
@@ -140,6 +147,7 @@ def inner_main(args):
               first(res, 'vda-size') == str(256 * 2048),
               'virtio_blk binds /dev/vda: DRIVER_OK, 256 MiB',
               '\n'.join(res.report_lines()) or tail)
+    bits1 = feature_bits(res)
     sum1 = first(res, 'sum')
     tap.check(first(res, 'mkfs') == '0' and first(res, 'mount') == '0' and
               sum1 and len(sum1) == 64 and first(res, 'umount') == '0' and
@@ -159,8 +167,13 @@ def inner_main(args):
         # L1's /tmp is tmpfs: no O_DIRECT, so no cache=none here.
         '-drive', 'file=%s,if=none,id=d0,format=qcow2,aio=io_uring' % disk,
         '-device', 'virtio-blk-pci,drive=d0,num-queues=2,iothread=io0,'
-        'serial=QK-NESTED-1'],
-        tap, 'iothread, num-queues=2')
+        'serial=QK-NESTED-1,packed=on'],
+        tap, 'iothread, num-queues=2, packed=on')
+    bits = feature_bits(res)
+    tap.check(len(bits) > 34 and bits[34] == '1' and len(bits1) > 34 and
+              bits1[34] == '0',
+              'RING_PACKED (bit 34) negotiated with packed=on only',
+              'first boot %r, second %r' % (bits1, bits))
     tap.check(first(res, 'vda-queues') == '2' and
               first(res, 'vda-serial') == 'QK-NESTED-1',
               'the driver uses two queues and reads the serial (GET_ID)',

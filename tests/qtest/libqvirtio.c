@@ -69,16 +69,105 @@ QVirtQueue *qvirtqueue_new(QTestState *qts, QGuestAlloc *a, unsigned index,
     return vq;
 }
 
+/*
+ * Packed layout (2.8.10.1): the ring (16-byte aligned), then the driver
+ * and device event suppression structures, 4 bytes each.  Both wrap
+ * counters start at 1 (2.8.1).
+ */
+QVirtQueue *qvirtqueue_new_packed(QTestState *qts, QGuestAlloc *a,
+                                  unsigned index, uint16_t size)
+{
+    QVirtQueue *vq;
+
+    if (!size || size > 32768) {
+        qtest_fatal(qts, "packed virtqueue size %u out of range", size);
+    }
+    vq = g_new0(QVirtQueue, 1);
+    vq->qts = qts;
+    vq->index = index;
+    vq->size = size;
+    vq->packed = true;
+    vq->desc = qguest_alloc(a, (uint64_t)VRING_DESC_SIZE * size + 8, 16);
+    vq->avail = vq->desc + (uint64_t)VRING_DESC_SIZE * size;
+    vq->used = vq->avail + 4;
+    vq->avail_wrap = vq->used_wrap = true;
+    vq->chain_next = g_new0(uint16_t, size);
+    vq->id_ndescs = g_new0(uint16_t, size);
+    vq->id_head = g_new0(uint16_t, size);
+    vq->id_head_flags = g_new0(uint16_t, size);
+    for (uint16_t i = 0; i < size; i++) {
+        vq->chain_next[i] = i + 1;
+    }
+    vq->num_free = size;
+    return vq;
+}
+
+uint64_t qvirtqueue_packed_slot(QVirtQueue *vq, uint16_t pos)
+{
+    return vq->desc + (uint64_t)VRING_DESC_SIZE * pos;
+}
+
 void qvirtqueue_free(QVirtQueue *vq)
 {
     g_free(vq->chain_next);
+    g_free(vq->id_ndescs);
+    g_free(vq->id_head);
+    g_free(vq->id_head_flags);
     g_free(vq);
+}
+
+/* AVAIL and USED as the driver marks a slot available in lap @wrap. */
+static uint16_t packed_avail_flags(bool wrap)
+{
+    return wrap ? VRING_PACKED_DESC_F_AVAIL : VRING_PACKED_DESC_F_USED;
+}
+
+/*
+ * 2.8.21.1: consecutive slots, the buffer ID in each (the device reads
+ * the last), the first slot's flags kept back for the publish.
+ */
+static uint16_t qvirtqueue_add_packed(QVirtQueue *vq, const QVirtBuf *bufs,
+                                      int n)
+{
+    uint16_t id = vq->free_head;
+
+    if (n <= 0 || n > vq->num_free || id >= vq->size) {
+        qtest_fatal(vq->qts, "virtqueue %u: no room for %d descriptors",
+                    vq->index, n);
+    }
+    vq->free_head = vq->chain_next[id];
+    vq->id_ndescs[id] = n;
+    vq->id_head[id] = vq->avail_idx;
+    for (int k = 0; k < n; k++) {
+        uint64_t d = qvirtqueue_packed_slot(vq, vq->avail_idx);
+        uint16_t flags = (bufs[k].write ? VRING_DESC_F_WRITE : 0) |
+                         (k + 1 < n ? VRING_DESC_F_NEXT : 0) |
+                         packed_avail_flags(vq->avail_wrap);
+
+        qtest_writeq(vq->qts, d, bufs[k].addr);
+        qtest_writel(vq->qts, d + 8, bufs[k].len);
+        qtest_writew(vq->qts, d + 12, id);
+        if (k) {
+            qtest_writew(vq->qts, d + 14, flags);
+        } else {
+            vq->id_head_flags[id] = flags;
+        }
+        if (++vq->avail_idx == vq->size) {
+            vq->avail_idx = 0;
+            vq->avail_wrap = !vq->avail_wrap;
+        }
+    }
+    vq->num_free -= n;
+    return id;
 }
 
 uint16_t qvirtqueue_add(QVirtQueue *vq, const QVirtBuf *bufs, int n)
 {
     uint16_t head = vq->free_head, i = head;
 
+    if (vq->packed) {
+        return qvirtqueue_add_packed(vq, bufs, n);
+    }
     if (n <= 0 || n > vq->num_free) {
         qtest_fatal(vq->qts, "virtqueue %u: no room for %d descriptors",
                     vq->index, n);
@@ -106,6 +195,11 @@ void qvirtqueue_publish(QVirtQueue *vq, uint16_t head)
 {
     uint64_t slot = vq->avail + 4 + 2 * (uint64_t)(vq->avail_idx % vq->size);
 
+    if (vq->packed) {
+        qtest_writew(vq->qts, qvirtqueue_packed_slot(vq, vq->id_head[head]) +
+                     14, vq->id_head_flags[head]);
+        return;
+    }
     /* The entry first, then idx: the device may look at any moment. */
     qtest_writew(vq->qts, slot, head);
     vq->avail_idx++;
@@ -135,11 +229,51 @@ static void qvirtqueue_free_chain(QVirtQueue *vq, uint16_t head)
     vq->num_free += n;
 }
 
+/* 2.8.22: used when AVAIL and USED both match the used wrap counter. */
+static bool qvirtqueue_get_used_packed(QVirtQueue *vq, uint32_t *id,
+                                       uint32_t *len)
+{
+    uint64_t d = qvirtqueue_packed_slot(vq, vq->last_used_idx);
+    uint16_t flags = qtest_readw(vq->qts, d + 14);
+    bool avail = flags & VRING_PACKED_DESC_F_AVAIL;
+    bool used = flags & VRING_PACKED_DESC_F_USED;
+    uint16_t got_id, n;
+
+    if (used != vq->used_wrap || avail != used) {
+        return false;
+    }
+    got_id = qtest_readw(vq->qts, d + 12);
+    if (got_id >= vq->size || !vq->id_ndescs[got_id]) {
+        qtest_fatal(vq->qts, "virtqueue %u: used id %u not in flight",
+                    vq->index, got_id);
+    }
+    if (id) {
+        *id = got_id;
+    }
+    if (len) {
+        *len = qtest_readl(vq->qts, d + 8);
+    }
+    n = vq->id_ndescs[got_id];
+    vq->id_ndescs[got_id] = 0;
+    vq->last_used_idx += n;
+    if (vq->last_used_idx >= vq->size) {
+        vq->last_used_idx -= vq->size;
+        vq->used_wrap = !vq->used_wrap;
+    }
+    vq->chain_next[got_id] = vq->free_head;
+    vq->free_head = got_id;
+    vq->num_free += n;
+    return true;
+}
+
 bool qvirtqueue_get_used(QVirtQueue *vq, uint32_t *id, uint32_t *len)
 {
     uint64_t elem;
     uint32_t got_id;
 
+    if (vq->packed) {
+        return qvirtqueue_get_used_packed(vq, id, len);
+    }
     if (qtest_readw(vq->qts, vq->used + 2) == vq->last_used_idx) {
         return false;
     }
@@ -205,7 +339,9 @@ QVirtQueue *qvirtio_queue_setup(QVirtioDevice *dev, QGuestAlloc *a,
                                 unsigned index)
 {
     uint16_t size = dev->ops->queue_size(dev->opaque, index);
-    QVirtQueue *vq = qvirtqueue_new(a->qts, a, index, size);
+    QVirtQueue *vq = dev->features & 1ULL << VIRTIO_F_RING_PACKED ?
+                     qvirtqueue_new_packed(a->qts, a, index, size) :
+                     qvirtqueue_new(a->qts, a, index, size);
 
     dev->ops->queue_setup(dev->opaque, vq);
     return vq;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A small virtio driver for qtest programs (Virtio 1.2, section 2.7
- * "Split Virtqueues" and section 3.1 "Device Initialization"), built on
- * libqtest: a bump allocator for guest RAM, split virtqueues laid out in
- * guest memory, and the driver side of device initialisation over a
+ * A small virtio driver for qtest programs (Virtio 1.2, sections 2.7
+ * "Split Virtqueues", 2.8 "Packed Virtqueues" and 3.1 "Device
+ * Initialization"), built on libqtest: a bump allocator for guest RAM,
+ * split or packed virtqueues laid out in guest memory (packed when
+ * VIRTIO_F_RING_PACKED was negotiated), and the driver side of device
+ * initialisation over a
  * transport given as a table of operations (the virtio-pci transport
  * plugs in here once the device exists).
  */
@@ -23,10 +25,19 @@
 #define VIRTIO_STATUS_FAILED        128
 
 #define VIRTIO_F_VERSION_1          32
+#define VIRTIO_F_RING_PACKED        34
 
 /* Descriptor flags (2.7.5). */
 #define VRING_DESC_F_NEXT           1
 #define VRING_DESC_F_WRITE          2
+#define VRING_DESC_F_INDIRECT       4
+
+/* Packed ring flags (2.8.1) and event suppression values (2.8.10). */
+#define VRING_PACKED_DESC_F_AVAIL   (1 << 7)
+#define VRING_PACKED_DESC_F_USED    (1 << 15)
+#define VRING_PACKED_EVENT_ENABLE   0
+#define VRING_PACKED_EVENT_DISABLE  1
+#define VRING_PACKED_EVENT_DESC     2
 
 /* Guest RAM handed out from [start, end), never freed. */
 typedef struct QGuestAlloc {
@@ -44,7 +55,11 @@ typedef struct QVirtQueue {
     QTestState *qts;
     unsigned index;
     uint16_t size;
-    uint64_t desc;              /* guest addresses of the three parts */
+    /*
+     * Guest addresses of the three parts; on a packed queue the ring,
+     * the driver event suppression structure and the device's.
+     */
+    uint64_t desc;
     uint64_t avail;
     uint64_t used;
     uint16_t free_head;
@@ -52,6 +67,17 @@ typedef struct QVirtQueue {
     uint16_t avail_idx;         /* next free slot of the avail ring */
     uint16_t last_used_idx;
     uint16_t *chain_next;       /* driver's copy of each desc's next */
+    /*
+     * Packed: avail_idx and last_used_idx are ring positions with these
+     * wrap counters; buffer IDs come from the chain_next free list, and
+     * each remembers its chain's length, first slot and first flags.
+     */
+    bool packed;
+    bool avail_wrap;
+    bool used_wrap;
+    uint16_t *id_ndescs;
+    uint16_t *id_head;
+    uint16_t *id_head_flags;
 } QVirtQueue;
 
 /* One buffer of a chain: device-readable, or device-writable (@write). */
@@ -64,12 +90,26 @@ typedef struct QVirtBuf {
 /* Allocates a queue of @size entries (a power of two) and zeroes it. */
 QVirtQueue *qvirtqueue_new(QTestState *qts, QGuestAlloc *a, unsigned index,
                            uint16_t size);
+/* The same for a packed queue (any size): ring and both event areas. */
+QVirtQueue *qvirtqueue_new_packed(QTestState *qts, QGuestAlloc *a,
+                                  unsigned index, uint16_t size);
+/* Guest address of packed ring slot @pos. */
+uint64_t qvirtqueue_packed_slot(QVirtQueue *vq, uint16_t pos);
 void qvirtqueue_free(QVirtQueue *vq);
-/* Writes a chain of @n descriptors; returns its head, aborts when full. */
+/*
+ * Writes a chain of @n descriptors; returns its head (packed: its buffer
+ * ID), aborts when full.
+ */
 uint16_t qvirtqueue_add(QVirtQueue *vq, const QVirtBuf *bufs, int n);
-/* Makes @head visible to the device (avail ring entry, then idx). */
+/*
+ * Makes @head visible to the device (avail ring entry, then idx; packed:
+ * the first descriptor's flags).
+ */
 void qvirtqueue_publish(QVirtQueue *vq, uint16_t head);
-/* Takes one used element if there is one and frees its chain. */
+/*
+ * Takes one used element if there is one and frees its chain (packed:
+ * checks that the ID is one in flight).
+ */
 bool qvirtqueue_get_used(QVirtQueue *vq, uint32_t *id, uint32_t *len);
 /*
  * Waits up to @timeout_ms of real time for a used element, stepping the

@@ -3,7 +3,7 @@
  * virtio-keyboard-pci and virtio-tablet-pci (Virtio 1.2, section 5.8) over
  * the modern virtio-pci transport: identity, configuration space answers
  * (names, IDs, event bits, absolute axes) and events that a VNC client's
- * key and pointer messages put on the event queue.
+ * key and pointer messages put on the event queue (split and packed).
  */
 #include <arpa/inet.h>
 #include <glib.h>
@@ -63,12 +63,15 @@ static int free_display(void)
     g_assert_not_reached();
 }
 
-static QTestState *start(int *display)
+/* @packed: both devices offer packed virtqueues (packed=on). */
+static QTestState *start(int *display, bool packed)
 {
+    const char *opt = packed ? ",packed=on" : "";
+
     *display = free_display();
-    return qtest_initf("-M pc -nodefaults -device virtio-keyboard-pci,addr=4 "
-                       "-device virtio-tablet-pci,addr=5 -vnc 127.0.0.1:%d",
-                       *display);
+    return qtest_initf("-M pc -nodefaults -device virtio-keyboard-pci,addr=4%s "
+                       "-device virtio-tablet-pci,addr=5%s "
+                       "-vnc 127.0.0.1:%d", opt, opt, *display);
 }
 
 static void read_full(int fd, void *buf, size_t len)
@@ -128,12 +131,16 @@ static void rfb_pointer(int fd, uint8_t mask, uint16_t x, uint16_t y)
     g_assert_cmpint(write(fd, m, sizeof(m)), ==, sizeof(m));
 }
 
-/* The device up to DRIVER_OK, @n 8-byte buffers on its event queue. */
+/*
+ * The device up to DRIVER_OK, @n 8-byte buffers on its event queue;
+ * packed virtqueues when the device offers them.
+ */
 static void input_setup(InputFixture *f, QTestState *qts, int devfn,
                         uint64_t mmio, uint64_t alloc, int n)
 {
     g_assert_true(qvirtio_pci_init(&f->dev, qts, devfn, mmio));
-    g_assert_true(qvirtio_negotiate(&f->dev.vdev, 0));
+    g_assert_true(qvirtio_negotiate(&f->dev.vdev,
+                                    1ULL << VIRTIO_F_RING_PACKED));
     qguest_alloc_init(&f->alloc, qts, alloc, alloc + 0x40000);
     f->eventq = qvirtio_queue_setup(&f->dev.vdev, &f->alloc, 0);
     f->bufs = n ? qguest_alloc(&f->alloc, 8 * n, 8) : 0;
@@ -199,7 +206,7 @@ static bool bit(const uint8_t *map, unsigned n)
 static void test_ids_and_config(void)
 {
     int display;
-    QTestState *qts = start(&display);
+    QTestState *qts = start(&display, false);
     QVirtioPCIDevice kbd, tab;
     uint8_t data[128];
     uint8_t n;
@@ -248,15 +255,18 @@ static void test_ids_and_config(void)
     qtest_quit(qts);
 }
 
-static void test_vnc_events(void)
+/* @data: packed virtqueues (bool). */
+static void test_vnc_events(const void *data)
 {
     int display, w, h, fd;
-    QTestState *qts = start(&display);
+    QTestState *qts = start(&display, GPOINTER_TO_INT(data));
     InputFixture kbd, tab;
 
     input_setup(&kbd, qts, KBD_DEVFN, KBD_MMIO, ALLOC_START, 8);
     input_setup(&tab, qts, TABLET_DEVFN, TABLET_MMIO, ALLOC_START + 0x40000,
                 8);
+    g_assert_cmpint(kbd.eventq->packed, ==, GPOINTER_TO_INT(data));
+    g_assert_cmpint(tab.eventq->packed, ==, GPOINTER_TO_INT(data));
     fd = rfb_connect(display, &w, &h);
 
     /* 'a' down and up: EV_KEY KEY_A 1, SYN, EV_KEY KEY_A 0, SYN */
@@ -298,7 +308,7 @@ static void test_vnc_events(void)
 static void test_no_buffers(void)
 {
     int display, w, h, fd;
-    QTestState *qts = start(&display);
+    QTestState *qts = start(&display, false);
     InputFixture kbd;
 
     input_setup(&kbd, qts, KBD_DEVFN, KBD_MMIO, ALLOC_START, 0);
@@ -336,7 +346,10 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/virtio-input/ids-and-config", test_ids_and_config);
-    g_test_add_func("/virtio-input/vnc-events", test_vnc_events);
+    g_test_add_data_func("/virtio-input/vnc-events", GINT_TO_POINTER(false),
+                         test_vnc_events);
+    g_test_add_data_func("/virtio-input/vnc-events-packed",
+                         GINT_TO_POINTER(true), test_vnc_events);
     g_test_add_func("/virtio-input/no-buffers", test_no_buffers);
     return g_test_run();
 }

@@ -3,7 +3,8 @@
  * virtio-serial-pci (Virtio 1.2, section 5.3) with a virtconsole on a
  * socket chardev: multiport negotiation, the control queue handshake
  * (DEVICE_READY, DEVICE_ADD, PORT_READY, CONSOLE_PORT, PORT_OPEN,
- * PORT_NAME) and a line each way between the port and the socket.
+ * PORT_NAME) and a line each way between the port and the socket (a
+ * host line waits for a receive buffer); all again on packed rings.
  */
 #include <glib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ typedef struct SerFixture {
     int sock;
 } SerFixture;
 
-static void ser_start(SerFixture *f)
+/* @packed: packed=on, and the driver takes packed virtqueues. */
+static void ser_start(SerFixture *f, bool packed)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     char *args;
@@ -48,11 +50,12 @@ static void ser_start(SerFixture *f)
     f->sock_path = g_build_filename(f->dir, "con.sock", NULL);
     args = g_strdup_printf("-M pc -nodefaults "
                            "-chardev socket,id=c0,path=%s,server=on,wait=off "
-                           "-device virtio-serial-pci,addr=4,max_ports=2 "
+                           "-device virtio-serial-pci,addr=4,max_ports=2%s "
                            "-device virtconsole,chardev=c0 "
                            "-chardev null,id=c1 "
                            "-device virtserialport,chardev=c1,"
-                           "name=org.quokka.test", f->sock_path);
+                           "name=org.quokka.test", f->sock_path,
+                           packed ? ",packed=on" : "");
     f->qts = qtest_init(args);
     g_free(args);
     f->sock = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -62,8 +65,11 @@ static void ser_start(SerFixture *f)
                             sizeof(addr)), ==, 0);
 
     g_assert_true(qvirtio_pci_init(&f->dev, f->qts, SER_DEVFN, MMIO_BASE));
-    g_assert_true(qvirtio_negotiate(&f->dev.vdev, 1ULL << F_MULTIPORT));
+    g_assert_true(qvirtio_negotiate(&f->dev.vdev, 1ULL << F_MULTIPORT |
+                                    1ULL << VIRTIO_F_RING_PACKED));
     g_assert_true(f->dev.vdev.features & 1ULL << F_MULTIPORT);
+    g_assert_cmpint(!!(f->dev.vdev.features & 1ULL << VIRTIO_F_RING_PACKED),
+                    ==, packed);
     qguest_alloc_init(&f->alloc, f->qts, ALLOC_START, ALLOC_END);
     for (unsigned q = 0; q < NQUEUES; q++) {
         f->vq[q] = qvirtio_queue_setup(&f->dev.vdev, &f->alloc, q);
@@ -149,14 +155,15 @@ static void test_config(void)
 {
     SerFixture f;
 
-    ser_start(&f);
+    ser_start(&f, false);
     /* max_nr_ports at offset 4 of the device configuration (5.3.4). */
     g_assert_cmpuint(qtest_readl(f.qts, f.dev.device + 4), ==, 2);
     g_assert_cmphex(qpci_config_readw(f.qts, SER_DEVFN, 2), ==, 0x1043);
     ser_stop(&f);
 }
 
-static void test_console_line(void)
+/* @data: packed virtqueues (bool). */
+static void test_console_line(const void *data)
 {
     SerFixture f;
     uint64_t bufs[8];
@@ -168,7 +175,7 @@ static void test_console_line(void)
     uint64_t rx;
     ssize_t n;
 
-    ser_start(&f);
+    ser_start(&f, GPOINTER_TO_INT(data));
     for (int i = 0; i < 8; i++) {
         bufs[i] = give_rx(&f, 2, 64);
     }
@@ -209,6 +216,16 @@ static void test_console_line(void)
     memset(line, 0, sizeof(line));
     qtest_memread(f.qts, rx, line, len);
     g_assert_cmpstr(line, ==, in);
+
+    /* A line before any buffer waits for one (the queue reads empty). */
+    g_assert_cmpint(write(f.sock, out, strlen(out)), ==, (ssize_t)strlen(out));
+    g_assert_false(qvirtqueue_wait_used(f.vq[0], 1000000, 200, &id, &len));
+    rx = give_rx(&f, 0, 64);
+    g_assert_true(qvirtqueue_wait_used(f.vq[0], 1000, 5000, &id, &len));
+    g_assert_cmpuint(len, ==, strlen(out));
+    memset(line, 0, sizeof(line));
+    qtest_memread(f.qts, rx, line, len);
+    g_assert_cmpstr(line, ==, out);
     ser_stop(&f);
 }
 
@@ -216,7 +233,9 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/qtest/virtio-serial-pci/config", test_config);
-    g_test_add_func("/qtest/virtio-serial-pci/console-line",
-                    test_console_line);
+    g_test_add_data_func("/qtest/virtio-serial-pci/console-line",
+                         GINT_TO_POINTER(false), test_console_line);
+    g_test_add_data_func("/qtest/virtio-serial-pci/console-line-packed",
+                         GINT_TO_POINTER(true), test_console_line);
     return g_test_run();
 }

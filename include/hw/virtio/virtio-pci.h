@@ -52,6 +52,7 @@ struct VirtIOPCIProxy {
     uint64_t msix_pending;
     VirtIOPCIVector vectors[VIRTIO_PCI_MSIX_MAX];
     bool ioeventfd;             /* "ioeventfd" property */
+    bool packed;                /* "packed": offer VIRTIO_F_RING_PACKED */
     VirtIOPCINotifier notifiers[VIRTIO_QUEUE_MAX];
 };
 

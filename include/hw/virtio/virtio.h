@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Virtio device core (Virtio 1.2, sections 2 and 2.7 "Split Virtqueues"):
- * the device status, feature bits, configuration space and split
- * virtqueues (indirect descriptors, event index) that every virtio device
- * shares, independent of the transport that carries them.
+ * Virtio device core (Virtio 1.2, sections 2, 2.7 "Split Virtqueues" and
+ * 2.8 "Packed Virtqueues"): the device status, feature bits, configuration
+ * space and virtqueues (split or packed, indirect descriptors, event index)
+ * that every virtio device shares, independent of the transport that
+ * carries them.  A device sees the same VirtQueueElement API whichever
+ * ring layout the driver negotiated.
  *
  * A device embeds VirtIODevice, fills in its ops and queues, and is bound
  * to one transport (virtio-pci) that delivers notifications through
@@ -34,6 +36,7 @@
 #define VIRTIO_RING_F_INDIRECT_DESC 28
 #define VIRTIO_RING_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_RING_PACKED 34
 
 /* Device IDs (5). */
 #define VIRTIO_ID_NET 1
@@ -53,7 +56,8 @@ typedef struct VirtQueue VirtQueue;
  * (device-readable ones in @out_sg, device-writable ones in @in_sg).
  */
 typedef struct VirtQueueElement {
-    unsigned index;
+    unsigned index;             /* split: head index; packed: buffer ID */
+    unsigned ndescs;            /* packed: ring slots the chain took */
     unsigned out_num;
     unsigned in_num;
     struct iovec *out_sg;
@@ -86,6 +90,14 @@ struct VirtQueue {
     uint16_t num_max;           /* size the device offers */
     uint16_t num;               /* size the driver chose */
     bool enabled;
+    /*
+     * Packed rings (VIRTIO_F_RING_PACKED when the queue was enabled) keep
+     * the descriptor ring in @desc, the driver event suppression
+     * structure (driver area) in @avail and the device's (device area)
+     * in @used; indexes are ring positions below @num, each with the
+     * wrap counter of its lap (2.8.1).
+     */
+    bool packed;
     uint64_t desc_gpa;
     uint64_t avail_gpa;
     uint64_t used_gpa;
@@ -97,6 +109,12 @@ struct VirtQueue {
     uint16_t used_idx;
     uint16_t signalled_used;
     bool signalled_used_valid;
+    bool avail_wrap;            /* packed: wrap counter at last_avail_idx */
+    bool used_wrap;             /* packed: wrap counter at used_idx */
+    bool signalled_used_wrap;
+    /* packed: slots filled since the last flush, the first one's flags */
+    unsigned fill_slots;
+    uint16_t fill_head_flags;
     uint16_t vector;
     VirtIOHandleOutput *handle_output;
 };
@@ -160,18 +178,23 @@ void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len);
  * For a request that spans several elements (virtio-net's mergeable
  * receive buffers): fill writes @elem as the @idx-th used entry after
  * the last published one and frees it; flush then publishes @count
- * entries at once, so the driver never sees part of the request.
+ * entries at once, so the driver never sees part of the request.  On a
+ * packed ring the entries must be filled in order, @idx 0, 1, 2...
  */
 void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
                     unsigned idx);
 void virtqueue_flush(VirtQueue *vq, unsigned count);
 /*
- * Gives back the last @n popped elements (the caller frees them) when the
- * device cannot use them yet, and asks the driver to notify when it adds
- * a buffer.  Returns true if buffers beyond them arrived meanwhile, so
- * the caller should try again rather than wait for a notification.
+ * Gives back the last @n popped elements @elems (oldest first; the caller
+ * frees them afterwards) when the device cannot use them yet, and asks
+ * the driver to notify when it adds a buffer.  Nothing may have been
+ * returned on @vq since they were popped.  Returns true if buffers beyond
+ * them arrived meanwhile, so the caller should try again rather than wait
+ * for a notification.
  */
-bool virtqueue_rewind(VirtQueue *vq, unsigned n);
+bool virtqueue_rewind(VirtQueue *vq, VirtQueueElement **elems, unsigned n);
+/* True when the driver has no buffer waiting on @vq. */
+bool virtio_queue_empty(VirtQueue *vq);
 /* Interrupts the driver for @vq unless it suppressed interrupts. */
 void virtio_notify(VirtIODevice *vdev, VirtQueue *vq);
 void virtio_notify_config(VirtIODevice *vdev);
