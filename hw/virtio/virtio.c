@@ -689,6 +689,18 @@ static bool virtio_should_notify_packed(VirtIODevice *vdev, VirtQueue *vq)
 
 /* ---- Both ring layouts ---- */
 
+/* The driver's avail index; false (device broken) when it ran too far. */
+static bool split_avail_idx(VirtQueue *vq, uint16_t *idx)
+{
+    *idx = ring_load16(vq->avail + 2);
+    if ((uint16_t)(*idx - vq->last_avail_idx) > vq->num) {
+        virtio_error(vq->vdev, "queue %u: avail index moved from %u to %u",
+                     vq->index, vq->last_avail_idx, *idx);
+        return false;
+    }
+    return true;
+}
+
 VirtQueueElement *virtqueue_pop(VirtQueue *vq)
 {
     VirtIODevice *vdev = vq->vdev;
@@ -702,14 +714,24 @@ VirtQueueElement *virtqueue_pop(VirtQueue *vq)
     if (vq->packed) {
         return virtqueue_pop_packed(vq);
     }
-    avail_idx = ring_load16(vq->avail + 2);
-    if ((uint16_t)(avail_idx - vq->last_avail_idx) > vq->num) {
-        virtio_error(vdev, "queue %u: avail index moved from %u to %u",
-                     vq->index, vq->last_avail_idx, avail_idx);
+    if (!split_avail_idx(vq, &avail_idx)) {
         return NULL;
     }
     if (avail_idx == vq->last_avail_idx) {
-        return NULL;
+        if (!virtio_has_feature(vdev, VIRTIO_RING_F_EVENT_IDX)) {
+            return NULL;
+        }
+        /*
+         * The avail_event we stored at the last pop must be visible
+         * before "empty" is decided: the driver publishes its index and
+         * then reads avail_event, so with the store still buffered both
+         * sides would see stale values and the notification is lost.
+         */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (!split_avail_idx(vq, &avail_idx) ||
+            avail_idx == vq->last_avail_idx) {
+            return NULL;
+        }
     }
     /* Read the ring entry only after seeing the index (2.7.13). */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
