@@ -14,7 +14,9 @@
  * the used length, the data a read or GET_ID returns, the disk's
  * contents after writes, and that only a malformed chain (no full
  * header, no status byte, a short discard/write-zeroes segment) puts
- * the device in NEEDS_RESET.
+ * the device in NEEDS_RESET.  A request may also make the driver reset
+ * the device while requests are in flight and start again at once: the
+ * old completions must not reach the new rings.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,7 @@ typedef struct FuzzReq {
 #define LAYOUT_KICK 0x10        /* notify after this request */
 #define LAYOUT_RAW_SECTOR 0x20  /* sector as given, not near the disk */
 #define LAYOUT_LONG_STATUS 0x40 /* status buffer of 3 bytes */
+#define LAYOUT_RESET 0x80       /* notify, reset at once, then wait */
 
 typedef struct FuzzBuf {
     uint16_t len;               /* 1 + n % MAX_BUF_LEN */
@@ -120,6 +123,7 @@ static Chain chains[QUEUE_MAX];
 static unsigned nchains, ndesc;
 static uint64_t buf_next;
 static uint16_t avail_idx, used_seen;
+static bool driver_refuses;
 
 static void fuzz_notify(void *opaque, uint16_t vector)
 {
@@ -181,13 +185,42 @@ static void put_desc(unsigned i, uint64_t gpa, uint32_t len, uint16_t flags)
     d[15] = (i + 1) >> 8;
 }
 
-/* A fresh disk (all zeroes) and device for each input. */
-static void fuzz_start(const FuzzConfig *c)
+/* The driver's side of 3.1.1, on empty rings. */
+static void driver_start(void)
 {
     VirtIODevice *vdev = &dev.vdev;
     uint64_t features;
     VirtQueue *vq;
 
+    memset(ram, 0, BUF_GPA);
+    features = vdev->host_features;
+    if (driver_refuses) {
+        features &= ~((1ULL << VIRTIO_BLK_F_DISCARD) |
+                      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES));
+    }
+    virtio_set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+                            VIRTIO_CONFIG_S_DRIVER);
+    virtio_set_features(vdev, features);
+    virtio_set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+                            VIRTIO_CONFIG_S_DRIVER |
+                            VIRTIO_CONFIG_S_FEATURES_OK);
+    vq = &vdev->vq[0];
+    vq->num = dev.queue_size;
+    vq->desc_gpa = DESC_GPA;
+    vq->avail_gpa = AVAIL_GPA;
+    vq->used_gpa = USED_GPA;
+    if (!virtio_queue_enable(vq)) {
+        abort();
+    }
+    virtio_set_status(vdev, vdev->status | VIRTIO_CONFIG_S_DRIVER_OK);
+    nchains = ndesc = 0;
+    buf_next = BUF_GPA;
+    avail_idx = used_seen = 0;
+}
+
+/* A fresh disk (all zeroes) and device for each input. */
+static void fuzz_start(const FuzzConfig *c)
+{
     if (ftruncate(disk_fd, 0) < 0 || ftruncate(disk_fd, DISK_SIZE) < 0) {
         abort();
     }
@@ -218,31 +251,9 @@ static void fuzz_start(const FuzzConfig *c)
     dev.max_discard_sectors = 1 + c->max_sectors % (INT32_MAX >> 9);
     dev.max_write_zeroes_sectors = dev.max_discard_sectors;
     virtio_blk_device_init(&dev);
-    virtio_bind_transport(vdev, &fuzz_transport, NULL);
-
-    features = vdev->host_features;
-    if (c->flags & CFG_DRIVER_REFUSES) {
-        features &= ~((1ULL << VIRTIO_BLK_F_DISCARD) |
-                      (1ULL << VIRTIO_BLK_F_WRITE_ZEROES));
-    }
-    virtio_set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-                            VIRTIO_CONFIG_S_DRIVER);
-    virtio_set_features(vdev, features);
-    virtio_set_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-                            VIRTIO_CONFIG_S_DRIVER |
-                            VIRTIO_CONFIG_S_FEATURES_OK);
-    vq = &vdev->vq[0];
-    vq->num = dev.queue_size;
-    vq->desc_gpa = DESC_GPA;
-    vq->avail_gpa = AVAIL_GPA;
-    vq->used_gpa = USED_GPA;
-    if (!virtio_queue_enable(vq)) {
-        abort();
-    }
-    virtio_set_status(vdev, vdev->status | VIRTIO_CONFIG_S_DRIVER_OK);
-    nchains = ndesc = 0;
-    buf_next = BUF_GPA;
-    avail_idx = used_seen = 0;
+    virtio_bind_transport(&dev.vdev, &fuzz_transport, NULL);
+    driver_refuses = c->flags & CFG_DRIVER_REFUSES;
+    driver_start();
 }
 
 static uint64_t buf_alloc(uint32_t len)
@@ -602,10 +613,44 @@ static const Chain *chain_at(unsigned head)
 }
 
 /*
+ * The driver resets the device right after the notify, requests still in
+ * the block layer, and starts it again on fresh rings: the old requests'
+ * completions must be dropped (nothing lands in the new rings), and the
+ * disk bytes they write are unknown.
+ */
+static void fuzz_round_reset(void)
+{
+    static uint8_t rings[BUF_GPA];
+    unsigned n = nchains;       /* driver_start() empties the round */
+
+    bql_lock();
+    virtio_queue_notify(&dev.vdev, 0);
+    virtio_set_status(&dev.vdev, 0);
+    driver_start();
+    memcpy(rings, ram, BUF_GPA);
+    bql_unlock();
+    blk_drain(disk);
+    while (g_main_context_iteration(NULL, false)) {
+        /* completions queued while the reset held the BQL */
+    }
+    if (memcmp(rings, ram, BUF_GPA)) {
+        fail(&chains[0], "rings written after a reset", 1, 0);
+    }
+    for (unsigned c = 0; c < n; c++) {
+        uint64_t off, len;
+
+        if (!chains[c].malformed && chains[c].type != VIRTIO_BLK_T_IN &&
+            expected_status(&chains[c], &off, &len) == VIRTIO_BLK_S_OK) {
+            memset(known + off, false, len);
+        }
+    }
+}
+
+/*
  * Notifies, waits for every request and judges the answers; false once
  * the device needs a reset.
  */
-static bool fuzz_round(void)
+static bool fuzz_round(bool reset)
 {
     VirtIODevice *vdev = &dev.vdev;
     bool malformed = false;
@@ -616,6 +661,10 @@ static bool fuzz_round(void)
         return true;
     }
     put16(AVAIL_GPA + 2, avail_idx);
+    if (reset) {
+        fuzz_round_reset();
+        return true;
+    }
     round_touch();
     bql_lock();
     virtio_queue_notify(vdev, 0);
@@ -673,11 +722,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(bufs, data + off, n * sizeof(FuzzBuf));
         off += n * sizeof(FuzzBuf);
         chain_build(&r, bufs, n);
-        if (((r.layout & LAYOUT_KICK) || round_full()) && !fuzz_round()) {
-            break;
+        if ((r.layout & (LAYOUT_KICK | LAYOUT_RESET)) || round_full()) {
+            if (!fuzz_round(r.layout & LAYOUT_RESET)) {
+                break;
+            }
         }
     }
-    fuzz_round();
+    fuzz_round(false);
     virtio_blk_device_cleanup(&dev);
     return 0;
 }
