@@ -6,7 +6,8 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = keyval qmp qtest vnc x86-boot qcow2 virtqueue acpi virtio-net-filter cmdline
+FUZZ_TARGETS = keyval qmp qtest vnc x86-boot qcow2 virtqueue acpi virtio-net-filter \
+               cmdline virtio-blk
 CHECK = python3 scripts/check.py --builddir $(BUILD)
 
 .PHONY: all asan check-asan deps check check-unit check-qtest check-kvm check-compat \

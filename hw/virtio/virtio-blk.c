@@ -388,7 +388,10 @@ static void virtio_blk_merge_add(VirtIOBlkPCI *s, VirtIOBlkMerge *m,
 /*
  * Discard or write-zeroes: one segment {le64 sector, le32 sectors,
  * le32 flags} (5.2.6).  Returns a status to complete with now, or -1
- * when the request went to the block layer.
+ * when the request went to the block layer.  A segment cut short is a
+ * driver bug: the device needs a reset, as in QEMU (the missing bytes
+ * were once read from the stack; seen while writing fuzz-virtio-blk,
+ * whose model checks it).
  */
 static int virtio_blk_submit_dwz(VirtIOBlkPCI *s, VirtIOBlockReq *req,
                                  bool discard)
@@ -401,6 +404,12 @@ static int virtio_blk_submit_dwz(VirtIOBlkPCI *s, VirtIOBlockReq *req,
                            : s->max_write_zeroes_sectors;
     uint32_t bad_flags = discard ? ~0u : ~(uint32_t)VIRTIO_BLK_WZ_F_UNMAP;
 
+    if (len < sizeof(seg)) {
+        virtio_error(&s->vdev, "request %u: %s segment of %zu bytes",
+                     req->elem->index, discard ? "discard" : "write-zeroes",
+                     len);
+        return VIRTIO_BLK_S_IOERR;
+    }
     iov_to_buf(req->iov, req->iovcnt, 0, seg, sizeof(seg));
     sector = ldle(seg, 8);
     num = ldle(seg + 8, 4);
@@ -563,6 +572,11 @@ static void virtio_blk_handle_output(VirtIODevice *vdev, VirtQueue *vq)
             virtio_blk_merge_flush(s, &m);
         }
         status = virtio_blk_submit(s, &m, req, type, sector);
+        if (status >= 0 && vdev->broken) {
+            /* A malformed request: nothing goes back to the driver. */
+            virtio_blk_req_free(req);
+            break;
+        }
         if (status >= 0) {
             virtio_blk_req_push(req, status);
             pushed = true;
@@ -766,6 +780,41 @@ static void virtio_blk_set_features(VirtIOBlkPCI *s)
     }
 }
 
+/* ---- the device apart from its PCI function ---- */
+
+void virtio_blk_device_init(VirtIOBlkPCI *s)
+{
+    g_mutex_init(&s->done_lock);
+    s->wce = s->drive->opts.cache.writeback;
+    virtio_init(&s->vdev, TYPE_VIRTIO_BLK_PCI, VIRTIO_ID_BLOCK,
+                VIRTIO_BLK_CONFIG_SIZE, &virtio_blk_ops);
+    virtio_blk_set_features(s);
+    for (unsigned q = 0; q < s->num_queues; q++) {
+        virtio_add_queue(&s->vdev, s->queue_size, virtio_blk_handle_output);
+    }
+}
+
+void virtio_blk_device_cleanup(VirtIOBlkPCI *s)
+{
+    /* Workers finish without the BQL, so waiting here cannot deadlock. */
+    blk_drain(s->drive->blk);
+    g_mutex_lock(&s->done_lock);
+    if (s->done_source) {
+        g_source_destroy(s->done_source);
+        g_source_unref(s->done_source);
+        s->done_source = NULL;
+    }
+    while (s->done) {
+        VirtIOBlockReq *req = s->done;
+
+        s->done = req->next;
+        virtio_blk_req_free(req);
+    }
+    g_mutex_unlock(&s->done_lock);
+    g_mutex_clear(&s->done_lock);
+    virtio_cleanup(&s->vdev);
+}
+
 static bool virtio_blk_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
 {
     Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
@@ -793,14 +842,7 @@ static bool virtio_blk_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
         boot_device_del(to_device(obj));
         return false;
     }
-    g_mutex_init(&s->done_lock);
-    s->wce = s->drive->opts.cache.writeback;
-    virtio_init(&s->vdev, TYPE_VIRTIO_BLK_PCI, VIRTIO_ID_BLOCK,
-                VIRTIO_BLK_CONFIG_SIZE, &virtio_blk_ops);
-    virtio_blk_set_features(s);
-    for (unsigned q = 0; q < s->num_queues; q++) {
-        virtio_add_queue(&s->vdev, s->queue_size, virtio_blk_handle_output);
-    }
+    virtio_blk_device_init(s);
     proxy->vdev = &s->vdev;
     return true;
 }
@@ -809,24 +851,8 @@ static void virtio_blk_pci_exit(VirtIOPCIProxy *proxy)
 {
     VirtIOBlkPCI *s = blk_of(proxy->vdev);
 
-    /* Workers finish without the BQL, so waiting here cannot deadlock. */
-    blk_drain(s->drive->blk);
-    g_mutex_lock(&s->done_lock);
-    if (s->done_source) {
-        g_source_destroy(s->done_source);
-        g_source_unref(s->done_source);
-        s->done_source = NULL;
-    }
-    while (s->done) {
-        VirtIOBlockReq *req = s->done;
-
-        s->done = req->next;
-        virtio_blk_req_free(req);
-    }
-    g_mutex_unlock(&s->done_lock);
-    g_mutex_clear(&s->done_lock);
+    virtio_blk_device_cleanup(s);
     drive_detach(s->drive);
-    virtio_cleanup(proxy->vdev);
     boot_device_del(to_device(&proxy->parent_obj.parent_obj.parent_obj));
 }
 

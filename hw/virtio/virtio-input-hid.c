@@ -13,27 +13,12 @@
 
 #define TYPE_VIRTIO_KEYBOARD_PCI "virtio-keyboard-pci"
 #define TYPE_VIRTIO_TABLET_PCI "virtio-tablet-pci"
-#define PCI_CLASS_INPUT_OTHER 0x0980
-#define BUS_VIRTUAL 0x06
-#define VIRTIO_INPUT_VENDOR 0x0627          /* as QEMU */
 #define VIRTIO_INPUT_PRODUCT_KEYBOARD 0x0001
 #define VIRTIO_INPUT_PRODUCT_TABLET 0x0003
 
 #define LED_NUML 0
 #define LED_CAPSL 1
 #define LED_SCROLLL 2
-
-typedef struct VirtIOInputPCI {
-    VirtIOPCIProxy parent_obj;
-    VirtIOInput input;
-    unsigned buttons;           /* InputButton bits last sent */
-} VirtIOInputPCI;
-
-static VirtIOInputPCI *input_pci_of(VirtIODevice *vdev)
-{
-    return (VirtIOInputPCI *)((uint8_t *)vdev -
-                              offsetof(VirtIOInputPCI, input.vdev));
-}
 
 /*
  * Linux key code of @key.  Below 0x80 a PC set 1 scancode (qnum) is the
@@ -66,73 +51,33 @@ static uint16_t virtio_input_keycode(QKeyCode key)
 
 static void virtio_keyboard_key(void *opaque, QKeyCode key, bool down)
 {
-    VirtIOInputPCI *s = opaque;
     uint16_t code = virtio_input_keycode(key);
 
     if (code) {
-        virtio_input_send(&s->input, EV_KEY, code, down);
+        virtio_input_send(opaque, EV_KEY, code, down);
     }
-}
-
-static void virtio_input_sync(void *opaque)
-{
-    virtio_input_send(&((VirtIOInputPCI *)opaque)->input, EV_SYN,
-                      SYN_REPORT, 0);
 }
 
 static const InputHandler virtio_keyboard_handler = {
     .name = "virtio-keyboard",
     .mask = INPUT_EVENT_MASK_KEY,
     .key = virtio_keyboard_key,
-    .sync = virtio_input_sync,
+    .sync = virtio_input_handle_sync,
 };
-
-static void virtio_tablet_buttons(void *opaque, unsigned buttons)
-{
-    static const uint16_t codes[] = {
-        [INPUT_BUTTON_LEFT] = BTN_LEFT,
-        [INPUT_BUTTON_MIDDLE] = BTN_MIDDLE,
-        [INPUT_BUTTON_RIGHT] = BTN_RIGHT,
-    };
-    VirtIOInputPCI *s = opaque;
-    unsigned changed = buttons ^ s->buttons;
-
-    for (unsigned b = 0; b < G_N_ELEMENTS(codes); b++) {
-        if (changed & (1u << b)) {
-            virtio_input_send(&s->input, EV_KEY, codes[b],
-                              !!(buttons & (1u << b)));
-        }
-    }
-    /* A wheel "button" press is one notch. */
-    if (changed & buttons & (1u << INPUT_BUTTON_WHEEL_UP)) {
-        virtio_input_send(&s->input, EV_REL, REL_WHEEL, 1);
-    }
-    if (changed & buttons & (1u << INPUT_BUTTON_WHEEL_DOWN)) {
-        virtio_input_send(&s->input, EV_REL, REL_WHEEL, (uint32_t)-1);
-    }
-    s->buttons = buttons;
-}
 
 static void virtio_tablet_abs(void *opaque, int x, int y)
 {
-    VirtIOInputPCI *s = opaque;
-
-    virtio_input_send(&s->input, EV_ABS, ABS_X, x);
-    virtio_input_send(&s->input, EV_ABS, ABS_Y, y);
+    virtio_input_send(opaque, EV_ABS, ABS_X, x);
+    virtio_input_send(opaque, EV_ABS, ABS_Y, y);
 }
 
 static const InputHandler virtio_tablet_handler = {
     .name = "virtio-tablet",
     .mask = INPUT_EVENT_MASK_BTN | INPUT_EVENT_MASK_ABS,
-    .buttons = virtio_tablet_buttons,
+    .buttons = virtio_input_handle_buttons,
     .abs = virtio_tablet_abs,
-    .sync = virtio_input_sync,
+    .sync = virtio_input_handle_sync,
 };
-
-static VirtIOInputPCI *to_virtio_input_pci(VirtIOPCIProxy *proxy)
-{
-    return (VirtIOInputPCI *)proxy;
-}
 
 static bool virtio_keyboard_realize(VirtIOPCIProxy *proxy, Error **errp)
 {
@@ -143,7 +88,7 @@ static bool virtio_keyboard_realize(VirtIOPCIProxy *proxy, Error **errp)
     unsigned n = 0;
 
     virtio_input_init(in, TYPE_VIRTIO_KEYBOARD_PCI,
-                      &virtio_keyboard_handler, s);
+                      &virtio_keyboard_handler, in);
     for (int k = 1; k < Q_KEY_CODE__MAX; k++) {
         if (virtio_input_keycode(k)) {
             keys[n++] = virtio_input_keycode(k);
@@ -151,7 +96,8 @@ static bool virtio_keyboard_realize(VirtIOPCIProxy *proxy, Error **errp)
     }
     virtio_input_config_string(in, VIRTIO_INPUT_CFG_ID_NAME,
                                "QEMU Virtio Keyboard");
-    virtio_input_config_ids(in, BUS_VIRTUAL, VIRTIO_INPUT_VENDOR,
+    virtio_input_config_ids(in, VIRTIO_INPUT_BUS_VIRTUAL,
+                            VIRTIO_INPUT_VENDOR,
                             VIRTIO_INPUT_PRODUCT_KEYBOARD, 1);
     virtio_input_config_bits(in, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY, keys, n);
     virtio_input_config_bits(in, VIRTIO_INPUT_CFG_EV_BITS, EV_REP, NULL, 0);
@@ -165,17 +111,16 @@ static bool virtio_tablet_realize(VirtIOPCIProxy *proxy, Error **errp)
 {
     VirtIOInputPCI *s = to_virtio_input_pci(proxy);
     VirtIOInput *in = &s->input;
-    static const uint16_t buttons[] = { BTN_LEFT, BTN_RIGHT, BTN_MIDDLE };
     static const uint16_t rel[] = { REL_WHEEL };
     static const uint16_t abs[] = { ABS_X, ABS_Y };
 
-    virtio_input_init(in, TYPE_VIRTIO_TABLET_PCI, &virtio_tablet_handler, s);
+    virtio_input_init(in, TYPE_VIRTIO_TABLET_PCI, &virtio_tablet_handler, in);
     virtio_input_config_string(in, VIRTIO_INPUT_CFG_ID_NAME,
                                "QEMU Virtio Tablet");
-    virtio_input_config_ids(in, BUS_VIRTUAL, VIRTIO_INPUT_VENDOR,
+    virtio_input_config_ids(in, VIRTIO_INPUT_BUS_VIRTUAL,
+                            VIRTIO_INPUT_VENDOR,
                             VIRTIO_INPUT_PRODUCT_TABLET, 1);
-    virtio_input_config_bits(in, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY, buttons,
-                             G_N_ELEMENTS(buttons));
+    virtio_input_config_buttons(in);
     virtio_input_config_bits(in, VIRTIO_INPUT_CFG_EV_BITS, EV_REL, rel,
                              G_N_ELEMENTS(rel));
     virtio_input_config_bits(in, VIRTIO_INPUT_CFG_EV_BITS, EV_ABS, abs,
@@ -186,37 +131,18 @@ static bool virtio_tablet_realize(VirtIOPCIProxy *proxy, Error **errp)
     return true;
 }
 
-static void virtio_input_pci_exit(VirtIOPCIProxy *proxy)
-{
-    virtio_input_cleanup(&input_pci_of(proxy->vdev)->input);
-}
-
-static void virtio_input_pci_class_init(ObjectClass *klass, bool tablet)
-{
-    DeviceClass *dc = to_device_class(klass);
-    PCIDeviceClass *pc = (PCIDeviceClass *)klass;
-    VirtioPCIClass *vc = (VirtioPCIClass *)klass;
-
-    dc->desc = tablet ? "virtio tablet (absolute pointer)"
-                      : "virtio keyboard";
-    dc->category = DEVICE_CATEGORY_INPUT;
-    dc->user_creatable = true;
-    pc->class_id = PCI_CLASS_INPUT_OTHER;
-    vc->realize = tablet ? virtio_tablet_realize : virtio_keyboard_realize;
-    vc->exit = virtio_input_pci_exit;
-    vc->default_vectors = 2;
-}
-
 static void virtio_keyboard_pci_class_init(ObjectClass *klass,
                                            const void *data)
 {
-    virtio_input_pci_class_init(klass, false);
+    virtio_input_pci_class_init(klass, "virtio keyboard",
+                                virtio_keyboard_realize);
 }
 
 static void virtio_tablet_pci_class_init(ObjectClass *klass,
                                          const void *data)
 {
-    virtio_input_pci_class_init(klass, true);
+    virtio_input_pci_class_init(klass, "virtio tablet (absolute pointer)",
+                                virtio_tablet_realize);
 }
 
 static const TypeInfo virtio_keyboard_pci_type_info = {

@@ -2,7 +2,8 @@
 /*
  * The virtio input device (Virtio 1.2, section 5.8): configuration space
  * answers per (select, subsel), the event queue the device fills with
- * evdev events and the status queue (LEDs) it consumes.
+ * evdev events and the status queue (LEDs) it consumes; and what the
+ * input devices on virtio-pci share (pointer buttons, class set-up).
  */
 #include <string.h>
 #include <glib.h>
@@ -179,6 +180,44 @@ void virtio_input_send(VirtIOInput *s, uint16_t type, uint16_t code,
     }
 }
 
+void virtio_input_handle_buttons(void *opaque, unsigned buttons)
+{
+    static const uint16_t codes[] = {
+        [INPUT_BUTTON_LEFT] = BTN_LEFT,
+        [INPUT_BUTTON_MIDDLE] = BTN_MIDDLE,
+        [INPUT_BUTTON_RIGHT] = BTN_RIGHT,
+    };
+    VirtIOInput *s = opaque;
+    unsigned changed = buttons ^ s->buttons;
+
+    for (unsigned b = 0; b < G_N_ELEMENTS(codes); b++) {
+        if (changed & (1u << b)) {
+            virtio_input_send(s, EV_KEY, codes[b], !!(buttons & (1u << b)));
+        }
+    }
+    /* A wheel "button" press is one notch. */
+    if (changed & buttons & (1u << INPUT_BUTTON_WHEEL_UP)) {
+        virtio_input_send(s, EV_REL, REL_WHEEL, 1);
+    }
+    if (changed & buttons & (1u << INPUT_BUTTON_WHEEL_DOWN)) {
+        virtio_input_send(s, EV_REL, REL_WHEEL, (uint32_t)-1);
+    }
+    s->buttons = buttons;
+}
+
+void virtio_input_handle_sync(void *opaque)
+{
+    virtio_input_send(opaque, EV_SYN, SYN_REPORT, 0);
+}
+
+void virtio_input_config_buttons(VirtIOInput *s)
+{
+    static const uint16_t buttons[] = { BTN_LEFT, BTN_RIGHT, BTN_MIDDLE };
+
+    virtio_input_config_bits(s, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY, buttons,
+                             G_N_ELEMENTS(buttons));
+}
+
 static void virtio_input_handle_event(VirtIODevice *vdev, VirtQueue *vq)
 {
     /* New buffers: send what waited for them. */
@@ -225,6 +264,7 @@ static void virtio_input_reset(VirtIODevice *vdev)
     virtio_input_unplug(s);
     s->select = s->subsel = 0;
     s->queued = 0;
+    s->buttons = 0;
 }
 
 static const VirtioDeviceOps virtio_input_ops = {
@@ -253,4 +293,28 @@ void virtio_input_cleanup(VirtIOInput *s)
     virtio_input_unplug(s);
     virtio_cleanup(&s->vdev);
     g_array_free(s->configs, true);
+}
+
+/* ---- on virtio-pci ---- */
+
+static void virtio_input_pci_exit(VirtIOPCIProxy *proxy)
+{
+    virtio_input_cleanup(&to_virtio_input_pci(proxy)->input);
+}
+
+void virtio_input_pci_class_init(ObjectClass *klass, const char *desc,
+                                 bool (*realize)(VirtIOPCIProxy *proxy,
+                                                 Error **errp))
+{
+    DeviceClass *dc = to_device_class(klass);
+    PCIDeviceClass *pc = (PCIDeviceClass *)klass;
+    VirtioPCIClass *vc = (VirtioPCIClass *)klass;
+
+    dc->desc = desc;
+    dc->category = DEVICE_CATEGORY_INPUT;
+    dc->user_creatable = true;
+    pc->class_id = PCI_CLASS_INPUT_OTHER;
+    vc->realize = realize;
+    vc->exit = virtio_input_pci_exit;
+    vc->default_vectors = 2;
 }

@@ -619,6 +619,25 @@ static void bad_short_header(BlkFixture *f)
     qvirtqueue_publish(f->vq[0], qvirtqueue_add(f->vq[0], b, 2));
 }
 
+/*
+ * A write-zeroes segment of 8 bytes instead of 16 (5.2.6): its missing
+ * bytes were once read from the device's stack.
+ */
+static void bad_short_segment(BlkFixture *f)
+{
+    uint8_t hdr[16] = { T_WRITE_ZEROES };
+    uint8_t seg[8] = { 1 };             /* sector 1 */
+    QVirtBuf b[3] = {
+        { .addr = qguest_alloc(&f->alloc, 16, 16), .len = 16 },
+        { .addr = qguest_alloc(&f->alloc, 8, 16), .len = 8 },
+        { .addr = qguest_alloc(&f->alloc, 1, 1), .len = 1, .write = true },
+    };
+
+    qtest_memwrite(f->qts, b[0].addr, hdr, sizeof(hdr));
+    qtest_memwrite(f->qts, b[1].addr, seg, sizeof(seg));
+    qvirtqueue_publish(f->vq[0], qvirtqueue_add(f->vq[0], b, 3));
+}
+
 static void bad_loop(BlkFixture *f)
 {
     QVirtBuf b[2] = {
@@ -710,7 +729,7 @@ static void test_malicious(const void *data)
     }
     qts = qtest_init_with_qmp(args);
     blk_setup(&a, qts, BLK_DEVFN, MMIO_BASE, 1ULL << F_INDIRECT |
-              1ULL << F_VERSION_1, ALLOC_START, 1);
+              1ULL << F_WRITE_ZEROES | 1ULL << F_VERSION_1, ALLOC_START, 1);
     blk_setup(&b, qts, BLK2_DEVFN, MMIO2_BASE, ~0ULL, ALLOC_START + 0x100000,
               1);
     bad(&a);
@@ -880,6 +899,8 @@ int main(int argc, char **argv)
                          bad_no_status, test_malicious);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/short-header",
                          bad_short_header, test_malicious);
+    g_test_add_data_func("/qtest/virtio-blk-pci/malicious/short-segment",
+                         bad_short_segment, test_malicious);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/loop",
                          bad_loop, test_malicious);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/outside-ram",

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * virtio-keyboard-pci and virtio-tablet-pci (Virtio 1.2, section 5.8) over
- * the modern virtio-pci transport: identity, configuration space answers
- * (names, IDs, event bits, absolute axes) and events that a VNC client's
- * key and pointer messages put on the event queue (split and packed).
+ * virtio-keyboard-pci, virtio-tablet-pci and virtio-mouse-pci (Virtio
+ * 1.2, section 5.8) over the modern virtio-pci transport: identity,
+ * configuration space answers (names, IDs, event bits, absolute axes) and
+ * events that a VNC client's key and pointer messages put on the event
+ * queue (absolute for the tablet, relative motion for the mouse; split and
+ * packed rings).
  */
 #include <arpa/inet.h>
 #include <glib.h>
@@ -17,8 +19,10 @@
 
 #define KBD_DEVFN QPCI_DEVFN(4, 0)
 #define TABLET_DEVFN QPCI_DEVFN(5, 0)
+#define MOUSE_DEVFN QPCI_DEVFN(6, 0)
 #define KBD_MMIO 0xfe000000ULL
 #define TABLET_MMIO 0xfe100000ULL
+#define MOUSE_MMIO 0xfe200000ULL
 #define ALLOC_START 0x10000
 
 #define EV_SYN 0
@@ -29,7 +33,12 @@
 #define KEY_ENTER 28
 #define KEY_A 30
 #define KEY_UP 103
+#define REL_X 0
+#define REL_Y 1
+#define REL_WHEEL 8
 #define BTN_LEFT 0x110
+#define BTN_RIGHT 0x111
+#define BTN_MIDDLE 0x112
 
 typedef struct InputFixture {
     QVirtioPCIDevice dev;
@@ -63,7 +72,7 @@ static int free_display(void)
     g_assert_not_reached();
 }
 
-/* @packed: both devices offer packed virtqueues (packed=on). */
+/* @packed: every device offers packed virtqueues (packed=on). */
 static QTestState *start(int *display, bool packed)
 {
     const char *opt = packed ? ",packed=on" : "";
@@ -71,7 +80,8 @@ static QTestState *start(int *display, bool packed)
     *display = free_display();
     return qtest_initf("-M pc -nodefaults -device virtio-keyboard-pci,addr=4%s "
                        "-device virtio-tablet-pci,addr=5%s "
-                       "-vnc 127.0.0.1:%d", opt, opt, *display);
+                       "-device virtio-mouse-pci,addr=6%s -vnc 127.0.0.1:%d",
+                       opt, opt, opt, *display);
 }
 
 static void read_full(int fd, void *buf, size_t len)
@@ -342,6 +352,114 @@ static void test_no_buffers(void)
     qvirtqueue_free(kbd.eventq);
 }
 
+static void test_mouse_config(void)
+{
+    int display;
+    QTestState *qts = start(&display, false);
+    QVirtioPCIDevice mouse;
+    uint8_t data[128];
+    uint8_t n;
+
+    g_assert_cmphex(qpci_config_readw(qts, MOUSE_DEVFN, 0x00), ==, 0x1af4);
+    g_assert_cmphex(qpci_config_readw(qts, MOUSE_DEVFN, 0x02), ==, 0x1052);
+    g_assert_cmphex(qpci_config_readw(qts, MOUSE_DEVFN, 0x0a), ==, 0x0980);
+    g_assert_true(qvirtio_pci_init(&mouse, qts, MOUSE_DEVFN, MOUSE_MMIO));
+
+    n = cfg_query(qts, &mouse, 0x01, 0, data);         /* ID_NAME */
+    g_assert_cmpuint(n, ==, strlen("QEMU Virtio Mouse"));
+    g_assert_cmpint(memcmp(data, "QEMU Virtio Mouse", n), ==, 0);
+    /* BUS_VIRTUAL, vendor 0x0627, product 2, version 2 (wheel axis) */
+    g_assert_cmpuint(cfg_query(qts, &mouse, 0x03, 0, data), ==, 8);
+    g_assert_cmphex(data[0] | data[1] << 8, ==, 0x06);
+    g_assert_cmphex(data[2] | data[3] << 8, ==, 0x0627);
+    g_assert_cmphex(data[4] | data[5] << 8, ==, 0x0002);
+    g_assert_cmphex(data[6] | data[7] << 8, ==, 0x0002);
+    /* EV_REL: REL_X, REL_Y and REL_WHEEL, nothing else */
+    g_assert_cmpuint(cfg_query(qts, &mouse, 0x11, EV_REL, data), ==, 2);
+    g_assert_cmphex(data[0], ==, 1 << REL_X | 1 << REL_Y);
+    g_assert_cmphex(data[1], ==, 1 << (REL_WHEEL - 8));
+    /* EV_KEY: the three buttons, no keys */
+    n = cfg_query(qts, &mouse, 0x11, EV_KEY, data);
+    g_assert_cmpuint(n, ==, BTN_MIDDLE / 8 + 1);
+    g_assert_true(bit(data, BTN_LEFT) && bit(data, BTN_RIGHT) &&
+                  bit(data, BTN_MIDDLE));
+    g_assert_false(bit(data, KEY_A));
+    for (unsigned i = 0; i < n * 8; i++) {
+        g_assert_true(i == BTN_LEFT || i == BTN_RIGHT || i == BTN_MIDDLE ||
+                      !bit(data, i));
+    }
+    /* no absolute axes, no LEDs, no repeat */
+    g_assert_cmpuint(cfg_query(qts, &mouse, 0x11, EV_ABS, data), ==, 0);
+    g_assert_cmpuint(cfg_query(qts, &mouse, 0x12, 0, data), ==, 0);
+    g_assert_cmpuint(cfg_query(qts, &mouse, 0x11, EV_REP, data), ==, 0);
+    qtest_quit(qts);
+}
+
+/*
+ * The pointer goes to the input device whose driver came up last (as in
+ * QEMU): with the mouse up after the tablet, a VNC client's pointer
+ * messages become relative motion on the mouse; once the mouse's driver
+ * resets it, the tablet gets absolute positions again.
+ */
+static void test_mouse_events(void)
+{
+    int display, w, h, fd;
+    QTestState *qts = start(&display, false);
+    InputFixture tab, mouse;
+    uint32_t id, len;
+
+    input_setup(&tab, qts, TABLET_DEVFN, TABLET_MMIO, ALLOC_START, 8);
+    input_setup(&mouse, qts, MOUSE_DEVFN, MOUSE_MMIO, ALLOC_START + 0x40000,
+                8);
+    fd = rfb_connect(display, &w, &h);
+    g_assert_cmpint(w, >, 200);
+    g_assert_cmpint(h, >, 200);
+
+    /* the first move gives the motion from the last known position */
+    rfb_pointer(fd, 0, 0, 0);
+    rfb_pointer(fd, 0, 100, 150);
+    expect(qts, &mouse, EV_SYN, 0, 0);  /* (0, 0): no motion, a SYN */
+    expect(qts, &mouse, EV_REL, REL_X, 100);
+    expect(qts, &mouse, EV_REL, REL_Y, 150);
+    expect(qts, &mouse, EV_SYN, 0, 0);
+    /* left button down while moving back and down: negative X delta */
+    rfb_pointer(fd, 1, 90, 180);
+    expect(qts, &mouse, EV_KEY, BTN_LEFT, 1);
+    expect(qts, &mouse, EV_REL, REL_X, (uint32_t)-10);
+    expect(qts, &mouse, EV_REL, REL_Y, 30);
+    expect(qts, &mouse, EV_SYN, 0, 0);
+    /* right and middle in place, then all up: no motion events */
+    rfb_pointer(fd, 6, 90, 180);
+    expect(qts, &mouse, EV_KEY, BTN_LEFT, 0);
+    expect(qts, &mouse, EV_KEY, BTN_MIDDLE, 1);
+    expect(qts, &mouse, EV_KEY, BTN_RIGHT, 1);
+    expect(qts, &mouse, EV_SYN, 0, 0);
+    rfb_pointer(fd, 0, 90, 180);
+    expect(qts, &mouse, EV_KEY, BTN_MIDDLE, 0);
+    expect(qts, &mouse, EV_KEY, BTN_RIGHT, 0);
+    expect(qts, &mouse, EV_SYN, 0, 0);
+    /* wheel up (button 4) and down (button 5): one notch each */
+    rfb_pointer(fd, 8, 90, 180);
+    expect(qts, &mouse, EV_REL, REL_WHEEL, 1);
+    expect(qts, &mouse, EV_SYN, 0, 0);
+    rfb_pointer(fd, 16, 90, 180);
+    expect(qts, &mouse, EV_REL, REL_WHEEL, (uint32_t)-1);
+    expect(qts, &mouse, EV_SYN, 0, 0);
+    /* the tablet saw none of it */
+    g_assert_false(qvirtqueue_get_used(tab.eventq, &id, &len));
+
+    /* the mouse's driver resets it: the tablet is the pointer again */
+    mouse.dev.vdev.ops->set_status(&mouse.dev, 0);
+    rfb_pointer(fd, 0, w - 1, 0);
+    expect(qts, &tab, EV_ABS, 0, 0x7fff);
+    expect(qts, &tab, EV_ABS, 1, 0);
+    expect(qts, &tab, EV_SYN, 0, 0);
+    close(fd);
+    qtest_quit(qts);
+    qvirtqueue_free(tab.eventq);
+    qvirtqueue_free(mouse.eventq);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -351,5 +469,7 @@ int main(int argc, char **argv)
     g_test_add_data_func("/virtio-input/vnc-events-packed",
                          GINT_TO_POINTER(true), test_vnc_events);
     g_test_add_func("/virtio-input/no-buffers", test_no_buffers);
+    g_test_add_func("/virtio-input/mouse-config", test_mouse_config);
+    g_test_add_func("/virtio-input/mouse-events", test_mouse_events);
     return g_test_run();
 }

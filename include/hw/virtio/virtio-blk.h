@@ -74,4 +74,15 @@ typedef struct VirtIOBlkPCI {
     GSource *done_source;       /* wakes the serving context */
 } VirtIOBlkPCI;
 
+/*
+ * The device apart from its PCI function, for a harness with no machine
+ * (tests/fuzz/fuzz-virtio-blk.c): once the properties and @drive are set,
+ * virtio_blk_device_init() makes the VirtIODevice with its features and
+ * request queues; virtio_blk_device_cleanup() waits for the requests in
+ * the block layer and frees what init made.  Realize and unrealize of
+ * virtio-blk-pci call them.
+ */
+void virtio_blk_device_init(VirtIOBlkPCI *s);
+void virtio_blk_device_cleanup(VirtIOBlkPCI *s);
+
 #endif
