@@ -19,9 +19,12 @@ exit counters for the VM are printed as TAP comments.
 """
 import argparse
 import os
+import select
 import shlex
 import subprocess
 import sys
+import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'guest'))
@@ -131,21 +134,35 @@ def check_console_and_reboot(args, tap, vmm, kernel, shell_initrd,
 
 
 def run_ap_payload(args, no_reboot):
-    """The ap-shutdown payload on two vCPUs: (exit status or None when
-    killed after 60 s, times the BSP started, stderr)."""
+    """The ap-shutdown payload on two vCPUs: (exit status, or None when
+    stopped after the BSP's second start or 60 s; times the BSP started;
+    stderr)."""
     argv = shlex.split(args.vmm) + [
         '-M', 'pc', '-accel', 'kvm', '-m', '64', '-smp', '2', '-nodefaults',
         '-display', 'none', '-serial', 'stdio', '-kernel', args.ap_payload]
     if no_reboot:
         argv.append('-no-reboot')
-    try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
-                              capture_output=True, timeout=60)
-        status, out, err = proc.returncode, proc.stdout, proc.stderr
-    except subprocess.TimeoutExpired as e:
-        status, out, err = None, e.stdout or b'', e.stderr or b''
-    return (status, out.count(b'ap-shutdown: starting AP 1'),
-            err.decode('utf-8', 'replace'))
+    greeting = b'ap-shutdown: starting AP 1'
+    out = b''
+    with tempfile.TemporaryFile() as err_file:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=err_file)
+        deadline = time.monotonic() + 60
+        while out.count(greeting) < 2 and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 1)
+            if ready:
+                data = os.read(proc.stdout.fileno(), 4096)
+                if not data:
+                    break
+                out += data
+        if proc.poll() is None:
+            proc.kill()
+        status = proc.wait()
+        if status < 0:
+            status = None
+        err_file.seek(0)
+        err = err_file.read().decode('utf-8', 'replace')
+    return status, out.count(greeting), err
 
 
 def check_ap_triple_fault(args, tap, vmm):
