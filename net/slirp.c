@@ -479,17 +479,23 @@ bool net_init_slirp(Keyval *kv, const char *id, bool dry_run, Error **errp)
         return true;
     }
     s = g_new0(SlirpState, 1);
-    net_client_init(&s->nc, &net_slirp_info, id, true);
     s->slirp = slirp_new(&o->cfg, &slirp_callbacks, s);
     if (!s->slirp) {
         error_setg(errp, "libslirp refused the configuration of netdev '%s'",
                    id);
+        g_free(s);
         return false;
     }
+    net_client_init(&s->nc, &net_slirp_info, id, true);
     s->source = (SlirpSource *)g_source_new(&slirp_source_funcs,
                                             sizeof(SlirpSource));
     s->source->s = s;
     s->source->fds = g_array_new(FALSE, FALSE, sizeof(GPollFD));
     g_source_attach(&s->source->source, NULL);
-    return net_slirp_add_fwds(s, o, errp);
+    if (!net_slirp_add_fwds(s, o, errp)) {
+        /* netdev_add lives on: the rules set up so far close again. */
+        net_backend_free(&s->nc);
+        return false;
+    }
+    return true;
 }

@@ -67,6 +67,12 @@ void net_client_init(NetClientState *nc, const NetClientInfo *info,
 /* Unregisters @nc, drops its queue and unpeers it. */
 void net_client_uninit(NetClientState *nc);
 
+/*
+ * Frees backend @nc (its cleanup, then unregistered); a NIC peered with
+ * it loses its link and is left without a peer.
+ */
+void net_backend_free(NetClientState *nc);
+
 /* Sends one frame from @nc to its peer; returns 0 if it was queued. */
 ssize_t net_send(NetClientState *nc, const struct iovec *iov, int iovcnt);
 ssize_t net_send_buf(NetClientState *nc, const void *buf, size_t len);
