@@ -8,6 +8,7 @@
 
 #include "hw/qdev.h"
 #include "hw/virtio/virtio.h"
+#include "monitor/monitor.h"
 #include "net/net.h"
 #include "qapi/qapi-generated.h"
 
@@ -47,6 +48,7 @@ static const char *const net_types_not_yet[] = {
     "vhost-vdpa", "hubport", NULL,
 };
 
+static GPtrArray *net_all;      /* NetClientState: all, in creation order */
 static GPtrArray *net_clients;  /* NetClientState: backends */
 static GPtrArray *net_nics;     /* NetClientState: NICs */
 static GPtrArray *net_opts;     /* NetOpt */
@@ -58,18 +60,21 @@ void net_client_init(NetClientState *nc, const NetClientInfo *info,
                      const char *name, bool is_backend)
 {
     if (!net_clients) {
+        net_all = g_ptr_array_new();
         net_clients = g_ptr_array_new();
         net_nics = g_ptr_array_new();
     }
     nc->info = info;
     nc->name = g_strdup(name);
     g_queue_init(&nc->incoming);
+    g_ptr_array_add(net_all, nc);
     g_ptr_array_add(is_backend ? net_clients : net_nics, nc);
 }
 
 void net_client_uninit(NetClientState *nc)
 {
     if (net_clients) {
+        g_ptr_array_remove(net_all, nc);
         g_ptr_array_remove(net_clients, nc);
         g_ptr_array_remove(net_nics, nc);
     }
@@ -551,8 +556,36 @@ bool net_check_options(Error **errp)
     return ok;
 }
 
+static void net_describe(NetClientState *nc, GString *out)
+{
+    g_string_append_printf(out, "%s: index=0,type=%s,", nc->name,
+                           nc->info->type);
+    if (nc->info->describe) {
+        nc->info->describe(nc, out);
+    }
+    g_string_append(out, "\r\n");
+}
+
+/* HMP "info network": each NIC with its backend under it, then the rest. */
+static void net_hmp_info_network(GString *out, int64_t cpu_index)
+{
+    for (guint i = 0; net_all && i < net_all->len; i++) {
+        NetClientState *nc = g_ptr_array_index(net_all, i);
+        bool is_nic = g_ptr_array_find(net_nics, nc, NULL);
+
+        if (is_nic || !nc->peer) {
+            net_describe(nc, out);
+        }
+        if (is_nic && nc->peer) {
+            g_string_append(out, " \\ ");
+            net_describe(nc->peer, out);
+        }
+    }
+}
+
 bool net_init_clients(Error **errp)
 {
+    hmp_info_register("network", net_hmp_info_network);
     for (guint i = 0; net_opts && i < net_opts->len; i++) {
         NetOpt *o = g_ptr_array_index(net_opts, i);
         const NetBackend *be = net_backend_find(keyval_get(o->kv, "type"));

@@ -46,6 +46,8 @@ struct SlirpState {
     NetClientState nc;
     Slirp *slirp;
     SlirpSource *source;
+    struct in_addr net;         /* for "info network" */
+    bool restricted;
 };
 
 /* ---- options ---- */
@@ -445,9 +447,18 @@ static void net_slirp_cleanup(NetClientState *nc)
     slirp_cleanup(s->slirp);
 }
 
+static void net_slirp_describe(NetClientState *nc, GString *out)
+{
+    SlirpState *s = (SlirpState *)nc;
+
+    g_string_append_printf(out, "net=%s,restrict=%s", inet_ntoa(s->net),
+                           s->restricted ? "on" : "off");
+}
+
 static const NetClientInfo net_slirp_info = {
     .type = "user",
     .receive = net_slirp_receive,
+    .describe = net_slirp_describe,
     .cleanup = net_slirp_cleanup,
 };
 
@@ -487,6 +498,8 @@ bool net_init_slirp(Keyval *kv, const char *id, bool dry_run, Error **errp)
         return false;
     }
     net_client_init(&s->nc, &net_slirp_info, id, true);
+    s->net = o->cfg.vnetwork;
+    s->restricted = o->cfg.restricted;
     s->source = (SlirpSource *)g_source_new(&slirp_source_funcs,
                                             sizeof(SlirpSource));
     s->source->s = s;

@@ -41,6 +41,8 @@ typedef struct NetClientInfo {
                         bool ecn, bool ufo);
     /* The link went up or down (QMP set_link). */
     void (*link_status_changed)(NetClientState *nc);
+    /* Appends what HMP "info network" shows after "type=T,". */
+    void (*describe)(NetClientState *nc, GString *out);
     /* A NIC's receive filter, as QMP query-rx-filter returns it. */
     JsonObject *(*query_rx_filter)(NetClientState *nc);
     void (*cleanup)(NetClientState *nc);

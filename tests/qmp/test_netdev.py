@@ -9,10 +9,12 @@ A user netdev added over QMP listens on its hostfwd port (seen in
 id can be added again.  Every error path gets QEMU's class and message
 while the monitor answers the next command.  A tap netdev creates its
 interface and deletes it again (where /dev/net/tun can be opened).
-Where Debian's QEMU is installed, the replies to the same requests are
-compared with QEMU 7.2's own.
+HMP "info network" follows each step.  Where Debian's QEMU is installed,
+the replies to the same requests, and "info network" of the same VM,
+are compared with QEMU 7.2's own.
 """
 import json
+import re
 import os
 import shutil
 import socket
@@ -89,6 +91,11 @@ class VM:
         return self.proc.stderr.read().decode(errors='replace')
 
 
+def info_network(vm):
+    return vm.cmd('human-monitor-command',
+                  {'command-line': 'info network'}).get('return')
+
+
 def err(cls, desc):
     return {'error': {'class': cls, 'desc': desc}}
 
@@ -156,6 +163,11 @@ def test_lifecycle(t, vm):
     check_transcript(t, vm, same_as_qemu(p1), 'quokka')
     t.check('hostfwd port of n1 listens on 127.0.0.1 after netdev_add',
             listening(p1) and accepts(p1))
+    t.check('info network lists n1 alone, the NIC with its backend',
+            'n1: index=0,type=user,net=10.0.2.0,restrict=off\r\n' in
+            info_network(vm) and
+            ' \\ c0: index=0,type=user,' in info_network(vm),
+            info_network(vm))
     got = vm.cmd('netdev_add', user('n4', p2, p1))
     t.check('a taken host port fails netdev_add with QEMU\'s message',
             got.get('error', {}).get('desc', '').startswith(
@@ -186,6 +198,8 @@ def test_lifecycle(t, vm):
     t.check('netdev_del n1', vm.cmd('netdev_del', {'id': 'n1'}) == OK)
     t.check('hostfwd port of n1 closed after netdev_del',
             not listening(p1) and not accepts(p1))
+    t.check('info network no longer lists n1',
+            'n1:' not in info_network(vm), info_network(vm))
     t.check('netdev_add again with the same id and port',
             vm.cmd('netdev_add', user('n1', p1)) == OK and listening(p1))
     t.check('netdev_del n1 again', vm.cmd('netdev_del', {'id': 'n1'}) == OK
@@ -193,6 +207,12 @@ def test_lifecycle(t, vm):
     # The NIC's backend: deleted as in QEMU 7.2, the NIC stays.
     t.check('netdev_del of the backend a NIC uses succeeds',
             vm.cmd('netdev_del', {'id': 'c0'}) == OK and vm.alive())
+    t.check('info network shows the NIC without a backend',
+            re.search(r'(^|\n)nic0: index=0,type=nic,model=virtio-net-pci,'
+                      r'macaddr=52:54:00:12:34:5.\r\n(?! )',
+                      info_network(vm)) and
+            not re.search(r'(^|\n)( \\ )?c0:', info_network(vm)),
+            info_network(vm))
     got = vm.cmd('query-rx-filter', {'name': 'nic0'})
     t.check('query-rx-filter still answers for the NIC',
             got.get('return', [{}])[0].get('name') == 'nic0', got)
@@ -215,6 +235,9 @@ def test_tap(t, vm):
     t.check('netdev_add tap creates the interface',
             vm.cmd('netdev_add', args) == OK and
             os.path.isdir('/sys/class/net/' + ifname))
+    t.check('info network shows the tap',
+            't1: index=0,type=tap,ifname=%s,script=no,downscript=no\r\n'
+            % ifname in info_network(vm), info_network(vm))
     got = vm.cmd('netdev_add', dict(args, id='t2'))
     t.check('a second tap on the same interface is refused',
             'Device or resource busy' in
@@ -247,7 +270,7 @@ def compare_with_qemu(t, tmp):
         t.skip('replies compared with QEMU 7.2', 'no qemu-system-x86_64')
         return
     p1 = free_port()
-    vm = VM(tmp, qemu, ['-M', 'none', '-netdev', 'user,id=c0'])
+    vm = VM(tmp, qemu, ['-M', 'pc', '-accel', 'tcg'] + NIC)
     try:
         for name, args, want in same_as_qemu(p1):
             got = vm.cmd(name, args)
@@ -255,16 +278,30 @@ def compare_with_qemu(t, tmp):
                     % (name, json.dumps(args)), got == want, 'got %r' % got)
     finally:
         vm.stop()
+    # "info network" of the same VM in both, byte for byte.
+    texts = []
+    for binary, accel in ((qemu, 'tcg'), (quokka.SYSTEM, 'qtest')):
+        vm = VM(tmp, binary, ['-M', 'pc', '-accel', accel] + NIC +
+                ['-netdev', 'user,id=c1,net=10.0.5.0/24,restrict=on'])
+        try:
+            vm.cmd('netdev_add', user('u1'))
+            vm.cmd('netdev_add', user('u2'))
+            vm.cmd('netdev_del', {'id': 'u1'})
+            texts.append(info_network(vm))
+        finally:
+            vm.stop()
+    t.check('info network after netdev_add/netdev_del is QEMU 7.2\'s',
+            texts[0] == texts[1] and 'u2:' in texts[1], texts)
+
+
+NIC = ['-netdev', 'user,id=c0', '-device', 'virtio-net-pci,netdev=c0,id=nic0']
 
 
 def main():
     t = Tap()
     tmp = tempfile.mkdtemp(prefix='quokka-netdev-')
-    vm = VM(tmp, quokka.SYSTEM,
-            ['-M', 'pc', '-accel', 'qtest',
-             '-netdev', 'user,id=c0',
-             '-device', 'virtio-net-pci,netdev=c0,id=nic0',
-             '-nic', 'user,model=virtio-net-pci'])
+    vm = VM(tmp, quokka.SYSTEM, ['-M', 'pc', '-accel', 'qtest'] + NIC +
+            ['-nic', 'user,model=virtio-net-pci'])
     try:
         with t.case('VM starts with the NIC and -nic'):
             assert vm.alive()
