@@ -566,7 +566,10 @@ static void net_describe(NetClientState *nc, GString *out)
     g_string_append(out, "\r\n");
 }
 
-/* HMP "info network": each NIC with its backend under it, then the rest. */
+/*
+ * HMP "info network", in creation order: a NIC with its backend on the
+ * line under it, a backend no NIC uses on its own line.
+ */
 static void net_hmp_info_network(GString *out, int64_t cpu_index)
 {
     for (guint i = 0; net_all && i < net_all->len; i++) {
@@ -757,6 +760,12 @@ void qmp_netdev_add(JsonNode *args, Error **errp)
     Keyval *kv;
 
     if (!net_id_wellformed(id, errp)) {
+        return;
+    }
+    if (!be) {
+        /* A NetClientDriver value without a backend here. */
+        error_setg(errp, "network backend '%s' is not compiled into this "
+                   "binary", json_object_get_string_member(o, "type"));
         return;
     }
     if (net_find_backend(id)) {
