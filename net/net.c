@@ -8,11 +8,14 @@
 
 #include "hw/qdev.h"
 #include "hw/virtio/virtio.h"
+#include "monitor/monitor.h"
 #include "net/net.h"
 #include "qapi/qapi-generated.h"
 
 /* Frames a receiver may have waiting before new ones are dropped. */
 #define NET_QUEUE_MAX 256
+/* The ids -nic gives its backends, out of reach of -netdev and QMP. */
+#define NET_NIC_ID_PREFIX "__org.qemu."
 
 typedef struct NetPacket {
     size_t len;
@@ -45,6 +48,7 @@ static const char *const net_types_not_yet[] = {
     "vhost-vdpa", "hubport", NULL,
 };
 
+static GPtrArray *net_all;      /* NetClientState: all, in creation order */
 static GPtrArray *net_clients;  /* NetClientState: backends */
 static GPtrArray *net_nics;     /* NetClientState: NICs */
 static GPtrArray *net_opts;     /* NetOpt */
@@ -56,18 +60,21 @@ void net_client_init(NetClientState *nc, const NetClientInfo *info,
                      const char *name, bool is_backend)
 {
     if (!net_clients) {
+        net_all = g_ptr_array_new();
         net_clients = g_ptr_array_new();
         net_nics = g_ptr_array_new();
     }
     nc->info = info;
     nc->name = g_strdup(name);
     g_queue_init(&nc->incoming);
+    g_ptr_array_add(net_all, nc);
     g_ptr_array_add(is_backend ? net_clients : net_nics, nc);
 }
 
 void net_client_uninit(NetClientState *nc)
 {
     if (net_clients) {
+        g_ptr_array_remove(net_all, nc);
         g_ptr_array_remove(net_clients, nc);
         g_ptr_array_remove(net_nics, nc);
     }
@@ -78,6 +85,28 @@ void net_client_uninit(NetClientState *nc)
     g_queue_clear_full(&nc->incoming, g_free);
     g_free(nc->name);
     nc->name = NULL;
+}
+
+/*
+ * Tears down backend @nc: its NIC, if any, loses its link (as QEMU's
+ * does when the netdev under it is deleted), then the backend closes
+ * what it holds and is freed.
+ */
+void net_backend_free(NetClientState *nc)
+{
+    NetClientState *nic = nc->peer;
+
+    if (nic) {
+        nic->link_down = true;
+        if (nic->info->link_status_changed) {
+            nic->info->link_status_changed(nic);
+        }
+    }
+    if (nc->info->cleanup) {
+        nc->info->cleanup(nc);
+    }
+    net_client_uninit(nc);
+    g_free(nc);
 }
 
 static NetClientState *net_find_backend(const char *id)
@@ -319,7 +348,8 @@ static bool net_opt_split_nic(NetOpt *o, Error **errp)
         keyval_set(backend, "type", "user");
     }
     {
-        char *id = g_strdup_printf("__org.qemu.nic%u", net_nic_count++);
+        char *id = g_strdup_printf(NET_NIC_ID_PREFIX "nic%u",
+                                   net_nic_count++);
 
         keyval_set(backend, "id", id);
         g_free(id);
@@ -445,14 +475,28 @@ void net_options_reset(void)
     net_nic_count = 0;
 }
 
+/* QEMU's rule for ids: a letter, then letters, digits, '-', '.', '_'. */
+static bool net_id_wellformed(const char *id, Error **errp)
+{
+    bool ok = g_ascii_isalpha(id[0]);
+
+    for (size_t i = 1; ok && id[i]; i++) {
+        ok = g_ascii_isalnum(id[i]) || strchr("-._", id[i]);
+    }
+    if (!ok) {
+        error_setg(errp, "Parameter 'id' expects an identifier");
+    }
+    return ok;
+}
+
 static bool net_check_id(const char *id, GHashTable *ids, Error **errp)
 {
     if (!id) {
         error_setg(errp, "Parameter 'id' is missing");
         return false;
     }
-    if (!g_ascii_isalpha(id[0]) && strncmp(id, "__org.qemu.", 11)) {
-        error_setg(errp, "Parameter 'id' expects an identifier");
+    if (!g_str_has_prefix(id, NET_NIC_ID_PREFIX) &&
+        !net_id_wellformed(id, errp)) {
         return false;
     }
     if (g_hash_table_contains(ids, id)) {
@@ -512,8 +556,39 @@ bool net_check_options(Error **errp)
     return ok;
 }
 
+static void net_describe(NetClientState *nc, GString *out)
+{
+    g_string_append_printf(out, "%s: index=0,type=%s,", nc->name,
+                           nc->info->type);
+    if (nc->info->describe) {
+        nc->info->describe(nc, out);
+    }
+    g_string_append(out, "\r\n");
+}
+
+/*
+ * HMP "info network", in creation order: a NIC with its backend on the
+ * line under it, a backend no NIC uses on its own line.
+ */
+static void net_hmp_info_network(GString *out, int64_t cpu_index)
+{
+    for (guint i = 0; net_all && i < net_all->len; i++) {
+        NetClientState *nc = g_ptr_array_index(net_all, i);
+        bool is_nic = g_ptr_array_find(net_nics, nc, NULL);
+
+        if (is_nic || !nc->peer) {
+            net_describe(nc, out);
+        }
+        if (is_nic && nc->peer) {
+            g_string_append(out, " \\ ");
+            net_describe(nc->peer, out);
+        }
+    }
+}
+
 bool net_init_clients(Error **errp)
 {
+    hmp_info_register("network", net_hmp_info_network);
     for (guint i = 0; net_opts && i < net_opts->len; i++) {
         NetOpt *o = g_ptr_array_index(net_opts, i);
         const NetBackend *be = net_backend_find(keyval_get(o->kv, "type"));
@@ -644,4 +719,72 @@ void qmp_set_link(const char *name, bool up, Error **errp)
     if (nc->peer && g_ptr_array_find(net_nics, nc->peer, NULL)) {
         net_set_link_one(nc->peer, up);
     }
+}
+
+/*
+ * netdev_add's arguments (checked against Netdev by the generated code)
+ * as the keys -netdev would carry, so one parser serves both.
+ */
+static Keyval *net_keyval_from_json(JsonObject *args)
+{
+    Keyval *kv = keyval_new_empty();
+    g_autoptr(GList) names = json_object_get_members(args);
+
+    for (GList *l = names; l; l = l->next) {
+        JsonNode *v = json_object_get_member(args, l->data);
+
+        if (JSON_NODE_HOLDS_ARRAY(v)) {
+            JsonArray *a = json_node_get_array(v);
+
+            /* hostfwd: [ { "str": RULE } ... ], a repeated key. */
+            for (guint i = 0; i < json_array_get_length(a); i++) {
+                keyval_append(kv, l->data, json_object_get_string_member(
+                                  json_array_get_object_element(a, i),
+                                  "str"));
+            }
+        } else if (json_node_get_value_type(v) == G_TYPE_BOOLEAN) {
+            keyval_set(kv, l->data, json_node_get_boolean(v) ? "on" : "off");
+        } else {
+            keyval_set(kv, l->data, json_node_get_string(v));
+        }
+    }
+    return kv;
+}
+
+void qmp_netdev_add(JsonNode *args, Error **errp)
+{
+    JsonObject *o = json_node_get_object(args);
+    const char *id = json_object_get_string_member(o, "id");
+    const NetBackend *be =
+        net_backend_find(json_object_get_string_member(o, "type"));
+    Keyval *kv;
+
+    if (!net_id_wellformed(id, errp)) {
+        return;
+    }
+    if (!be) {
+        /* A NetClientDriver value without a backend here. */
+        error_setg(errp, "network backend '%s' is not compiled into this "
+                   "binary", json_object_get_string_member(o, "type"));
+        return;
+    }
+    if (net_find_backend(id)) {
+        error_setg(errp, "Duplicate ID '%s'", id);
+        return;
+    }
+    kv = net_keyval_from_json(o);
+    be->init(kv, id, false, errp);
+    keyval_free(kv);
+}
+
+void qmp_netdev_del(const char *id, Error **errp)
+{
+    NetClientState *nc = net_find_backend(id);
+
+    if (!nc || g_str_has_prefix(id, NET_NIC_ID_PREFIX)) {
+        error_set(errp, ERROR_CLASS_DEVICE_NOT_FOUND, "Device '%s' not found",
+                  id);
+        return;
+    }
+    net_backend_free(nc);
 }

@@ -46,6 +46,8 @@ struct SlirpState {
     NetClientState nc;
     Slirp *slirp;
     SlirpSource *source;
+    struct in_addr net;         /* for "info network" */
+    bool restricted;
 };
 
 /* ---- options ---- */
@@ -445,9 +447,18 @@ static void net_slirp_cleanup(NetClientState *nc)
     slirp_cleanup(s->slirp);
 }
 
+static void net_slirp_describe(NetClientState *nc, GString *out)
+{
+    SlirpState *s = (SlirpState *)nc;
+
+    g_string_append_printf(out, "net=%s,restrict=%s", inet_ntoa(s->net),
+                           s->restricted ? "on" : "off");
+}
+
 static const NetClientInfo net_slirp_info = {
     .type = "user",
     .receive = net_slirp_receive,
+    .describe = net_slirp_describe,
     .cleanup = net_slirp_cleanup,
 };
 
@@ -479,17 +490,25 @@ bool net_init_slirp(Keyval *kv, const char *id, bool dry_run, Error **errp)
         return true;
     }
     s = g_new0(SlirpState, 1);
-    net_client_init(&s->nc, &net_slirp_info, id, true);
     s->slirp = slirp_new(&o->cfg, &slirp_callbacks, s);
     if (!s->slirp) {
         error_setg(errp, "libslirp refused the configuration of netdev '%s'",
                    id);
+        g_free(s);
         return false;
     }
+    net_client_init(&s->nc, &net_slirp_info, id, true);
+    s->net = o->cfg.vnetwork;
+    s->restricted = o->cfg.restricted;
     s->source = (SlirpSource *)g_source_new(&slirp_source_funcs,
                                             sizeof(SlirpSource));
     s->source->s = s;
     s->source->fds = g_array_new(FALSE, FALSE, sizeof(GPollFD));
     g_source_attach(&s->source->source, NULL);
-    return net_slirp_add_fwds(s, o, errp);
+    if (!net_slirp_add_fwds(s, o, errp)) {
+        /* netdev_add lives on: the rules set up so far close again. */
+        net_backend_free(&s->nc);
+        return false;
+    }
+    return true;
 }

@@ -27,6 +27,7 @@ typedef struct TapState {
     NetClientState nc;
     int fd;
     guint watch;                /* reading; 0 while the peer is full */
+    char ifname[IFNAMSIZ];      /* for "info network" */
     uint8_t buf[TAP_VNET_HDR_LEN + 65536];
 } TapState;
 
@@ -148,8 +149,15 @@ static void tap_cleanup(NetClientState *nc)
     close(s->fd);
 }
 
+static void tap_describe(NetClientState *nc, GString *out)
+{
+    g_string_append_printf(out, "ifname=%s,script=no,downscript=no",
+                           ((TapState *)nc)->ifname);
+}
+
 static const NetClientInfo net_tap_info = {
     .type = "tap",
+    .describe = tap_describe,
     .receive = tap_receive,
     .peer_ready = tap_peer_ready,
     .set_offload = tap_set_offload,
@@ -220,6 +228,7 @@ bool net_init_tap(Keyval *kv, const char *id, bool dry_run, Error **errp)
     }
     s = g_new0(TapState, 1);
     s->fd = fd;
+    g_strlcpy(s->ifname, ifname, sizeof(s->ifname));
     net_client_init(&s->nc, &net_tap_info, id, true);
     s->nc.vnet_hdr_len = o.vnet_hdr ? TAP_VNET_HDR_LEN : 0;
     s->nc.has_offloads = o.vnet_hdr;

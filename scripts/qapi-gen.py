@@ -205,7 +205,10 @@ class Gen:
         return out
 
     def handler_proto(self, ent):
-        params = self.c_params(ent.members) + ['Error **errp']
+        if ent.boxed:
+            params = ['JsonNode *args', 'Error **errp']
+        else:
+            params = self.c_params(ent.members) + ['Error **errp']
         ret = 'JsonNode *' if ent.returns is not None else 'void '
         return '%sqmp_%s(%s)' % (ret, c_name(ent.name), ', '.join(params))
 
@@ -233,15 +236,15 @@ class Gen:
         self.c.append('static JsonNode *qmp_marshal_%s(JsonNode *argn, '
                       'Error **errp)' % cn)
         self.c.append('{')
-        if ent.members:
+        if ent.members and not ent.boxed:
             self.c.append('    JsonObject *args = json_node_get_object(argn);')
         self.c.append('')
         self.c.append('    if (!%s(argn, NULL, errp)) {'
                       % checker(self.implicit_arg_name(ent)))
         self.c.append('        return NULL;')
         self.c.append('    }')
-        call = []
-        for m in ent.members:
+        call = ['argn'] if ent.boxed else []
+        for m in ([] if ent.boxed else ent.members):
             expr, zero = self.extract(m)
             if m.optional:
                 has = 'json_object_has_member(args, %s)' % q_str(m.name)

@@ -399,8 +399,19 @@ static void virtio_net_link_status_changed(NetClientState *nc)
     }
 }
 
+/* The MAC the driver set last, as QEMU updates its "info network". */
+static void virtio_net_describe(NetClientState *nc, GString *out)
+{
+    const uint8_t *a = net_of_nic(nc)->mac.a;
+
+    g_string_append_printf(out, "model=%s,macaddr=%02x:%02x:%02x:%02x:"
+                           "%02x:%02x", TYPE_VIRTIO_NET_PCI, a[0], a[1],
+                           a[2], a[3], a[4], a[5]);
+}
+
 static const NetClientInfo virtio_net_nic_info = {
     .type = "nic",
+    .describe = virtio_net_describe,
     .can_receive = virtio_net_can_receive,
     .receive = virtio_net_receive,
     .link_status_changed = virtio_net_link_status_changed,

@@ -41,6 +41,8 @@ typedef struct NetClientInfo {
                         bool ecn, bool ufo);
     /* The link went up or down (QMP set_link). */
     void (*link_status_changed)(NetClientState *nc);
+    /* Appends what HMP "info network" shows after "type=T,". */
+    void (*describe)(NetClientState *nc, GString *out);
     /* A NIC's receive filter, as QMP query-rx-filter returns it. */
     JsonObject *(*query_rx_filter)(NetClientState *nc);
     void (*cleanup)(NetClientState *nc);
@@ -66,6 +68,12 @@ void net_client_init(NetClientState *nc, const NetClientInfo *info,
                      const char *name, bool is_backend);
 /* Unregisters @nc, drops its queue and unpeers it. */
 void net_client_uninit(NetClientState *nc);
+
+/*
+ * Frees backend @nc (its cleanup, then unregistered); a NIC peered with
+ * it loses its link and is left without a peer.
+ */
+void net_backend_free(NetClientState *nc);
 
 /* Sends one frame from @nc to its peer; returns 0 if it was queued. */
 ssize_t net_send(NetClientState *nc, const struct iovec *iov, int iovcnt);

@@ -41,6 +41,7 @@ class Entity:
         self.tag = None
         self.returns = None
         self.arg_type = None        # command/event: name of an object type
+        self.boxed = False          # command: handler takes the whole object
 
 
 def _tokens(text, fname):
@@ -265,6 +266,12 @@ class Schema:
             documented = [c for c, _ in ent.variants]
         else:
             data = e.get('data', {})
+            ent.boxed = e.get('boxed', False) is True
+            if ent.boxed and (ent.meta != 'command' or
+                              not isinstance(data, str)):
+                raise SchemaError(fname, line, "'%s': 'boxed' needs a "
+                                  "command whose 'data' names a type"
+                                  % ent.name)
             if isinstance(data, str):
                 ent.arg_type = data
                 documented = []

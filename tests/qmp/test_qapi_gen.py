@@ -45,6 +45,19 @@ GOOD = """
 # @color: the color.
 ##
 { 'event': 'PAINTED', 'data': { 'color': 'Color' } }
+
+##
+# @Job:
+# @color: the kind.
+# @id: its name.
+##
+{ 'union': 'Job', 'base': { 'id': 'str', 'color': 'Color' },
+  'discriminator': 'color', 'data': { 'red': 'Paint' } }
+
+##
+# @do-job:
+##
+{ 'command': 'do-job', 'data': 'Job', 'boxed': true }
 """
 
 BAD = [
@@ -64,6 +77,8 @@ BAD = [
     ("##\n# @E:\n##\n{ 'enum': 'E' }", "'E' lacks key 'data'"),
     ("##\n# @E:\n##\n{ 'enum': 'E', 'data': { 'a': 'b' } }",
      "'E': member 'a' is not documented"),
+    ("##\n# @c:\n# @x: x.\n##\n{ 'command': 'c', 'data': { 'x': 'str' }, "
+     "'boxed': true }", "'c': 'boxed' needs a command whose 'data' names"),
 ]
 
 
@@ -96,6 +111,10 @@ def main():
             'const char *where, Error **errp);' in header, header)
     t.check('event sender takes the enum index',
             'void qapi_event_send_painted(int color);' in header, header)
+    t.check('a boxed command\'s handler takes the checked object',
+            'void qmp_do_job(JsonNode *args, Error **errp);' in header and
+            'qapi_check_type_Job(argn, NULL, errp)' in source and
+            'qmp_do_job(\n        argn,\n        errp);' in source, source)
     t.check('uint8 members are range-checked',
             'qapi_check_type_uint8' in source)
     m = re.search(r'qapi_introspection_json\[\] =\n((?:\s+".*"\n)+)\s+;',
@@ -111,6 +130,11 @@ def main():
              {'name': 'where', 'type': 'str', 'default': None}] and
             by_name['[Paint]']['element-type'] == 'Paint' and
             by_name['Color']['values'] == ['red', 'blue'], intro)
+    t.check('a boxed command\'s argument type is the union',
+            by_name['do-job']['arg-type'] == 'Job' and
+            by_name['Job']['tag'] == 'color' and
+            by_name['Job']['variants'] == [{'case': 'red', 'type': 'Paint'}],
+            by_name.get('do-job'))
     sys.exit(t.done())
 
 

@@ -6,7 +6,8 @@
  * queue, in one buffer and split over mergeable buffers; DHCP offering
  * 10.0.2.15; a host connection to a hostfwd port (listening on loopback
  * only) arriving as a TCP SYN; the control queue and query-rx-filter;
- * set_link; and bad chains that break only this device.
+ * set_link; netdev_del of the NIC's backend; and bad chains that break
+ * only this device.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -620,6 +621,28 @@ static uint8_t net_ctrl(NetFixture *f, uint8_t cls, uint8_t cmd,
     return ack;
 }
 
+/* Starts and sets up the device as the QMP tests need; false: skipped. */
+static bool net_start_qmp(NetFixture *f)
+{
+    if (!qtest_has_qmp()) {
+        g_test_skip("no QMP in this build");
+        return false;
+    }
+    net_start(f, "");
+    net_setup(f, full_features(), ALLOC_START, 16, 1526);
+    return true;
+}
+
+/* Sends QMP @cmd; its reply must contain @needle. */
+static void net_qmp_expect(NetFixture *f, const char *cmd,
+                           const char *needle)
+{
+    char *reply = qtest_qmp(f->qts, cmd);
+
+    g_assert_nonnull(strstr(reply, needle));
+    g_free(reply);
+}
+
 static void test_rx_filter(void)
 {
     /* No unicast entries; one multicast (IPv6 all-nodes). */
@@ -632,12 +655,9 @@ static void test_rx_filter(void)
     char *reply;
     NetFixture f;
 
-    if (!qtest_has_qmp()) {
-        g_test_skip("no QMP in this build");
+    if (!net_start_qmp(&f)) {
         return;
     }
-    net_start(&f, "");
-    net_setup(&f, full_features(), ALLOC_START, 16, 1526);
     reply = qtest_qmp(f.qts, "{\"execute\": \"query-rx-filter\", "
                       "\"arguments\": {\"name\": \"net0\"}}");
     g_assert_nonnull(strstr(reply, "\"promiscuous\": true"));
@@ -666,23 +686,60 @@ static void test_rx_filter(void)
 static void test_set_link(void)
 {
     NetFixture f;
-    char *reply;
 
-    if (!qtest_has_qmp()) {
-        g_test_skip("no QMP in this build");
+    if (!net_start_qmp(&f)) {
         return;
     }
-    net_start(&f, "");
-    net_setup(&f, full_features(), ALLOC_START, 16, 1526);
-    reply = qtest_qmp(f.qts, "{\"execute\": \"set_link\", \"arguments\": "
-                      "{\"name\": \"n0\", \"up\": false}}");
-    g_assert_nonnull(strstr(reply, "\"return\""));
-    g_free(reply);
+    net_qmp_expect(&f, "{\"execute\": \"set_link\", \"arguments\": "
+                   "{\"name\": \"n0\", \"up\": false}}", "\"return\"");
     g_assert_cmpuint(qtest_readw(f.qts, f.dev.device + 6) & 1, ==, 0);
-    reply = qtest_qmp(f.qts, "{\"execute\": \"set_link\", \"arguments\": "
-                      "{\"name\": \"net0\", \"up\": true}}");
-    g_free(reply);
+    net_qmp_expect(&f, "{\"execute\": \"set_link\", \"arguments\": "
+                   "{\"name\": \"net0\", \"up\": true}}", "\"return\"");
     g_assert_cmpuint(qtest_readw(f.qts, f.dev.device + 6) & 1, ==, 1);
+    net_stop(&f);
+}
+
+static bool port_accepts(int port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+/*
+ * QMP netdev_del of the NIC's backend (as QEMU 7.2: allowed): the NIC's
+ * link goes down, the backend's hostfwd ports close, frames the guest
+ * sends go nowhere without breaking the device, and the id can be used
+ * again by netdev_add.
+ */
+static void test_netdev_del_in_use(void)
+{
+    static const char del[] = "{\"execute\": \"netdev_del\", "
+                              "\"arguments\": {\"id\": \"n0\"}}";
+    uint8_t frame[64];
+    NetFixture f;
+
+    if (!net_start_qmp(&f)) {
+        return;
+    }
+    g_assert_true(port_accepts(f.fwd_port2));
+    g_assert_cmpuint(qtest_readw(f.qts, f.dev.device + 6) & 1, ==, 1);
+    net_qmp_expect(&f, del, "\"return\"");
+    g_assert_cmpuint(qtest_readw(f.qts, f.dev.device + 6) & 1, ==, 0);
+    g_assert_false(port_accepts(f.fwd_port2));
+    net_send(&f, frame, build_arp_request(frame, "10.0.2.2"));
+    g_assert_cmpuint(net_status(&f) & VIRTIO_STATUS_NEEDS_RESET, ==, 0);
+    net_qmp_expect(&f, del, "\"DeviceNotFound\"");
+    net_qmp_expect(&f, "{\"execute\": \"query-rx-filter\", "
+                   "\"arguments\": {\"name\": \"net0\"}}", "\"main-mac\"");
+    net_qmp_expect(&f, "{\"execute\": \"netdev_add\", \"arguments\": "
+                   "{\"type\": \"user\", \"id\": \"n0\"}}", "\"return\"");
     net_stop(&f);
 }
 
@@ -779,6 +836,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-net-pci/legacy-net", test_legacy_net);
     g_test_add_func("/qtest/virtio-net-pci/rx-filter", test_rx_filter);
     g_test_add_func("/qtest/virtio-net-pci/set-link", test_set_link);
+    g_test_add_func("/qtest/virtio-net-pci/netdev-del-in-use",
+                    test_netdev_del_in_use);
     g_test_add_data_func("/qtest/virtio-net-pci/malicious/tx-writable",
                          bad_tx_writable, test_malicious);
     g_test_add_data_func("/qtest/virtio-net-pci/malicious/tx-short",

@@ -2,7 +2,8 @@
 /*
  * The netdev layer and virtio-net's receive filter without a VM: frames
  * between a backend and a NIC, queued while the NIC cannot take them and
- * delivered in order once it flushes; MAC parsing; the MAC table command
+ * delivered in order once it flushes; a backend freed under its NIC;
+ * MAC parsing; the MAC table command
  * (Virtio 1.2, 5.1.6.5.2) including short and overflowing tables; the
  * filter's decision per destination address.
  */
@@ -115,6 +116,59 @@ static void test_queue(void)
     fake_uninit(&nic);
     g_assert_null(be.nc.peer);
     fake_uninit(&be);
+}
+
+static int link_changes;
+static int cleanups;
+
+static void fake_link_changed(NetClientState *nc)
+{
+    link_changes++;
+}
+
+static void fake_cleanup(NetClientState *nc)
+{
+    g_ptr_array_free(((FakeClient *)nc)->got, TRUE);
+    cleanups++;
+}
+
+static const NetClientInfo fake_linked_nic_info = {
+    .type = "nic",
+    .receive = fake_receive,
+    .link_status_changed = fake_link_changed,
+};
+
+static const NetClientInfo fake_freed_backend_info = {
+    .type = "fake",
+    .receive = fake_receive,
+    .cleanup = fake_cleanup,
+};
+
+/*
+ * netdev_del of a backend a NIC uses: the NIC is told its link went
+ * down, is left without a peer, and its frames are dropped.
+ */
+static void test_backend_free(void)
+{
+    FakeClient *be = g_new0(FakeClient, 1);
+    FakeClient nic;
+
+    fake_init(be, &fake_freed_backend_info, "be0", true);
+    fake_init(&nic, &fake_linked_nic_info, "nic0", false);
+    g_assert_true(net_nic_attach(&nic.nc, "be0", &error_abort));
+    net_backend_free(&be->nc);
+    g_assert_cmpint(cleanups, ==, 1);
+    g_assert_cmpint(link_changes, ==, 1);
+    g_assert_true(nic.nc.link_down);
+    g_assert_null(nic.nc.peer);
+    g_assert_cmpint(net_send_buf(&nic.nc, "lost", 5), ==, 5);
+    /* The id is free again; an unpeered backend touches no NIC. */
+    be = g_new0(FakeClient, 1);
+    fake_init(be, &fake_freed_backend_info, "be0", true);
+    net_backend_free(&be->nc);
+    g_assert_cmpint(cleanups, ==, 2);
+    g_assert_cmpint(link_changes, ==, 1);
+    fake_uninit(&nic);
 }
 
 static void test_mac_parse(void)
@@ -261,6 +315,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/queue", test_queue);
+    g_test_add_func("/net/backend-free", test_backend_free);
     g_test_add_func("/net/mac-parse", test_mac_parse);
     g_test_add_func("/net/slirp-options", test_slirp_options);
     g_test_add_func("/net/virtio-net/filter", test_filter);
