@@ -1077,7 +1077,10 @@ static bool check_serials(Error **errp)
  */
 static bool check_serial_users(MachineClass *mc, Error **errp)
 {
-    for (guint i = 0; i < cfg.serials->len && !mc->no_serial; i++) {
+    if (mc->no_serial) {
+        return true;            /* no UART takes them */
+    }
+    for (guint i = 0; i < cfg.serials->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.serials, i);
         const char *ref;
 
