@@ -1284,7 +1284,12 @@ static void declare_block_objects(void)
     for (guint i = 0; i < cfg.blockdevs->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.blockdevs, i);
         const char *name = keyval_get(item->kv, "node-name");
+        const char *file = keyval_get(item->kv, "file");
 
+        /* A format node takes its file node as a device would. */
+        if (file && qdev_ref_declared(QDEV_REF_DRIVE, file)) {
+            qdev_ref_claim(QDEV_REF_DRIVE, file, true);
+        }
         if (name) {
             qdev_ref_declare(QDEV_REF_DRIVE, name, 1);
         }
