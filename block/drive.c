@@ -54,12 +54,16 @@ const char *drive_device_name(const DriveInfo *d)
     return d->id ? d->id : "";
 }
 
+void drive_error_in_use(const char *name, Error **errp)
+{
+    error_setg(errp, "Drive '%s' is already in use by another device", name);
+}
+
 bool drive_attach(DriveInfo *d, const char *dev, const DriveDevOps *ops,
                   void *opaque, Error **errp)
 {
     if (d->attached_to || d->parent || !d->blk) {
-        error_setg(errp, "Drive '%s' is already in use by another device",
-                   d->id ? d->id : d->node_name);
+        drive_error_in_use(d->id ? d->id : d->node_name, errp);
         return false;
     }
     d->attached_to = g_strdup(dev);

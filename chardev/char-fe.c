@@ -6,6 +6,12 @@
 #include <glib.h>
 
 #include "chardev/char-fe.h"
+#include "hw/qdev-refs.h"
+
+static void chr_fe_error_in_use(const char *label, Error **errp)
+{
+    error_setg(errp, "Device '%s' is in use", label);
+}
 
 bool chr_fe_init(CharFrontend *fe, Chardev *chr, Error **errp)
 {
@@ -16,7 +22,7 @@ bool chr_fe_init(CharFrontend *fe, Chardev *chr, Error **errp)
             return false;
         }
     } else if (chr->fe) {
-        error_setg(errp, "Device '%s' is in use", chr->label);
+        chr_fe_error_in_use(chr->label, errp);
         return false;
     } else {
         chr->fe = fe;
@@ -97,6 +103,40 @@ bool chr_fe_backend_open(CharFrontend *fe)
     return fe->chr && fe->chr->be_open;
 }
 
+bool chr_fe_claim(const char *name, ChrNotFoundError *not_found,
+                  Error **errp)
+{
+    switch (qdev_ref_claim(QDEV_REF_CHARDEV, name, true)) {
+    case QDEV_REF_MISSING:
+        not_found(name, errp);
+        return false;
+    case QDEV_REF_IN_USE:
+        if (qdev_ref_shared(QDEV_REF_CHARDEV, name)) {
+            /* The mux's own limit, MUX_MAX_FRONTENDS. */
+            error_setg(errp, "Too many uses of multiplexed chardev '%s'",
+                       name);
+        } else {
+            chr_fe_error_in_use(name, errp);
+        }
+        return false;
+    default:
+        return true;
+    }
+}
+
+static void chr_fe_error_not_found(const char *name, Error **errp)
+{
+    error_setg(errp, "Property 'chardev' can't find value '%s'", name);
+}
+
+static bool prop_check_chr(Object *obj, Property *prop, Error **errp)
+{
+    CharFrontend *fe = prop_field(obj, prop);
+
+    return !fe->chr_name ||
+           chr_fe_claim(fe->chr_name, chr_fe_error_not_found, errp);
+}
+
 static bool prop_set_chr(Object *obj, Property *prop, const char *str,
                          Error **errp)
 {
@@ -132,6 +172,7 @@ const PropertyInfo prop_info_chr = {
     .set = prop_set_chr,
     .print = prop_print_chr,
     .release = prop_release_chr,
+    .check_ref = prop_check_chr,
 };
 
 bool chr_fe_realize(CharFrontend *fe, Error **errp)
@@ -143,8 +184,7 @@ bool chr_fe_realize(CharFrontend *fe, Error **errp)
     }
     chr = chardev_find(fe->chr_name);
     if (!chr) {
-        error_setg(errp, "Property 'chardev' can't find value '%s'",
-                   fe->chr_name);
+        chr_fe_error_not_found(fe->chr_name, errp);
         return false;
     }
     return chr_fe_init(fe, chr, errp);

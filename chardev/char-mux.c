@@ -16,7 +16,6 @@
 #include "quokka/timer.h"
 #include "sysemu/runstate.h"
 
-#define MUX_MAX_FRONTENDS 4
 #define MUX_ESCAPE_CHAR 0x01
 
 typedef struct MuxChardev {

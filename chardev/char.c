@@ -12,6 +12,7 @@
 
 #include "chardev/char.h"
 #include "chardev/char-fe.h"
+#include "hw/qdev-refs.h"
 #include "quokka/main-loop.h"
 
 static const char *const chardev_common_keys[] = {
@@ -86,6 +87,20 @@ bool chardev_check_opts(Keyval *opts, Error **errp)
         return false;
     }
     return cc->check ? cc->check(opts, errp) : true;
+}
+
+bool chardev_declare(Keyval *opts, Error **errp)
+{
+    const char *id = keyval_get(opts, "id");
+    bool mux = false;
+
+    if (qdev_ref_declared(QDEV_REF_CHARDEV, id)) {
+        error_setg(errp, "Duplicate ID '%s' for chardev", id);
+        return false;
+    }
+    keyval_get_bool(opts, "mux", false, &mux, NULL);
+    qdev_ref_declare(QDEV_REF_CHARDEV, id, mux ? MUX_MAX_FRONTENDS : 1);
+    return true;
 }
 
 static bool chardev_open_log(Chardev *chr, Keyval *opts, Error **errp)

@@ -302,6 +302,21 @@ bool monitor_parse_option(MonitorOptKind kind, const char *arg, Error **errp)
     return true;
 }
 
+static void monitor_error_not_found(const char *id, Error **errp)
+{
+    error_setg(errp, "chardev \"%s\" not found", id);
+}
+
+/* Phase 1: the chardev @opt binds in monitor_create_all(). */
+static bool monitor_claim_chardev(MonitorOpt *opt, Error **errp)
+{
+    const char *id = opt->chardev_opts ? keyval_get(opt->chardev_opts, "id")
+                                       : opt->chardev_id;
+
+    /* No id: -qmp none. */
+    return !id || chr_fe_claim(id, monitor_error_not_found, errp);
+}
+
 bool monitor_check_options(Error **errp)
 {
     for (guint i = 0; monitor_opts && i < monitor_opts->len; i++) {
@@ -309,7 +324,11 @@ bool monitor_check_options(Error **errp)
 
         error_set_location(opt->loc);
         if (opt->chardev_opts &&
-            !chardev_check_opts(opt->chardev_opts, errp)) {
+            (!chardev_check_opts(opt->chardev_opts, errp) ||
+             !chardev_declare(opt->chardev_opts, errp))) {
+            return false;
+        }
+        if (!monitor_claim_chardev(opt, errp)) {
             return false;
         }
     }
@@ -329,8 +348,7 @@ bool monitor_create_all(Error **errp)
         } else if (opt->chardev_id) {
             chr = chardev_find(opt->chardev_id);
             if (!chr) {
-                error_setg(errp, "chardev \"%s\" not found",
-                           opt->chardev_id);
+                monitor_error_not_found(opt->chardev_id, errp);
             }
         } else {
             continue;           /* -qmp none */

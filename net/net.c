@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/qdev.h"
+#include "hw/qdev-refs.h"
 #include "hw/virtio/virtio.h"
 #include "monitor/monitor.h"
 #include "net/net.h"
@@ -179,6 +180,12 @@ void net_flush_queue(NetClientState *nc)
     }
 }
 
+static void net_error_in_use(const char *id, Error **errp)
+{
+    error_setg(errp, "Property 'netdev' can't take value '%s', it's in use",
+               id);
+}
+
 bool net_nic_attach(NetClientState *nic, const char *id, Error **errp)
 {
     NetClientState *backend = net_find_backend(id);
@@ -188,8 +195,7 @@ bool net_nic_attach(NetClientState *nic, const char *id, Error **errp)
         return false;
     }
     if (backend->peer) {
-        error_setg(errp, "Property 'netdev' can't take value '%s', it's in "
-                   "use", id);
+        net_error_in_use(id, errp);
         return false;
     }
     nic->peer = backend;
@@ -292,12 +298,25 @@ static void prop_release_netdev(Object *obj, Property *prop)
     *field = NULL;
 }
 
+/* Phase 1: a backend takes one NIC (its existence the setter checked). */
+static bool prop_check_netdev(Object *obj, Property *prop, Error **errp)
+{
+    const char *id = *(char **)prop_field(obj, prop);
+
+    if (id && qdev_ref_claim(QDEV_REF_NETDEV, id, false) == QDEV_REF_IN_USE) {
+        net_error_in_use(id, errp);
+        return false;
+    }
+    return true;
+}
+
 const PropertyInfo prop_info_netdev = {
     .type_name = "str",
     .kind = PROP_KIND_STRING,
     .set = prop_set_netdev,
     .print = prop_print_netdev,
     .release = prop_release_netdev,
+    .check_ref = prop_check_netdev,
 };
 
 /* ---- command line ---- */

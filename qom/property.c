@@ -132,8 +132,8 @@ static bool prop_set_int_range(Object *obj, Property *prop, const char *str,
     return true;
 }
 
-static bool prop_set_int32(Object *obj, Property *prop, const char *str,
-                           Error **errp)
+bool prop_set_int32(Object *obj, Property *prop, const char *str,
+                    Error **errp)
 {
     int64_t v;
 
@@ -144,12 +144,12 @@ static bool prop_set_int32(Object *obj, Property *prop, const char *str,
     return true;
 }
 
-static char *prop_print_int32(Object *obj, Property *prop)
+char *prop_print_int32(Object *obj, Property *prop)
 {
     return g_strdup_printf("%" PRId32, *(int32_t *)prop_field(obj, prop));
 }
 
-static void prop_default_int32(Object *obj, Property *prop)
+void prop_default_int32(Object *obj, Property *prop)
 {
     *(int32_t *)prop_field(obj, prop) = prop->default_int;
 }
@@ -201,8 +201,8 @@ const PropertyInfo prop_info_size = {
     .set_default = prop_default_uint64,
 };
 
-static bool prop_set_string(Object *obj, Property *prop, const char *str,
-                            Error **errp)
+bool prop_set_string(Object *obj, Property *prop, const char *str,
+                     Error **errp)
 {
     char **field = prop_field(obj, prop);
 
@@ -211,7 +211,7 @@ static bool prop_set_string(Object *obj, Property *prop, const char *str,
     return true;
 }
 
-static char *prop_print_string(Object *obj, Property *prop)
+char *prop_print_string(Object *obj, Property *prop)
 {
     char *v = *(char **)prop_field(obj, prop);
 
@@ -225,7 +225,7 @@ static void prop_default_string(Object *obj, Property *prop)
     *field = g_strdup(prop->default_str);
 }
 
-static void prop_release_string(Object *obj, Property *prop)
+void prop_release_string(Object *obj, Property *prop)
 {
     char **field = prop_field(obj, prop);
 

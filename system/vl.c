@@ -20,6 +20,7 @@
 #include "hw/display/vga.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
+#include "hw/qdev-refs.h"
 #include "monitor/monitor.h"
 #include "net/net.h"
 #include "quokka/error.h"
@@ -1005,28 +1006,27 @@ static const char *vl_vga_type(void)
     return cfg.vga ? cfg.vga->arg : cfg.nodefaults ? "none" : "std";
 }
 
-static bool check_chardevs(GHashTable *ids, Error **errp)
+static bool check_chardevs(Error **errp)
 {
     for (guint i = 0; i < cfg.chardevs->len; i++) {
         OptItem *item = g_ptr_array_index(cfg.chardevs, i);
-        const char *id;
 
         error_set_location(item->loc);
-        if (!chardev_check_opts(item->kv, errp)) {
+        if (!chardev_check_opts(item->kv, errp) ||
+            !chardev_declare(item->kv, errp)) {
             return false;
         }
-        id = keyval_get(item->kv, "id");
-        if (g_hash_table_contains(ids, id)) {
-            error_setg(errp, "Duplicate ID '%s' for chardev", id);
-            return false;
-        }
-        g_hash_table_add(ids, (gpointer)id);
     }
     return true;
 }
 
+static void serial_error_not_found(const char *name, Error **errp)
+{
+    error_setg(errp, "chardev '%s' not found", name);
+}
+
 /* -serial entries become chardev options labelled serialN. */
-static bool check_serials(GHashTable *ids, Error **errp)
+static bool check_serials(Error **errp)
 {
     if (cfg.serials->len > MAX_SERIAL_PORTS) {
         OptItem *item = g_ptr_array_index(cfg.serials, MAX_SERIAL_PORTS);
@@ -1057,21 +1057,45 @@ static bool check_serials(GHashTable *ids, Error **errp)
         if (!strcmp(keyval_get(item->kv, "backend"), "chardev")) {
             const char *ref = keyval_get(item->kv, "chardev");
 
-            if (!g_hash_table_contains(ids, ref)) {
-                error_setg(errp, "chardev '%s' not found", ref);
+            if (!qdev_ref_declared(QDEV_REF_CHARDEV, ref)) {
+                serial_error_not_found(ref, errp);
                 return false;
             }
             continue;
         }
-        if (!chardev_check_opts(item->kv, errp)) {
-            return false;
-        }
-        if (g_hash_table_contains(ids, keyval_get(item->kv, "id"))) {
-            error_setg(errp, "Duplicate ID '%s' for chardev",
-                       keyval_get(item->kv, "id"));
+        if (!chardev_check_opts(item->kv, errp) ||
+            !chardev_declare(item->kv, errp)) {
             return false;
         }
     }
+    return true;
+}
+
+/*
+ * The machine's UARTs take their -serial chardevs after the monitors and
+ * the qtest server took theirs, as in phase 2.
+ */
+static bool check_serial_users(MachineClass *mc, Error **errp)
+{
+    if (mc->no_serial) {
+        return true;            /* no UART takes them */
+    }
+    for (guint i = 0; i < cfg.serials->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.serials, i);
+        const char *ref;
+
+        if (!item->kv) {
+            continue;
+        }
+        ref = keyval_get(item->kv, "chardev");
+        error_set_location(item->loc);
+        /* check_serials() found the chardev a reference names. */
+        if (!chr_fe_claim(ref ? ref : keyval_get(item->kv, "id"),
+                          serial_error_not_found, errp)) {
+            return false;
+        }
+    }
+    error_set_location(NULL);
     return true;
 }
 
@@ -1246,6 +1270,40 @@ static bool check_id(const char *id, Error **errp)
     return ok;
 }
 
+/* What -drive, -blockdev and -object iothread name, for -device to use. */
+static void declare_block_objects(void)
+{
+    for (guint i = 0; i < cfg.drives->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.drives, i);
+        const char *id = keyval_get(item->kv, "id");
+
+        if (id) {
+            qdev_ref_declare(QDEV_REF_DRIVE, id, 1);
+        }
+    }
+    for (guint i = 0; i < cfg.blockdevs->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.blockdevs, i);
+        const char *name = keyval_get(item->kv, "node-name");
+        const char *file = keyval_get(item->kv, "file");
+
+        /* A format node takes its file node as a device would. */
+        if (file && qdev_ref_declared(QDEV_REF_DRIVE, file)) {
+            qdev_ref_claim(QDEV_REF_DRIVE, file, true);
+        }
+        if (name) {
+            qdev_ref_declare(QDEV_REF_DRIVE, name, 1);
+        }
+    }
+    for (guint i = 0; i < cfg.objects->len; i++) {
+        OptItem *item = g_ptr_array_index(cfg.objects, i);
+        const char *id = keyval_get(item->kv, "id");
+
+        if (id && !g_strcmp0(keyval_get(item->kv, "qom-type"), "iothread")) {
+            qdev_ref_declare(QDEV_REF_IOTHREAD, id, QDEV_REF_SHARED);
+        }
+    }
+}
+
 static bool check_devices(Error **errp)
 {
     GHashTable *ids = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1288,7 +1346,8 @@ static bool check_devices(Error **errp)
         probe = object_new(driver);
         ok = qdev_globals_apply(to_device(probe), errp) &&
              opt_item_set_props(probe, item, device_meta_keys, errp) &&
-             qdev_check_props(to_device(probe), errp);
+             qdev_check_props(to_device(probe), errp) &&
+             qdev_check_refs(to_device(probe), errp);
         object_unref(probe);
     }
     g_hash_table_destroy(ids);
@@ -1510,7 +1569,6 @@ static void vl_add_default_serial(MachineClass *mc)
 
 static bool vl_check_config(Error **errp)
 {
-    GHashTable *chardev_ids = g_hash_table_new(g_str_hash, g_str_equal);
     MachineClass *mc = NULL;
     bool ok;
 
@@ -1528,16 +1586,21 @@ static bool vl_check_config(Error **errp)
          check_rtc(errp) &&
          check_boot(errp) &&
          check_display(errp) &&
-         check_chardevs(chardev_ids, errp) &&
-         check_serials(chardev_ids, errp) &&
+         check_chardevs(errp) &&
+         check_serials(errp) &&
          monitor_check_options(errp) &&
+         (!cfg.qtest || qtest_server_check_refs(cfg.qtest, errp)) &&
+         check_serial_users(mc, errp) &&
          check_globals(errp) &&
-         check_drives(errp) &&
+         check_drives(errp);
+    if (ok) {
+        declare_block_objects();
+    }
+    ok = ok &&
          check_devices(errp) &&
          check_netdevs_objects(errp) &&
          check_implicit_devices(errp) &&
          check_misc(errp);
-    g_hash_table_destroy(chardev_ids);
     if (!ok) {
         return false;
     }
@@ -1604,6 +1667,7 @@ void vl_config_reset(void)
     net_options_reset();
     monitor_options_reset();
     qdev_globals_reset();
+    qdev_refs_reset();
     sandbox_options_reset();
     os_options_reset();
     error_set_location(NULL);

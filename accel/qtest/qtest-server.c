@@ -308,6 +308,31 @@ bool qtest_server_check(const char *spec, Error **errp)
     return ok;
 }
 
+static void qtest_error_no_chardev(const char *id, Error **errp)
+{
+    error_setg(errp, "Failed to initialize device for qtest: no chardev "
+               "'%s'", id);
+}
+
+bool qtest_server_check_refs(const char *spec, Error **errp)
+{
+    Keyval *kv = qtest_chardev_opts(spec, &error_abort);
+    const char *id = keyval_get(kv, "chardev");
+    bool ok = true;
+
+    error_set_location(NULL);
+    if (!id) {
+        ok = chardev_declare(kv, errp);
+        id = keyval_get(kv, "id");
+    }
+    ok = ok && chr_fe_claim(id, qtest_error_no_chardev, errp);
+    if (!ok) {
+        error_prepend(errp, "-qtest %s: ", spec);
+    }
+    keyval_free(kv);
+    return ok;
+}
+
 static bool qtest_open_log(const char *log, Error **errp)
 {
     QtestServer *s = &qtest_server;
@@ -339,8 +364,7 @@ bool qtest_server_start(const char *spec, const char *log, Error **errp)
     if (!strcmp(keyval_get(kv, "backend"), "chardev")) {
         chr = chardev_find(keyval_get(kv, "chardev"));
         if (!chr) {
-            error_setg(errp, "Failed to initialize device for qtest: "
-                       "no chardev '%s'", keyval_get(kv, "chardev"));
+            qtest_error_no_chardev(keyval_get(kv, "chardev"), errp);
         }
     } else if (!(chr = chardev_new_from_opts(kv, errp))) {
         error_prepend(errp, "-qtest %s: ", spec);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "hw/qdev-refs.h"
 #include "sysemu/bootdevice.h"
 
 typedef struct BootDevice {
@@ -25,6 +26,11 @@ static gint boot_device_cmp(gconstpointer a, gconstpointer b)
     return x->bootindex < y->bootindex ? -1 : x->bootindex > y->bootindex;
 }
 
+static void boot_error_used(int32_t bootindex, Error **errp)
+{
+    error_setg(errp, "The bootindex %d has already been used", bootindex);
+}
+
 bool boot_device_add(int32_t bootindex, DeviceState *dev, const char *path,
                      Error **errp)
 {
@@ -35,8 +41,7 @@ bool boot_device_add(int32_t bootindex, DeviceState *dev, const char *path,
     }
     for (GList *l = boot_devices; l; l = l->next) {
         if (((BootDevice *)l->data)->bootindex == bootindex) {
-            error_setg(errp, "The bootindex %d has already been used",
-                       bootindex);
+            boot_error_used(bootindex, errp);
             return false;
         }
     }
@@ -47,6 +52,29 @@ bool boot_device_add(int32_t bootindex, DeviceState *dev, const char *path,
     boot_devices = g_list_insert_sorted(boot_devices, bd, boot_device_cmp);
     return true;
 }
+
+/* Phase 1: one device a bootindex, across the whole command line. */
+static bool prop_check_bootindex(Object *obj, Property *prop, Error **errp)
+{
+    int32_t bootindex = *(int32_t *)prop_field(obj, prop);
+    g_autofree char *key = g_strdup_printf("%d", bootindex);
+
+    if (bootindex >= 0 &&
+        qdev_ref_claim(QDEV_REF_BOOTINDEX, key, false) == QDEV_REF_IN_USE) {
+        boot_error_used(bootindex, errp);
+        return false;
+    }
+    return true;
+}
+
+const PropertyInfo prop_info_bootindex = {
+    .type_name = "int32",
+    .kind = PROP_KIND_INT,
+    .set = prop_set_int32,
+    .print = prop_print_int32,
+    .set_default = prop_default_int32,
+    .check_ref = prop_check_bootindex,
+};
 
 void boot_device_del(DeviceState *dev)
 {

@@ -63,6 +63,29 @@ bool qdev_check_props(DeviceState *dev, Error **errp)
     return !dc->check_props || dc->check_props(dev, errp);
 }
 
+typedef struct RefCheck {
+    Object *obj;
+    Error **errp;
+    bool ok;
+} RefCheck;
+
+static void prop_check_ref(Property *prop, void *opaque)
+{
+    RefCheck *rc = opaque;
+
+    if (rc->ok && prop->info->check_ref) {
+        rc->ok = prop->info->check_ref(rc->obj, prop, rc->errp);
+    }
+}
+
+bool qdev_check_refs(DeviceState *dev, Error **errp)
+{
+    RefCheck rc = { &dev->parent_obj, errp, true };
+
+    object_class_property_foreach(dev->parent_obj.klass, prop_check_ref, &rc);
+    return rc.ok;
+}
+
 static void bus_add_child(BusState *bus, DeviceState *dev)
 {
     g_ptr_array_add(bus->children, dev);

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "hw/boards.h"
+#include "hw/qdev-refs.h"
 #include "hw/virtio/virtio-blk.h"
 #include "qom/property.h"
 #include "sysemu/bootdevice.h"
@@ -729,20 +730,30 @@ static const DriveDevOps virtio_blk_drive_ops = {
     .resized = virtio_blk_resized,
 };
 
+static void virtio_blk_error_no_drive(const char *name, Error **errp)
+{
+    error_setg(errp, "Property 'virtio-blk-device.drive' can't find value "
+               "'%s'", name);
+}
+
+static void virtio_blk_error_no_iothread(const char *name, Error **errp)
+{
+    error_setg(errp, "Device '%s' not found", name);
+}
+
 static bool virtio_blk_find_backends(VirtIOBlkPCI *s, Error **errp)
 {
     DeviceState *dev = &s->parent_obj.parent_obj.parent_obj;
 
     s->drive = drive_find(s->drive_name);
     if (!s->drive) {
-        error_setg(errp, "Property 'virtio-blk-device.drive' can't find "
-                   "value '%s'", s->drive_name);
+        virtio_blk_error_no_drive(s->drive_name, errp);
         return false;
     }
     if (s->iothread_name) {
         s->iothread = iothread_find(s->iothread_name);
         if (!s->iothread) {
-            error_setg(errp, "Device '%s' not found", s->iothread_name);
+            virtio_blk_error_no_iothread(s->iothread_name, errp);
             return false;
         }
     }
@@ -861,9 +872,58 @@ static GMainContext *virtio_blk_notify_context(VirtIODevice *vdev)
     return virtio_blk_context(blk_of(vdev));
 }
 
+/* Phase 1: a -drive/-blockdev of that name, used by no other device. */
+static bool prop_check_drive(Object *obj, Property *prop, Error **errp)
+{
+    const char *name = *(char **)prop_field(obj, prop);
+
+    switch (name ? qdev_ref_claim(QDEV_REF_DRIVE, name, true)
+                 : QDEV_REF_CLAIMED) {
+    case QDEV_REF_MISSING:
+        virtio_blk_error_no_drive(name, errp);
+        return false;
+    case QDEV_REF_IN_USE:
+        drive_error_in_use(name, errp);
+        return false;
+    default:
+        return true;
+    }
+}
+
+static const PropertyInfo prop_info_drive = {
+    .type_name = "str",
+    .kind = PROP_KIND_STRING,
+    .set = prop_set_string,
+    .print = prop_print_string,
+    .release = prop_release_string,
+    .check_ref = prop_check_drive,
+};
+
+/* Phase 1: an -object iothread of that name (any number of users). */
+static bool prop_check_iothread(Object *obj, Property *prop, Error **errp)
+{
+    const char *name = *(char **)prop_field(obj, prop);
+
+    if (name && !qdev_ref_declared(QDEV_REF_IOTHREAD, name)) {
+        virtio_blk_error_no_iothread(name, errp);
+        return false;
+    }
+    return true;
+}
+
+static const PropertyInfo prop_info_iothread = {
+    .type_name = "str",
+    .kind = PROP_KIND_STRING,
+    .set = prop_set_string,
+    .print = prop_print_string,
+    .release = prop_release_string,
+    .check_ref = prop_check_iothread,
+};
+
 static Property virtio_blk_pci_props[] = {
-    DEFINE_PROP_STRING("drive", VirtIOBlkPCI, drive_name,
-                       "node name or ID of a block device"),
+    { .name = "drive", .info = &prop_info_drive,
+      .offset = offsetof(VirtIOBlkPCI, drive_name),
+      .description = "node name or ID of a block device" },
     DEFINE_PROP_UINT16("num-queues", VirtIOBlkPCI, num_queues,
                        VIRTIO_BLK_AUTO_QUEUES,
                        "request queues (65535: one per vCPU)"),
@@ -882,10 +942,10 @@ static Property virtio_blk_pci_props[] = {
                      "offer VIRTIO_BLK_F_WRITE_ZEROES"),
     DEFINE_PROP_BOOL("config-wce", VirtIOBlkPCI, config_wce, true,
                      "let the driver toggle the write cache"),
-    DEFINE_PROP_INT32("bootindex", VirtIOBlkPCI, bootindex, -1,
-                      "firmware boot order (-1: none)"),
-    DEFINE_PROP_STRING("iothread", VirtIOBlkPCI, iothread_name,
-                       "I/O thread that serves the queues"),
+    DEFINE_PROP_BOOTINDEX(VirtIOBlkPCI, bootindex),
+    { .name = "iothread", .info = &prop_info_iothread,
+      .offset = offsetof(VirtIOBlkPCI, iothread_name),
+      .description = "I/O thread that serves the queues" },
     DEFINE_PROP_UINT32("max-discard-sectors", VirtIOBlkPCI,
                        max_discard_sectors, VIRTIO_BLK_MAX_SECTORS,
                        "largest discard in 512-byte sectors"),

@@ -91,6 +91,8 @@ bool blockdev_del(const char *node_name, Error **errp);
 DriveInfo *drive_find(const char *name);
 /* Name QMP uses for @d: its id, or "" for a -blockdev node. */
 const char *drive_device_name(const DriveInfo *d);
+/* QEMU's message for a drive another device (or node) already uses. */
+void drive_error_in_use(const char *name, Error **errp);
 /* Marks @d used by @dev (QEMU's wording when it is already in use). */
 bool drive_attach(DriveInfo *d, const char *dev, const DriveDevOps *ops,
                   void *opaque, Error **errp);

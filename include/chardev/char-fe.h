@@ -6,6 +6,7 @@
 #define CHARDEV_CHAR_FE_H
 
 #include "chardev/char.h"
+#include "hw/qdev-refs.h"
 #include "qom/property.h"
 
 typedef int ChrCanReadHandler(void *opaque);
@@ -24,6 +25,14 @@ struct CharFrontend {
 /* Binds @fe to @chr; fails if @chr already has a frontend (not a mux). */
 bool chr_fe_init(CharFrontend *fe, Chardev *chr, Error **errp);
 void chr_fe_deinit(CharFrontend *fe);
+/*
+ * Phase 1: claims a frontend slot of the chardev the command line names
+ * @name (hw/qdev-refs.h).  A taken one gets chr_fe_init()'s message; a
+ * missing one @not_found's, as each kind of frontend words it.
+ */
+typedef void ChrNotFoundError(const char *name, Error **errp);
+bool chr_fe_claim(const char *name, ChrNotFoundError *not_found,
+                  Error **errp);
 void chr_fe_set_handlers(CharFrontend *fe, ChrCanReadHandler *can_read,
                          ChrReadHandler *read, ChrEventHandler *event,
                          void *opaque);

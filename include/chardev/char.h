@@ -78,8 +78,16 @@ static inline ChardevClass *chardev_get_class(Chardev *chr)
                                               TYPE_CHARDEV);
 }
 
+/* Frontends one mux chardev (mux=on, "mon:") takes. */
+#define MUX_MAX_FRONTENDS 4
+
 /* Phase 1: is this -chardev option list valid?  Opens nothing. */
 bool chardev_check_opts(Keyval *opts, Error **errp);
+/*
+ * Phase 1: records the id of checked @opts in the names table
+ * (hw/qdev-refs.h), refusing an id already declared.
+ */
+bool chardev_declare(Keyval *opts, Error **errp);
 /* Phase 2: create, open and register under /chardevs/<id>. */
 Chardev *chardev_new_from_opts(Keyval *opts, Error **errp);
 Chardev *chardev_find(const char *id);

@@ -104,6 +104,11 @@ bool qdev_set_prop(DeviceState *dev, const char *name, const char *value,
 /* Runs @dev's check_props hook (see DeviceClass); @dev stays unrealized. */
 bool qdev_check_props(DeviceState *dev, Error **errp);
 /*
+ * Phase 1: runs the check_ref hook of each of @dev's properties, claiming
+ * the objects they name (hw/qdev-refs.h), in the order phase 2 binds them.
+ */
+bool qdev_check_refs(DeviceState *dev, Error **errp);
+/*
  * Plugs @dev into @bus (may be NULL for bus-less devices), gives it a
  * place in the QOM tree (/machine/peripheral/ID when it has an id, else
  * /machine/unattached/device[N]) and realizes it.

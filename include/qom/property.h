@@ -25,6 +25,12 @@ typedef struct PropertyInfo {
     char *(*print)(Object *obj, Property *prop);
     void (*set_default)(Object *obj, Property *prop);
     void (*release)(Object *obj, Property *prop);
+    /*
+     * Optional, for properties naming another object (chardev, drive,
+     * netdev...): in phase 1, claims the named object in the table of
+     * hw/qdev-refs.h, refusing one that is missing or taken.
+     */
+    bool (*check_ref)(Object *obj, Property *prop, Error **errp);
 } PropertyInfo;
 
 struct Property {
@@ -100,6 +106,16 @@ static inline void *prop_field(Object *obj, Property *prop)
 {
     return (char *)obj + prop->offset;
 }
+
+/* The string and int32 handlers, for kinds built on them. */
+bool prop_set_string(Object *obj, Property *prop, const char *str,
+                     Error **errp);
+char *prop_print_string(Object *obj, Property *prop);
+void prop_release_string(Object *obj, Property *prop);
+bool prop_set_int32(Object *obj, Property *prop, const char *str,
+                    Error **errp);
+char *prop_print_int32(Object *obj, Property *prop);
+void prop_default_int32(Object *obj, Property *prop);
 
 /* "(default: X)" text for help, or NULL when the property has none. */
 char *property_default_text(Property *prop);

@@ -18,6 +18,15 @@
  */
 bool boot_device_add(int32_t bootindex, DeviceState *dev, const char *path,
                      Error **errp);
+/*
+ * The "bootindex" property (int32, -1: not a boot device); phase 1
+ * refuses an index two devices give (hw/qdev-refs.h).
+ */
+extern const PropertyInfo prop_info_bootindex;
+#define DEFINE_PROP_BOOTINDEX(State, f) \
+    { .name = "bootindex", .info = &prop_info_bootindex, \
+      .offset = offsetof(State, f), .has_default = true, .default_int = -1, \
+      .description = "firmware boot order (-1: none)" }
 /* Forgets every entry of @dev (unrealize). */
 void boot_device_del(DeviceState *dev);
 

@@ -47,6 +47,11 @@ void qtest_irq_registry_clear(void);
  * default).
  */
 bool qtest_server_check(const char *spec, Error **errp);
+/*
+ * Phase 1, after the chardevs and monitors: declares the chardev -qtest
+ * makes, or claims the one "chardev:ID" names (hw/qdev-refs.h).
+ */
+bool qtest_server_check_refs(const char *spec, Error **errp);
 bool qtest_server_start(const char *spec, const char *log, Error **errp);
 
 /*

@@ -46,6 +46,12 @@ CASES = [
     ('-blockdev driver=file,node-name=f,filename=@Q '
      '-blockdev driver=file,node-name=f,filename=@R',
      "Duplicate nodes with node-name='f'"),
+    # A format node's file node is taken, as by a device (phase 1 knows).
+    ('-blockdev driver=file,node-name=f,filename=@Q '
+     '-blockdev driver=qcow2,node-name=q,file=f '
+     '-device virtio-blk-pci,drive=f',
+     "-device virtio-blk-pci,drive=f: Drive 'f' is already in use by "
+     "another device"),
     ('-object iothread,id=io0 -drive file=@Q,if=none,id=d0 '
      '-device virtio-blk-pci,drive=d0,iothread=io1', "Device 'io1' not found"),
     ('-drive file=@Q,if=none,id=d0 -device virtio-blk-pci,drive=d0,'

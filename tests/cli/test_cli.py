@@ -16,8 +16,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'pylib'))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'qmp'))
 from tap import Tap          # noqa: E402
 import quokka                # noqa: E402
+from qmpclient import QMPClient, wait_for_socket  # noqa: E402
 
 PROG = 'quokka-system-x86_64'
 
@@ -216,6 +218,87 @@ BAD_LINES = [
      'I/O space'),
     (['-global', 'apic.id=255'],
      '-global apic.id=255: apic: id 255 is out of range (0 to 254)'),
+] + [
+    # References to other objects, resolved against what the command line
+    # declares (-chardev, -serial's serialN, -qmp's compat_monitorN, -qtest's
+    # qtest, -drive, -blockdev, -netdev, -object iothread), in the order
+    # phase 2 binds them: monitors, qtest, the machine's UARTs, -device.
+    (['-device', 'isa-serial,chardev=nope'],
+     "-device isa-serial,chardev=nope: Property 'chardev' can't find value "
+     "'nope'"),
+    (['-chardev', 'null,id=c', '-device', 'isa-debugcon,chardev=c',
+      '-device', 'isa-serial,chardev=c'],
+     "-device isa-serial,chardev=c: Device 'c' is in use"),
+    (['-chardev', 'null,id=c,mux=on'] +
+     ['-device', 'isa-serial,chardev=c'] * 4 +
+     ['-device', 'isa-debugcon,chardev=c'],
+     "-device isa-debugcon,chardev=c: Too many uses of multiplexed chardev "
+     "'c'"),
+    (['-mon', 'chardev=nope,mode=control'],
+     '-mon chardev=nope,mode=control: chardev "nope" not found'),
+    (['-chardev', 'null,id=c', '-mon', 'chardev=c,mode=control',
+      '-mon', 'chardev=c,mode=control'],
+     "-mon chardev=c,mode=control: Device 'c' is in use"),
+    (['-qmp', 'null', '-mon', 'chardev=compat_monitor0,mode=control'],
+     "-mon chardev=compat_monitor0,mode=control: Device 'compat_monitor0' "
+     "is in use"),
+    (['-mon', 'chardev=compat_monitor0,mode=control', '-qmp', 'null'],
+     '-mon chardev=compat_monitor0,mode=control: chardev "compat_monitor0" '
+     'not found'),
+    (['-chardev', 'null,id=c', '-mon', 'chardev=c,mode=control',
+      '-device', 'isa-serial,chardev=c'],
+     "-device isa-serial,chardev=c: Device 'c' is in use"),
+    (['-qmp', 'null', '-device', 'isa-serial,chardev=compat_monitor0'],
+     "-device isa-serial,chardev=compat_monitor0: Device 'compat_monitor0' "
+     "is in use"),
+    (['-qtest', 'null', '-device', 'isa-serial,chardev=qtest'],
+     "-device isa-serial,chardev=qtest: Device 'qtest' is in use"),
+    (['-qtest', 'chardev:nope'], "-qtest chardev:nope: Failed to initialize "
+     "device for qtest: no chardev 'nope'"),
+    (['-chardev', 'null,id=c', '-qtest', 'chardev:c',
+      '-mon', 'chardev=c,mode=control'],
+     "-qtest chardev:c: Device 'c' is in use"),
+    (['-M', 'pc', '-serial', 'null', '-device', 'isa-serial,chardev=serial0'],
+     "-device isa-serial,chardev=serial0: Device 'serial0' is in use"),
+    (['-M', 'pc', '-chardev', 'null,id=c', '-serial', 'chardev:c',
+      '-serial', 'chardev:c'],
+     "-serial chardev:c: Device 'c' is in use"),
+    (['-M', 'pc', '-chardev', 'null,id=c', '-serial', 'chardev:c',
+      '-mon', 'chardev=c,mode=control'],
+     "-serial chardev:c: Device 'c' is in use"),
+    (['-device', 'virtio-blk-pci,drive=nope'],
+     "-device virtio-blk-pci,drive=nope: Property 'virtio-blk-device.drive' "
+     "can't find value 'nope'"),
+    (['-drive', 'if=none,id=d0,file=a.img',
+      '-device', 'virtio-blk-pci,drive=d0', '-device', 'virtio-blk-pci,drive=d0'],
+     "-device virtio-blk-pci,drive=d0: Drive 'd0' is already in use by "
+     "another device"),
+    (['-drive', 'if=virtio,file=a.img', '-device', 'virtio-blk-pci,drive=virtio0'],
+     "-drive if=virtio,file=a.img: Drive 'virtio0' is already in use by "
+     "another device"),
+    (['-blockdev', 'driver=file,filename=a.img,node-name=f',
+      '-device', 'virtio-blk-pci,drive=f', '-device', 'virtio-blk-pci,drive=f'],
+     "-device virtio-blk-pci,drive=f: Drive 'f' is already in use by another "
+     "device"),
+    (['-drive', 'if=none,id=d0,file=a.img',
+      '-device', 'virtio-blk-pci,drive=d0,iothread=nope'],
+     "-device virtio-blk-pci,drive=d0,iothread=nope: Device 'nope' not found"),
+    (['-drive', 'if=none,id=d0,file=a.img', '-drive', 'if=none,id=d1,file=b.img',
+      '-device', 'virtio-blk-pci,drive=d0,bootindex=1',
+      '-device', 'virtio-blk-pci,drive=d1,bootindex=1'],
+     '-device virtio-blk-pci,drive=d1,bootindex=1: The bootindex 1 has '
+     'already been used'),
+    (['-drive', 'if=none,id=d0,file=a.img', '-drive', 'if=virtio,file=b.img',
+      '-global', 'virtio-blk-pci.bootindex=2',
+      '-device', 'virtio-blk-pci,drive=d0'],
+     '-drive if=virtio,file=b.img: The bootindex 2 has already been used'),
+    (['-device', 'virtio-net-pci,netdev=nope'],
+     "-device virtio-net-pci,netdev=nope: Property 'virtio-net-pci.netdev' "
+     "can't find value 'nope'"),
+    (['-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
+      '-device', 'virtio-net-pci,netdev=n0'],
+     "-device virtio-net-pci,netdev=n0: Property 'netdev' can't take value "
+     "'n0', it's in use"),
 ]
 
 
@@ -267,6 +350,49 @@ def test_device_values_accepted(t):
     rc, err = stop(proc)
     t.check('device values that pass only together start the VM',
             ok and alive and rc == 0, 'rc=%r err=%r' % (rc, err))
+
+
+def test_refs_accepted(t):
+    """References phase 1 resolves, implicit labels included, start the VM
+    and phase 2 binds them as phase 1 counted."""
+    tmp = quokka.tmpdir()
+    pidfile = os.path.join(tmp, 'vm.pid')
+    qmp = os.path.join(tmp, 'qmp.sock')
+    for name in ('a.img', 'b.img'):
+        with open(os.path.join(tmp, name), 'wb') as f:
+            f.truncate(1 << 20)
+    proc = quokka.start([
+        '-M', 'pc', '-accel', 'qtest', '-qtest', 'null', '-S', '-nodefaults',
+        '-display', 'none', '-pidfile', pidfile,
+        '-qmp', 'unix:%s,server=on,wait=off' % qmp,
+        '-chardev', 'null,id=c0', '-serial', 'chardev:c0', '-serial', 'null',
+        '-chardev', 'null,id=m,mux=on', '-mon', 'chardev=m,mode=control',
+        '-device', 'isa-debugcon,chardev=m',
+        '-object', 'iothread,id=io0',
+        '-drive', 'if=none,id=d0,format=raw,file=%s/a.img' % tmp,
+        '-device', 'virtio-blk-pci,drive=d0,iothread=io0,bootindex=1',
+        '-blockdev', 'driver=file,node-name=f,filename=%s/b.img' % tmp,
+        '-device', 'virtio-blk-pci,drive=f,iothread=io0,bootindex=2',
+        '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'])
+    chardevs = {}
+    try:
+        sock = wait_for_socket(qmp, proc)
+        sock.settimeout(10)
+        c = QMPClient(sock=sock)
+        c.read_doc()
+        c.cmd('qmp_capabilities')
+        chardevs = {d['label']: d['frontend-open']
+                    for d in c.cmd('query-chardev')['return']}
+        c.close()
+    except (OSError, EOFError, ValueError) as e:
+        chardevs = {'error': str(e)}
+    alive = proc.poll() is None and os.path.exists(pidfile)
+    rc, err = stop(proc)
+    t.check('implicit labels and shared references start the VM',
+            alive and rc == 0 and
+            {'c0', 'serial1', 'm', 'compat_monitor0', 'qtest'} <=
+            set(chardevs) and 'serial0' not in chardevs,
+            'rc=%r err=%r chardevs=%r' % (rc, err, chardevs))
 
 
 def test_help(t):
@@ -489,6 +615,7 @@ def main():
     t = Tap()
     test_bad_lines(t)
     test_device_values_accepted(t)
+    test_refs_accepted(t)
     test_help(t)
     test_paused_serial_socket(t)
     test_socket_wait_on(t)

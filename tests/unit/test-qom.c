@@ -6,6 +6,7 @@
 #include <glib.h>
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
+#include "hw/qdev-refs.h"
 
 #define TYPE_TEST_BUS "test-bus"
 #define TYPE_TEST_BRIDGE "test-bridge"
@@ -373,6 +374,86 @@ static void test_check_props_defaults(void)
     g_slist_free(types);
 }
 
+/* qdev_check_refs() on a fresh @type with @props; NULL when it passes. */
+static char *check_refs(const char *type, const char *const *props)
+{
+    DeviceState *dev = to_device(object_new(type));
+    Error *err = NULL;
+    char *msg = NULL;
+
+    for (; props && props[0]; props += 2) {
+        g_assert_true(qdev_set_prop(dev, props[0], props[1], &error_abort));
+    }
+    if (!qdev_check_refs(dev, &err)) {
+        msg = g_strdup(error_get_pretty(err));
+        error_free(err);
+    }
+    object_unref(&dev->parent_obj);
+    return msg;
+}
+
+#define assert_refs(type, msg, ...) do { \
+        const char *const p_[] = { __VA_ARGS__, NULL }; \
+        g_autofree char *got_ = check_refs((type), p_); \
+        g_assert_cmpstr(got_, ==, (msg)); \
+    } while (0)
+
+/*
+ * Phase 1's reference checks: each property naming another object claims
+ * it in the names table, with the message phase 2 would give.
+ */
+static void test_check_refs(void)
+{
+    GSList *types = object_class_get_list(TYPE_DEVICE, false);
+
+    /* Defaults name nothing, so claim nothing. */
+    qdev_refs_reset();
+    for (GSList *l = types; l; l = l->next) {
+        g_autofree char *msg = check_refs(object_class_get_name(l->data),
+                                          NULL);
+
+        g_assert_null(msg);
+    }
+    g_slist_free(types);
+    for (int k = 0; k < QDEV_REF__MAX; k++) {
+        g_assert_false(qdev_ref_declared(k, "1"));
+    }
+
+    qdev_ref_declare(QDEV_REF_CHARDEV, "c", 1);
+    qdev_ref_declare(QDEV_REF_CHARDEV, "m", 4);
+    assert_refs("isa-serial", NULL, "chardev", "c");
+    assert_refs("isa-debugcon", "Device 'c' is in use", "chardev", "c");
+    assert_refs("isa-serial", "Property 'chardev' can't find value 'nope'",
+                "chardev", "nope");
+    for (int i = 0; i < 4; i++) {
+        assert_refs("isa-serial", NULL, "chardev", "m");
+    }
+    assert_refs("isa-serial", "Too many uses of multiplexed chardev 'm'",
+                "chardev", "m");
+
+    qdev_ref_declare(QDEV_REF_DRIVE, "d0", 1);
+    qdev_ref_declare(QDEV_REF_DRIVE, "d1", 1);
+    qdev_ref_declare(QDEV_REF_DRIVE, "d2", 1);
+    qdev_ref_declare(QDEV_REF_IOTHREAD, "io", QDEV_REF_SHARED);
+    assert_refs("virtio-blk-pci", "Property 'virtio-blk-device.drive' can't "
+                "find value 'nope'", "drive", "nope");
+    assert_refs("virtio-blk-pci", NULL, "drive", "d0", "iothread", "io",
+                "bootindex", "3");
+    assert_refs("virtio-blk-pci", "Drive 'd0' is already in use by another "
+                "device", "drive", "d0");
+    assert_refs("virtio-blk-pci", "Device 'nope' not found", "drive", "d1",
+                "iothread", "nope");
+    assert_refs("virtio-blk-pci", "The bootindex 3 has already been used",
+                "drive", "d2", "iothread", "io", "bootindex", "3");
+
+    /* A reset forgets every name and every use. */
+    qdev_refs_reset();
+    g_assert_false(qdev_ref_declared(QDEV_REF_CHARDEV, "c"));
+    qdev_ref_declare(QDEV_REF_CHARDEV, "c", 1);
+    assert_refs("isa-serial", NULL, "chardev", "c");
+    qdev_refs_reset();
+}
+
 int main(int argc, char **argv)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(test_types); i++) {
@@ -386,5 +467,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qdev/check-props", test_check_props);
     g_test_add_func("/qdev/globals-check-device", test_globals_check_device);
     g_test_add_func("/qdev/check-props-defaults", test_check_props_defaults);
+    g_test_add_func("/qdev/check-refs", test_check_refs);
     return g_test_run();
 }
