@@ -18,6 +18,7 @@
 #include "hw/boards.h"
 #include "hw/char/serial.h"
 #include "hw/display/vga.h"
+#include "hw/i386/smbios.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
 #include "monitor/monitor.h"
@@ -497,6 +498,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return true;
     case OPT_SANDBOX:
         return sandbox_parse(arg, errp);
+    case OPT_SMBIOS:
+        return smbios_option_parse(arg, errp);
     case OPT_RUNAS:
         return os_runas_parse(arg, errp);
     case OPT_CHROOT:
@@ -1605,6 +1608,7 @@ void vl_config_reset(void)
     monitor_options_reset();
     qdev_globals_reset();
     sandbox_options_reset();
+    smbios_options_reset();
     os_options_reset();
     error_set_location(NULL);
 }
