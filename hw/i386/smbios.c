@@ -372,6 +372,12 @@ bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
     smbios_end(&sb);
 
     g_byte_array_free(sb.strs, TRUE);
+    /* The 2.1 entry point holds the table length in 16 bits. */
+    if (tables->len > UINT16_MAX) {
+        error_setg(errp, "SMBIOS: the tables take %u bytes, more than the "
+                   "%u an entry point can describe", tables->len, UINT16_MAX);
+        return false;
+    }
     smbios_anchor(&sb, anchor);
     return true;
 }

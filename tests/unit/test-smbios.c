@@ -303,6 +303,32 @@ static void test_oem_limit(void)
     smbios_options_clear(&o);
 }
 
+/* Long processor strings on many vCPUs pass 64 KiB: refused, not cut. */
+static void test_too_large(void)
+{
+    char *arg = g_strdup_printf("type=4,manufacturer=%0255d,version=%0255d,"
+                                "serial=%0255d,part=%0255d", 1, 2, 3, 4);
+    SmbiosOptions o = { 0 };
+    SmbiosConfig cfg = {
+        .manufacturer = "QEMU", .product = "p", .version = "v",
+        .nr_cpus = 64, .user = &o,
+    };
+    uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
+    GByteArray *b = g_byte_array_new();
+    Error *err = NULL;
+
+    g_assert_true(smbios_options_add(&o, arg, &error_abort));
+    g_assert_false(smbios_build(&cfg, b, anchor, &err));
+    g_assert_nonnull(strstr(error_get_pretty(err), "more than the 65535"));
+    error_free(err);
+    cfg.nr_cpus = 16;
+    g_assert_true(smbios_build(&cfg, b, anchor, &error_abort));
+    g_assert_cmpuint(b->len, >, 16 * 1024);
+    g_byte_array_free(b, TRUE);
+    smbios_options_clear(&o);
+    g_free(arg);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -311,5 +337,6 @@ int main(int argc, char **argv)
     g_test_add_func("/smbios/empty-and-override", test_empty_and_override);
     g_test_add_func("/smbios/bad", test_bad);
     g_test_add_func("/smbios/oem-limit", test_oem_limit);
+    g_test_add_func("/smbios/too-large", test_too_large);
     return g_test_run();
 }

@@ -78,8 +78,9 @@ typedef struct SmbiosConfig {
 
 /*
  * Builds the structure table into @tables and the 2.1 entry point into
- * @anchor (its table address left 0 for the firmware to fill).  Strings
- * must be non-empty and shorter than 256 bytes.
+ * @anchor (its table address left 0 for the firmware to fill).  The
+ * default strings must be non-empty and shorter than 256 bytes; the whole
+ * table must stay under 64 KiB.
  */
 bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
                   uint8_t anchor[SMBIOS_ANCHOR_21_SIZE], Error **errp);
