@@ -97,6 +97,12 @@ const char *vm_name(void)
 
 const char *vm_uuid(void)
 {
+    const SmbiosOptions *smbios = smbios_user_options();
+
+    /* -smbios type=1,uuid= given after any -uuid (else dropped by it). */
+    if (smbios->have_uuid) {
+        return smbios->uuid_text;
+    }
     return cfg.uuid ? cfg.uuid : "00000000-0000-0000-0000-000000000000";
 }
 
@@ -362,6 +368,7 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_UUID:
         g_free(cfg.uuid);
         cfg.uuid = g_strdup(arg);
+        smbios_options_drop_uuid();
         return true;
     case OPT_CHARDEV:
         if (!(item = opt_item_parse(optname, arg, "backend", errp))) {
@@ -817,6 +824,10 @@ static bool check_name_uuid(Error **errp)
         if (!g_uuid_string_is_valid(cfg.uuid)) {
             error_setg(errp, "-uuid %s: Fail to parse UUID string", cfg.uuid);
             return false;
+        }
+        /* QEMU reports it (query-uuid) in lower case. */
+        for (char *c = cfg.uuid; *c; c++) {
+            *c = g_ascii_tolower(*c);
         }
     }
     return true;

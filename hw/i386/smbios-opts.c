@@ -272,8 +272,12 @@ static bool smbios_add_numbers(SmbiosOptions *o, Keyval *kv, uint64_t type,
         o->release_minor = minor;
     }
     if (uuid) {
+        char *lower = g_ascii_strdown(uuid, -1);
+
         o->have_uuid = true;
         memcpy(o->uuid, bytes, sizeof(bytes));
+        g_strlcpy(o->uuid_text, lower, sizeof(o->uuid_text));
+        g_free(lower);
     }
     return true;
 }
@@ -353,6 +357,11 @@ bool smbios_option_parse(const char *arg, Error **errp)
 const SmbiosOptions *smbios_user_options(void)
 {
     return &smbios_cmdline;
+}
+
+void smbios_options_drop_uuid(void)
+{
+    smbios_cmdline.have_uuid = false;
 }
 
 void smbios_options_reset(void)

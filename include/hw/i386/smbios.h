@@ -32,6 +32,7 @@ typedef struct SmbiosOptions {
     char *sys_sku, *sys_family;
     bool have_uuid;
     uint8_t uuid[16];           /* as the SMBIOS byte order wants */
+    char uuid_text[37];         /* as given, in lower case */
     /* type 2 (baseboard): built only when given */
     bool have_type2;
     char *board_manufacturer, *board_product, *board_version;
@@ -63,6 +64,8 @@ bool smbios_uuid_parse(const char *text, uint8_t uuid[16]);
 /* The command line's -smbios options (system/vl.c, phase 1). */
 bool smbios_option_parse(const char *arg, Error **errp);
 const SmbiosOptions *smbios_user_options(void);
+/* A later -uuid replaces an earlier -smbios type=1,uuid=, as in QEMU. */
+void smbios_options_drop_uuid(void);
 void smbios_options_reset(void);
 
 typedef struct SmbiosConfig {
