@@ -18,6 +18,7 @@
 #include "hw/boards.h"
 #include "hw/char/serial.h"
 #include "hw/display/vga.h"
+#include "hw/i386/smbios.h"
 #include "hw/qdev.h"
 #include "hw/qdev-globals.h"
 #include "hw/qdev-refs.h"
@@ -97,6 +98,12 @@ const char *vm_name(void)
 
 const char *vm_uuid(void)
 {
+    const SmbiosOptions *smbios = smbios_user_options();
+
+    /* -smbios type=1,uuid= given after any -uuid (else dropped by it). */
+    if (smbios->have_uuid) {
+        return smbios->uuid_text;
+    }
     return cfg.uuid ? cfg.uuid : "00000000-0000-0000-0000-000000000000";
 }
 
@@ -362,6 +369,7 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
     case OPT_UUID:
         g_free(cfg.uuid);
         cfg.uuid = g_strdup(arg);
+        smbios_options_drop_uuid();
         return true;
     case OPT_CHARDEV:
         if (!(item = opt_item_parse(optname, arg, "backend", errp))) {
@@ -498,6 +506,8 @@ static bool vl_parse_option(const OptionDef *def, const char *optname,
         return true;
     case OPT_SANDBOX:
         return sandbox_parse(arg, errp);
+    case OPT_SMBIOS:
+        return smbios_option_parse(arg, errp);
     case OPT_RUNAS:
         return os_runas_parse(arg, errp);
     case OPT_CHROOT:
@@ -815,6 +825,10 @@ static bool check_name_uuid(Error **errp)
         if (!g_uuid_string_is_valid(cfg.uuid)) {
             error_setg(errp, "-uuid %s: Fail to parse UUID string", cfg.uuid);
             return false;
+        }
+        /* QEMU reports it (query-uuid) in lower case. */
+        for (char *c = cfg.uuid; *c; c++) {
+            *c = g_ascii_tolower(*c);
         }
     }
     return true;
@@ -1669,6 +1683,7 @@ void vl_config_reset(void)
     qdev_globals_reset();
     qdev_refs_reset();
     sandbox_options_reset();
+    smbios_options_reset();
     os_options_reset();
     error_set_location(NULL);
 }

@@ -299,7 +299,10 @@ static bool pc_fw_cfg_boot(FWCfgState *s, const MachineState *ms,
            fw_cfg_add_file(s, "etc/boot-fail-wait", fail_wait, 4, errp);
 }
 
-/* What dmidecode shows: QEMU's names for the machine, as QEMU sets them. */
+/*
+ * What dmidecode shows: QEMU's names for the machine, as QEMU sets them,
+ * unless -smbios gives others.
+ */
 static bool pc_smbios_build(const MachineState *ms, const X86MemLayout *l,
                             GByteArray *tables,
                             uint8_t anchor[SMBIOS_ANCHOR_21_SIZE],
@@ -313,8 +316,11 @@ static bool pc_smbios_build(const MachineState *ms, const X86MemLayout *l,
         .nr_cpus = ms->smp.cpus,
         .ram_below_4g = l->below_4g,
         .ram_above_4g = l->above_4g,
+        .user = smbios_user_options(),
     };
 
+    /* -uuid, checked in phase 1; -smbios type=1,uuid= overrides it. */
+    smbios_uuid_parse(vm_uuid(), cfg.uuid);
     return smbios_build(&cfg, tables, anchor, errp);
 }
 

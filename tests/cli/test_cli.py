@@ -27,6 +27,20 @@ PROG = 'quokka-system-x86_64'
 # the case sets the machine itself.
 BAD_LINES = [
     (['-foo'], '-foo: invalid option'),
+    (['-smbios', 'type=5'], '-smbios type=5: Don\'t know how to build fields '
+                            'for SMBIOS type 5'),
+    (['-smbios', 'type=1,foo=bar'],
+     "-smbios type=1,foo=bar: Invalid parameter 'foo'"),
+    (['-smbios', 'type=1,uuid=1234'], '-smbios type=1,uuid=1234: Invalid UUID'),
+    (['-smbios', 'type=0,release=2'], '-smbios type=0,release=2: Invalid '
+                                      'release'),
+    (['-smbios', 'type=1,serial=' + 'x' * 256],
+     "SMBIOS string 'serial' is too long: at most 255 bytes"),
+    (['-smbios', 'type=11'], '-smbios type=11: SMBIOS type 11 needs '
+                             'value=STRING'),
+    (['-smbios', 'vendor=x'], '-smbios vendor=x: Must specify type= or file='),
+    (['-smbios', 'type=4,max-speed=65536'],
+     "-smbios type=4,max-speed=65536: SMBIOS 'max-speed' is too large"),
     (['--foo'], '--foo: invalid option'),
     (['-m'], '-m: requires an argument'),
     (['-m', 'foo'], "-m foo: Parameter 'size' expects a size"),

@@ -7,6 +7,11 @@ echo "fw-report: product $(dmidecode -s system-product-name)"
 echo "fw-report: manufacturer $(dmidecode -s system-manufacturer)"
 echo "fw-report: version $(dmidecode -s system-version)"
 echo "fw-report: bios-vendor $(dmidecode -s bios-vendor)"
+# What Linux's DMI scan found (the -smbios boot sets these).
+echo "fw-report: dmi-vendor $(cat /sys/class/dmi/id/sys_vendor)"
+echo "fw-report: dmi-product $(cat /sys/class/dmi/id/product_name)"
+echo "fw-report: dmi-serial $(cat /sys/class/dmi/id/product_serial)"
+echo "fw-report: oem $(dmidecode --oem-string 1)"
 echo "fw-report: processors $(dmidecode -t 4 | grep -c '^Processor Information')"
 echo "fw-report: dimm $(dmidecode -t 17 | sed -n 's/^[[:space:]]*Size: //p' | head -n 1)"
 # Every ACPI table the kernel found, by name and SHA-256; the FADT in hex

@@ -15,11 +15,14 @@ each VMM (--vmm, and --reference when given) boots
     and SYSLINUX's on the serial console, then the marker line;
   - the same kernel and initramfs directly (-kernel/-initrd/-append);
   - the same through SeaBIOS (-kernel with -bios: our loader ROM);
+  - that again with -smbios strings (types 0, 1 and 11);
 
 and the guest's report is checked: dmidecode names the pc machine
 ("Standard PC (i440FX + PIIX, 1996)", as QEMU's), and the ACPI tables the
 kernel found are the same bytes in both boots (the FADT's pointers and
-checksum aside: the firmware places the tables elsewhere).  Boot times and
+checksum aside: the firmware places the tables elsewhere); with -smbios,
+SeaBIOS keeps the given type 0 and Linux's /sys/class/dmi/id shows the
+type 1 strings.  Boot times and
 KVM exit counts are printed as TAP comments.  A VMM without virtio-blk-pci
 skips the disk boot.
 """
@@ -44,6 +47,13 @@ MEM_MB = 512
 # FADT fields that hold addresses (FIRMWARE_CTRL, DSDT, X_FIRMWARE_CTRL,
 # X_DSDT: ACPI 6.4 table 5.9) and its checksum.
 FACP_MOVABLE = [(9, 10), (36, 44), (132, 148)]
+SMBIOS_ARGS = ['-smbios', 'type=0,vendor=Acme BIOS',
+               '-smbios', 'type=1,manufacturer=Acme,product=Roadrunner,'
+               'serial=RR-42',
+               '-smbios', 'type=11,value=beep beep']
+SMBIOS_EXPECT = {'bios-vendor': 'Acme BIOS', 'dmi-vendor': 'Acme',
+                 'dmi-product': 'Roadrunner', 'dmi-serial': 'RR-42',
+                 'oem': 'beep beep'}
 
 
 def parse_args():
@@ -76,7 +86,7 @@ def host_main(args):
     vmlinuz, initrd, disk = boot_disk.cached_boot_disk(
         SCRIPT, binaries=boot_disk.binaries_at_own_path([DMIDECODE]))
     argv = [os.path.join(HERE, 'l1-run'), '--timeout',
-            str(6 * args.timeout + 120), '--', 'python3',
+            str(8 * args.timeout + 120), '--', 'python3',
             os.path.abspath(__file__), '--vmm', absolute_vmm(args.vmm),
             '--mem', str(args.mem), '--timeout', str(args.timeout)]
     if args.reference:
@@ -164,6 +174,18 @@ def compare_acpi(tap, name, fw, direct):
                                             direct.get('facp')))
 
 
+def check_smbios_options(args, tap, name, vmm, kernel, initrd):
+    """-smbios through SeaBIOS: its type 0 kept, type 1 in sysfs."""
+    res = l2boot.boot(l2boot.vmm_argv(vmm, kernel, initrd, args.mem) +
+                      ['-bios', BIOS] + SMBIOS_ARGS, timeout=args.timeout)
+    diag('%s -smbios: %s' % (name, res.summary()))
+    rep = report(res)
+    got = {k: rep.get(k) for k in SMBIOS_EXPECT}
+    tap.check('%s: -smbios: the guest sees the given strings' % name,
+              got == SMBIOS_EXPECT and res.status == 0,
+              'got %r\n%s' % (got, tail(res)))
+
+
 def run_vmm(args, tap, name, vmm, kernel, initrd, disk):
     direct = l2boot.boot(l2boot.vmm_argv(vmm, kernel, initrd, args.mem),
                          timeout=args.timeout)
@@ -187,6 +209,7 @@ def run_vmm(args, tap, name, vmm, kernel, initrd, disk):
               rep_fwk.get('cmdline') == l2boot.DEFAULT_APPEND,
               'got %r' % rep_fwk.get('cmdline'))
     compare_acpi(tap, name + ' -kernel with -bios', rep_fwk, rep_direct)
+    check_smbios_options(args, tap, name, vmm, kernel, initrd)
     if not has_virtio_blk(vmm):
         tap.skip('%s: disk boot through SeaBIOS' % name,
                  'no virtio-blk-pci in this VMM')

@@ -656,6 +656,31 @@ def test_against_qemu(t, tmp):
             not diffs, '\n'.join(map(str, diffs)))
 
 
+def test_uuid_against_qemu(t):
+    """query-uuid after -uuid and -smbios type=1,uuid=: the last wins."""
+    qemu = shutil.which('qemu-system-x86_64')
+    name = 'query-uuid after -uuid / -smbios uuid= equals QEMU 7.2'
+    if not qemu:
+        t.skip(name, 'no qemu-system-x86_64')
+        return
+    a = ['-uuid', '00000000-0000-0000-0000-00000000000A']
+    b = ['-smbios', 'type=1,uuid=12345678-9ABC-def0-1122-334455667788']
+    data = ''.join(json.dumps({'execute': c}) + '\n'
+                   for c in ('qmp_capabilities', 'query-uuid', 'quit'))
+    got = {}
+    for binary in (qemu, quokka.SYSTEM):
+        for args in (a, b, a + b, b + a):
+            p = subprocess.run([binary, '-M', 'none', '-display', 'none',
+                                '-S', '-qmp', 'stdio'] + args,
+                               input=data, capture_output=True, text=True,
+                               env=ENV, timeout=60)
+            uuids = re.findall(r'"UUID": "([^"]*)"', p.stdout)
+            got.setdefault(binary, []).append(uuids)
+    t.check(name, got[qemu] == got[quokka.SYSTEM] and
+            got[qemu][3] == ['00000000-0000-0000-0000-00000000000a'],
+            got)
+
+
 SAME_BYTES = [
     'qmp_capabilities', 'query-status', 'query-name', 'query-uuid',
     'query-target', 'query-iothreads', 'query-cpus-fast', 'query-pci',
@@ -787,6 +812,7 @@ def main():
     test_stdio_pretty(t)
     test_cli_errors(t, tmp)
     test_against_qemu(t, tmp)
+    test_uuid_against_qemu(t)
     test_bytes_against_qemu(t)
     test_pc_against_qemu(t, tmp)
     shutil.rmtree(tmp, ignore_errors=True)

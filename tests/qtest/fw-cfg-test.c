@@ -421,11 +421,12 @@ static void test_smbios_dmidecode(void)
 /*
  * Without firmware (direct boot, or no -bios under qtest) the machine
  * puts the same SMBIOS tables at 0xf0000 itself, where Linux scans for
- * them; dmidecode reads them from a dump of that memory.
+ * them; dmidecode reads them from a dump of that memory, -uuid included.
  */
 static void test_smbios_direct(void)
 {
-    QTestState *s = qtest_init("-M pc -nodefaults -m 512");
+    QTestState *s = qtest_init("-M pc -nodefaults -m 512 "
+                               "-uuid 0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
     uint8_t a[31], t[4096];
     uint32_t addr;
     uint16_t len;
@@ -450,6 +451,112 @@ static void test_smbios_direct(void)
     g_assert_nonnull(out);
     g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
     g_free(out);
+    out = dmidecode(dump, "-s system-uuid");
+    g_assert_nonnull(out);
+    g_assert_cmpstr(g_strstrip(out), ==,
+                    "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
+    g_free(out);
+    unlink(dump);
+    g_free(dump);
+}
+
+/*
+ * -smbios values as the guest sees them: the fw_cfg table SeaBIOS copies
+ * and the one direct boot puts at 0xf0020 are the same bytes, and Debian's
+ * dmidecode shows every value given (and -uuid in type 1).
+ */
+static void test_smbios_options(void)
+{
+    static const char *const expect[][2] = {
+        { "-s bios-vendor", "Acme BIOS" },
+        { "-s bios-version", "4.2" },
+        { "-s bios-release-date", "01/02/2026" },
+        { "-s bios-revision", "3.14" },
+        { "-s system-manufacturer", "Acme, Inc." },
+        { "-s system-product-name", "Roadrunner" },
+        { "-s system-version", "v9" },
+        { "-s system-serial-number", "S-1" },
+        { "-s system-sku-number", "SKU7" },
+        { "-s system-family", "Birds" },
+        { "-s system-uuid", "12345678-9abc-def0-1122-334455667788" },
+        { "-s baseboard-manufacturer", "BoardCo" },
+        { "-s baseboard-product-name", "MB-1" },
+        { "-s baseboard-serial-number", "B-2" },
+        { "-s baseboard-asset-tag", "A-3" },
+        { "-s chassis-manufacturer", "CaseCo" },
+        { "-s chassis-serial-number", "C-4" },
+        { "-s chassis-asset-tag", "A-5" },
+        /* One line per processor. */
+        { "-s processor-manufacturer", "ChipCo\nChipCo" },
+        { "-s processor-version", "Z80\nZ80" },
+        { "-s processor-frequency", "3000 MHz\n3000 MHz" },
+        { "--oem-string 1", "first" },
+        { "--oem-string 3", "third" },
+        { "-t 2", "Location In Chassis: slot A" },
+        { "-t 3", "SKU Number: CS" },
+        { "-t 4", "Socket Designation: Socket 1" },
+        { "-t 4", "Max Speed: 3500 MHz" },
+        { "-t 4", "Part Number: PN-8" },
+        { "-t 0", "UEFI is supported" },
+        { "-t 17", "Locator: SLOT 0" },
+        { "-t 17", "Bank Locator: Bank 0" },
+        { "-t 17", "Manufacturer: RamCo" },
+        { "-t 17", "Part Number: PN-11" },
+        { "-t 17", "Speed: 3200 MT/s" },
+    };
+    QTestState *s = qtest_init(
+        "-M pc -nodefaults -m 256 -smp 2 "
+        "-uuid 00000000-1111-2222-3333-444444444444 "
+        "-smbios 'type=0,vendor=Acme BIOS,version=4.2,date=01/02/2026,"
+        "release=3.14,uefi=on' "
+        "-smbios 'type=1,manufacturer=Acme,, Inc.,product=Roadrunner,"
+        "version=v9,serial=S-1,uuid=12345678-9abc-def0-1122-334455667788,"
+        "sku=SKU7,family=Birds' "
+        "-smbios 'type=2,manufacturer=BoardCo,product=MB-1,serial=B-2,"
+        "asset=A-3,location=slot A' "
+        "-smbios type=3,manufacturer=CaseCo,serial=C-4,asset=A-5,sku=CS "
+        "-smbios type=4,sock_pfx=Socket,manufacturer=ChipCo,version=Z80,"
+        "part=PN-8,max-speed=3500,current-speed=3000 "
+        "-smbios type=11,value=first,value=second -smbios type=11,value=third "
+        "-smbios 'type=17,loc_pfx=SLOT,bank=Bank 0,manufacturer=RamCo,"
+        "part=PN-11,speed=3200'");
+    uint8_t a[31], mem_a[31], *t, *mem_t;
+    uint32_t asize, tsize;
+    char *dump;
+
+    read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
+    find_file(s, "etc/smbios/smbios-tables", &tsize);
+    t = g_malloc(tsize);
+    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize), t,
+              tsize);
+    qtest_memread(s, 0xf0000, mem_a, sizeof(mem_a));
+    g_assert_cmpuint(mem_a[22] | mem_a[23] << 8, ==, tsize);
+    mem_t = g_malloc(tsize);
+    qtest_memread(s, 0xf0020, mem_t, tsize);
+    g_assert_cmpmem(t, tsize, mem_t, tsize);
+    g_free(mem_t);
+    qtest_quit(s);
+    if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
+        g_free(t);
+        g_test_skip("dmidecode is not installed");
+        return;
+    }
+    dump = write_dmi_dump(a, t, tsize);
+    g_free(t);
+    for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
+        char *out = dmidecode(dump, expect[i][0]);
+
+        g_assert_nonnull(out);
+        if (!strncmp(expect[i][0], "-t", 2)) {
+            if (!strstr(out, expect[i][1])) {
+                g_printerr("dmidecode %s:\n%s", expect[i][0], out);
+            }
+            g_assert_nonnull(strstr(out, expect[i][1]));
+        } else {
+            g_assert_cmpstr(g_strstrip(out), ==, expect[i][1]);
+        }
+        g_free(out);
+    }
     unlink(dump);
     g_free(dump);
 }
@@ -622,6 +729,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/smbios", test_smbios);
     g_test_add_func("/qtest/fw_cfg/smbios-dmidecode", test_smbios_dmidecode);
     g_test_add_func("/qtest/fw_cfg/smbios-direct", test_smbios_direct);
+    g_test_add_func("/qtest/fw_cfg/smbios-options", test_smbios_options);
     g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
     g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
     g_test_add_func("/qtest/fw_cfg/bootorder", test_bootorder);
