@@ -107,8 +107,13 @@ if [ "$kvm" != 0 ]; then
 fi
 
 echo ok >"$ctl/booted"
+# A heartbeat in the share: l1-run takes a long silence (--freeze-after) for a
+# frozen L1 (seen under TCG: both vCPUs looping with interrupts off).
+(n=0; while :; do n=$((n + 1)); echo $n >"$ctl/heartbeat"; sleep 10; done) &
+heartbeat=$!
 chroot /host /bin/sh "$share/.l1-run/job.sh"
 echo $? >"$ctl/status.new"
+kill $heartbeat 2>/dev/null
 grep -v '^#' /host/sys/kernel/tracing/trace >"$ctl/kvm-trace" 2>/dev/null
 mv "$ctl/status.new" "$ctl/status"
 sync

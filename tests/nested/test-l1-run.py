@@ -5,7 +5,10 @@
 Boots L1 three times (with KVM, with --no-kvm, and into a timeout) and
 checks the exit status, the relayed stdout and stderr, the working
 directory, the read-write share, /dev/kvm and debugfs, and (--no-kvm run)
-a TCP port forwarded with --hostfwd.  Prints TAP.
+a TCP port forwarded with --hostfwd.  Then an L1 stopped through its QEMU
+monitor while the command runs must be taken for frozen (its heartbeat
+stops) and the command run again in a new L1, the first attempt's held
+output kept as TAP comments.  Prints TAP.
 """
 import os
 import socket
@@ -52,8 +55,48 @@ def processes_mentioning(text):
     return pids
 
 
+def stop_l1_when_running(share, stopped):
+    """Stop L1's vCPUs (QEMU monitor) once the command has printed."""
+    ctl = os.path.join(share, '.l1-run')
+    end = time.time() + 300
+    while time.time() < end:
+        out = os.path.join(ctl, 'stdout')
+        if os.path.exists(out) and os.path.getsize(out) > 0:
+            try:
+                with socket.socket(socket.AF_UNIX) as s:
+                    s.connect(os.path.join(ctl, 'monitor.sock'))
+                    s.sendall(b'stop\n')
+                    time.sleep(1)
+                stopped.append(time.time())
+            except OSError:
+                pass
+            return
+        time.sleep(0.5)
+
+
+def check_freeze_rerun():
+    with tempfile.TemporaryDirectory(prefix='l1-run-freeze-') as share:
+        env = dict(os.environ, QUOKKA_L1_SHARE=share)
+        stopped = []
+        t = threading.Thread(target=stop_l1_when_running,
+                             args=(share, stopped), daemon=True)
+        t.start()
+        proc, secs = l1_run(['--no-kvm', '--freeze-after', '30'],
+                            'echo "ok 1 - in L1"; sleep 20; echo after',
+                            env)
+        t.join()
+    check(stopped and 'L1 froze: no heartbeat for 30 s' in proc.stderr and
+          'running the command once more' in proc.stderr,
+          'a stopped L1 is taken for frozen and the command runs again',
+          'stopped: %s, stderr: %s' % (bool(stopped), proc.stderr[-1500:]))
+    check(proc.returncode == 0 and proc.stdout ==
+          '# l1-run, first attempt: ok 1 - in L1\nok 1 - in L1\nafter\n',
+          'the rerun\'s output stands; the first attempt\'s is TAP comments',
+          'status %d, stdout %r' % (proc.returncode, proc.stdout))
+
+
 def main():
-    print('1..14')
+    print('1..16')
 
     with tempfile.TemporaryDirectory(prefix='l1-run-test-') as share, \
             tempfile.TemporaryDirectory(prefix='l1-run-tmp-') as hosttmp:
@@ -140,6 +183,8 @@ def main():
     check(proc.returncode == 124 and secs < 60 and not left,
           '--timeout: status 124 after %.1f s, QEMU gone' % secs,
           'status %d, processes left: %s' % (proc.returncode, left))
+
+    check_freeze_rerun()
 
     proc, secs = l1_run(['--mem', 'lots'], 'true')
     check(proc.returncode == 125 and '--mem' in proc.stderr,
