@@ -756,12 +756,14 @@ void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
     uint16_t pos = vq->used_idx + idx;
     uint8_t *slot;
 
-    if (vq->enabled && !vq->vdev->broken && vq->packed) {
-        virtqueue_fill_packed(vq, elem, len, idx);
-    } else if (vq->enabled && !vq->vdev->broken) {
-        slot = vq->used + 4 + VRING_USED_ELEM_SIZE * (pos % vq->num);
-        ring_store32(slot, elem->index);
-        ring_store32(slot + 4, len);
+    if (vq->enabled && !vq->vdev->broken) {
+        if (vq->packed) {
+            virtqueue_fill_packed(vq, elem, len, idx);
+        } else {
+            slot = vq->used + 4 + VRING_USED_ELEM_SIZE * (pos % vq->num);
+            ring_store32(slot, elem->index);
+            ring_store32(slot + 4, len);
+        }
     }
     virtqueue_element_free(elem);
 }
