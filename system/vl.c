@@ -1495,16 +1495,16 @@ static bool check_netdevs_objects(Error **errp)
     return true;
 }
 
-/* Whether phase 2 makes devices of @klass without a -device option. */
-static bool device_made_implicitly(ObjectClass *klass)
+/*
+ * Whether phase 2 makes devices of @klass without a -device option:
+ * @serial says whether a -serial makes a UART, @nic is the type -nic
+ * makes (NULL for none).
+ */
+static bool device_made_implicitly(ObjectClass *klass, bool serial,
+                                   const char *nic)
 {
     const char *type = object_class_get_name(klass);
-    const char *nic = net_nic_type();
-    bool serial = false;
 
-    for (guint i = 0; i < cfg.serials->len; i++) {
-        serial |= ((OptItem *)g_ptr_array_index(cfg.serials, i))->kv != NULL;
-    }
     return !to_device_class(klass)->user_creatable ||
            (!strcmp(type, TYPE_VGA_PCI) && !strcmp(vl_vga_type(), "std")) ||
            (!strcmp(type, TYPE_ISA_SERIAL) && serial) ||
@@ -1520,11 +1520,16 @@ static bool device_made_implicitly(ObjectClass *klass)
 static bool check_implicit_devices(Error **errp)
 {
     GSList *types = object_class_get_list(TYPE_DEVICE, false);
+    const char *nic = net_nic_type();
+    bool serial = false;
     bool ok = true;
 
+    for (guint i = 0; i < cfg.serials->len; i++) {
+        serial |= ((OptItem *)g_ptr_array_index(cfg.serials, i))->kv != NULL;
+    }
     error_set_location(NULL);
     for (GSList *l = types; l && ok; l = l->next) {
-        if (device_made_implicitly(l->data)) {
+        if (device_made_implicitly(l->data, serial, nic)) {
             ok = qdev_globals_check_device(object_class_get_name(l->data),
                                            errp);
         }
