@@ -156,10 +156,18 @@ def main():
         if log:
             log.write('==== %s (%s)\n%s\n' % (test['name'], status, output))
         if f or args.verbose:
-            tail = output.splitlines()[-60:]
-            print('\n'.join('    | ' + l for l in tail), flush=True)
+            # What failed comes first: a CI excerpt may show only the
+            # first lines after the status line.
             for line in failures:
                 print('    failed: ' + line, flush=True)
+            lines = output.splitlines()
+            first = next((i for i, l in enumerate(lines)
+                          if l.startswith('not ok')), None)
+            if first is not None:
+                print('\n'.join('    > ' + l
+                                 for l in lines[first + 1:first + 40]),
+                      flush=True)
+            print('\n'.join('    | ' + l for l in lines[-60:]), flush=True)
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for result in pool.map(lambda t: run_one(t, args), parallel):
