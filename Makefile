@@ -50,7 +50,7 @@ check: deps all asan fuzz-build
 	scripts/install-novnc.sh $(BUILD)
 	$(CHECK) --suite unit --suite qtest --suite cli --suite kvm \
 	         --suite compat --suite nested --asan-builddir $(ASAN_BUILD) \
-	         --fuzz-builddir $(FUZZ_BUILD)
+	         --fuzz-builddir $(FUZZ_BUILD) --rerun-suite nested
 
 check-asan: asan
 	python3 scripts/check.py --builddir $(ASAN_BUILD) --suite unit \
@@ -69,7 +69,7 @@ check-compat: deps all
 	$(CHECK) --suite compat
 
 check-nested: deps all
-	$(CHECK) --suite nested
+	$(CHECK) --suite nested --rerun-suite nested
 
 # Slow nested runs that repeat what the nested tier already proves.
 check-nested-extra: deps all

@@ -112,6 +112,11 @@ def main():
                     help='a build made with ./configure --enable-asan')
     ap.add_argument('--asan-suite', action='append',
                     default=['unit', 'cli', 'qtest'])
+    ap.add_argument('--rerun-suite', action='append', default=[],
+                    help='a failed test of this tier runs once more; '
+                         'the first attempt is printed, the second counts')
+    ap.add_argument('--max-reruns', type=int, default=2,
+                    help='reruns allowed in the whole run')
     ap.add_argument('--fuzz-builddir', default=None,
                     help='a clang build with the libFuzzer targets '
                          '(make fuzz-build): runs its "fuzz" suite')
@@ -145,6 +150,41 @@ def main():
     totals = [0, 0, 0]
     log = open(args.log, 'w') if args.log else None
 
+    reruns = []
+
+    def show_failure(output, failures, prefix):
+        # What failed comes first: a CI excerpt may show only the first
+        # lines after the status line.
+        for line in failures:
+            print(prefix + 'failed: ' + line, flush=True)
+        lines = output.splitlines()
+        first = next((i for i, l in enumerate(lines)
+                      if l.startswith('not ok')), None)
+        for line in lines[first + 1:first + 40] if first is not None else []:
+            print(prefix + '> ' + line, flush=True)
+        return lines
+
+    def run_counted(test):
+        """Runs TEST; a failure in a --rerun-suite tier (the nested
+        tier's L1 and L2 run on TCG's emulated SVM, which now and then
+        freezes or faults on its own) is printed and run once more."""
+        result = run_one(test, args)
+        if not (result[3] and suites_of(test) & set(args.rerun_suite)
+                and len(reruns) < args.max_reruns):
+            return result
+        _, output, p, f, s, failures, elapsed = result
+        reruns.append(test['name'])
+        print('RERUN %-39s %3d passed %3d failed %3d skipped  %6.1fs '
+              '(first attempt; the rerun counts)'
+              % (test['name'], p, f, s, elapsed), flush=True)
+        lines = show_failure(output, failures, '    first attempt ')
+        print('\n'.join('    first attempt | ' + l for l in lines[-30:]),
+              flush=True)
+        if log:
+            log.write('==== %s (first attempt, failed)\n%s\n'
+                      % (test['name'], output))
+        return run_one(test, args)
+
     def report(result):
         test, output, p, f, s, failures, elapsed = result
         totals[0] += p
@@ -156,26 +196,19 @@ def main():
         if log:
             log.write('==== %s (%s)\n%s\n' % (test['name'], status, output))
         if f or args.verbose:
-            # What failed comes first: a CI excerpt may show only the
-            # first lines after the status line.
-            for line in failures:
-                print('    failed: ' + line, flush=True)
-            lines = output.splitlines()
-            first = next((i for i, l in enumerate(lines)
-                          if l.startswith('not ok')), None)
-            if first is not None:
-                print('\n'.join('    > ' + l
-                                 for l in lines[first + 1:first + 40]),
-                      flush=True)
+            lines = show_failure(output, failures, '    ')
             print('\n'.join('    | ' + l for l in lines[-60:]), flush=True)
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for result in pool.map(lambda t: run_one(t, args), parallel):
             report(result)
     for t in serial:
-        report(run_one(t, args))
+        report(run_counted(t))
     if log:
         log.close()
+    if reruns:
+        print('rerun after a failed first attempt (printed above as '
+              'RERUN): %s' % ', '.join(reruns), flush=True)
 
     summary = '%d passed, %d failed' % (totals[0], totals[1])
     if totals[2]:
