@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 TAP_RE = re.compile(r'^(not ok|ok)\b(.*)$')
+TIMED_OUT = '[check.py] timed out'
 
 
 def load_tests(builddir):
@@ -87,7 +88,7 @@ def run_one(test, args):
         rc = proc.returncode
     except subprocess.TimeoutExpired as e:
         output = (e.stdout or b'').decode('utf-8', 'replace')
-        output += '\n[check.py] timed out after %ds\n' % timeout
+        output += '\n%s after %ds\n' % (TIMED_OUT, timeout)
         rc = None
     elapsed = time.monotonic() - start
     passed, failed, skipped, failures = parse_tap(output)
@@ -169,8 +170,11 @@ def main():
         tier's L1 and L2 run on TCG's emulated SVM, which now and then
         freezes or faults on its own) is printed and run once more."""
         result = run_one(test, args)
+        # A test that ran into its timeout is not rerun: that would cost
+        # the whole timeout again.
         if not (result[3] and suites_of(test) & set(args.rerun_suite)
-                and len(reruns) < args.max_reruns):
+                and len(reruns) < args.max_reruns
+                and TIMED_OUT not in result[1]):
             return result
         _, output, p, f, s, failures, elapsed = result
         reruns.append(test['name'])
