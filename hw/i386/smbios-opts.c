@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * -smbios type=N,key=value,...: the strings and numbers the user sets in
- * the SMBIOS structures (QEMU's option keys, DMTF DSP0134 field limits).
+ * the SMBIOS structures (QEMU's option keys, DMTF DSP0134 field limits),
+ * and -smbios file=PATH: whole structures the user wrote.
  */
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <glib.h>
 
 #include "hw/i386/smbios.h"
@@ -282,6 +286,150 @@ static bool smbios_add_numbers(SmbiosOptions *o, Keyval *kv, uint64_t type,
     return true;
 }
 
+#define SMBIOS_TYPE_END     127
+/* The 2.1 entry point holds the table length in 16 bits. */
+#define SMBIOS_TABLE_MAX    UINT16_MAX
+
+bool smbios_options_have_blob(const SmbiosOptions *o, uint8_t type)
+{
+    return o->blob_types[type / 8] & (1u << (type % 8));
+}
+
+/* What one file's structures are, found by smbios_blob_walk(). */
+typedef struct SmbiosBlobInfo {
+    unsigned count, max_size, type4;
+    uint8_t types[256 / 8];
+} SmbiosBlobInfo;
+
+/*
+ * Checks that @data holds whole structures (DSP0134 6.1.2: a header of
+ * type, length and handle, a formatted area of at least the header, then
+ * a string set that ends in two NULs) and none that ends the table.
+ */
+static bool smbios_blob_walk(const char *path, const uint8_t *data,
+                             size_t len, SmbiosBlobInfo *info, Error **errp)
+{
+    size_t off = 0;
+
+    memset(info, 0, sizeof(*info));
+    while (off < len) {
+        size_t end;
+
+        if (len - off < 4 || data[off + 1] < 4) {
+            error_setg(errp, "SMBIOS file %s: the structure at offset %zu "
+                       "has no complete 4-byte header", path, off);
+            return false;
+        }
+        if (data[off] == SMBIOS_TYPE_END) {
+            error_setg(errp, "SMBIOS file %s: the structure at offset %zu "
+                       "is an end-of-table (type 127); the machine adds "
+                       "its own", path, off);
+            return false;
+        }
+        end = off + data[off + 1];
+        /* the string set: strings, each NUL-ended, then one more NUL */
+        while (end + 1 < len && (data[end] || data[end + 1])) {
+            end++;
+        }
+        if (end + 1 >= len) {
+            error_setg(errp, "SMBIOS file %s: the structure at offset %zu "
+                       "(type %u) is cut short: its formatted area or its "
+                       "string set (ending in two NULs) runs past the end "
+                       "of the file", path, off, data[off]);
+            return false;
+        }
+        end += 2;
+        info->types[data[off] / 8] |= 1u << (data[off] % 8);
+        info->count++;
+        info->type4 += data[off] == 4;
+        info->max_size = MAX(info->max_size, end - off);
+        off = end;
+    }
+    return true;
+}
+
+/*
+ * Reads a regular file of 4 to @max bytes whole (a FIFO or a device
+ * could block or never end); NULL with *@len 0 when it cannot, with
+ * *@len the size when it is too large.
+ */
+static uint8_t *smbios_read_file(const char *path, size_t max, size_t *len)
+{
+    uint8_t *data = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+    *len = 0;
+    if (fd < 0) {
+        return NULL;
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 4) {
+        if ((uint64_t)st.st_size > max) {
+            *len = st.st_size;
+        } else {
+            data = g_malloc(st.st_size);
+            if (read(fd, data, st.st_size) == st.st_size) {
+                *len = st.st_size;
+            } else {
+                g_clear_pointer(&data, g_free);
+            }
+        }
+    }
+    close(fd);
+    return data;
+}
+
+/* -smbios file=PATH: QEMU's messages where QEMU has them. */
+static bool smbios_add_file(SmbiosOptions *o, Keyval *kv, Error **errp)
+{
+    static const char *const allowed[] = { "file", NULL };
+    const char *path = keyval_get(kv, "file");
+    size_t room = SMBIOS_TABLE_MAX - (o->blobs ? o->blobs->len : 0);
+    SmbiosBlobInfo info;
+    uint8_t *data;
+    size_t len;
+    bool ok = false;
+
+    if (!keyval_check_keys(kv, allowed, errp)) {
+        return false;
+    }
+    data = smbios_read_file(path, room, &len);
+    if (!data && len) {
+        error_setg(errp, "SMBIOS file %s: %zu bytes, and the tables must "
+                   "fit in %u", path, len, SMBIOS_TABLE_MAX);
+        return false;
+    }
+    if (!data) {
+        error_setg(errp, "Cannot read SMBIOS file %s", path);
+        return false;
+    }
+    if (!smbios_blob_walk(path, data, len, &info, errp)) {
+        goto out;
+    }
+    for (unsigned t = 0; t < 32; t++) {
+        if ((info.types[t / 8] & (1u << (t % 8))) &&
+            (o->field_types & (1u << t))) {
+            error_setg(errp, "can't load type %u struct, fields already "
+                       "specified!", t);
+            goto out;
+        }
+    }
+    if (!o->blobs) {
+        o->blobs = g_byte_array_new();
+    }
+    g_byte_array_append(o->blobs, data, len);
+    for (unsigned i = 0; i < sizeof(o->blob_types); i++) {
+        o->blob_types[i] |= info.types[i];
+    }
+    o->blob_count += info.count;
+    o->blob_type4 += info.type4;
+    o->blob_max_size = MAX(o->blob_max_size, info.max_size);
+    ok = true;
+out:
+    g_free(data);
+    return ok;
+}
+
 bool smbios_options_add(SmbiosOptions *o, const char *arg, Error **errp)
 {
     static const char *const repeatable[] = { "value", NULL };
@@ -293,15 +441,21 @@ bool smbios_options_add(SmbiosOptions *o, const char *arg, Error **errp)
         return false;
     }
     if (keyval_has(kv, "file")) {
-        error_setg(errp, "'file=' is not supported yet");
+        ok = smbios_add_file(o, kv, errp);
         goto out;
     }
     if (!keyval_has(kv, "type")) {
         error_setg(errp, "Must specify type= or file=");
         goto out;
     }
-    if (!keyval_get_uint(kv, "type", 0, &type, errp) ||
-        !smbios_check_keys(kv, type, errp)) {
+    if (!keyval_get_uint(kv, "type", 0, &type, errp)) {
+        goto out;
+    }
+    if (type <= UINT8_MAX && smbios_options_have_blob(o, type)) {
+        error_setg(errp, "can't add fields, binary file already loaded!");
+        goto out;
+    }
+    if (!smbios_check_keys(kv, type, errp)) {
         goto out;
     }
     for (size_t i = 0; i < G_N_ELEMENTS(smbios_str_keys); i++) {
@@ -326,6 +480,7 @@ bool smbios_options_add(SmbiosOptions *o, const char *arg, Error **errp)
     }
     o->have_type0 |= type == 0;
     o->have_type2 |= type == 2;
+    o->field_types |= 1u << type;
     ok = true;
 out:
     keyval_free(kv);
@@ -339,6 +494,9 @@ void smbios_options_clear(SmbiosOptions *o)
     }
     if (o->oem_strings) {
         g_ptr_array_free(o->oem_strings, TRUE);
+    }
+    if (o->blobs) {
+        g_byte_array_free(o->blobs, TRUE);
     }
     memset(o, 0, sizeof(*o));
 }

@@ -301,22 +301,29 @@ static void smbios_memory(SmbiosBuilder *sb, const SmbiosConfig *cfg,
     uint64_t kb = total / 1024;
     uint8_t *p;
 
-    p = smbios_begin(sb, SMBIOS_TYPE_MEM_ARRAY, 23, SMBIOS_HANDLE_MEM_ARRAY);
-    p[4] = 1;                           /* location: other */
-    p[5] = 3;                           /* use: system memory */
-    p[6] = 6;                           /* multi-bit ECC, as QEMU says */
-    stn_le_p(p + 7, 4, kb < 0x80000000u ? kb : 0x80000000u);
-    stn_le_p(p + 0xb, 2, SMBIOS_HANDLE_NONE);
-    stn_le_p(p + 0xd, 2, 1);
-    if (kb >= 0x80000000u) {
-        stn_le_p(p + 0xf, 8, total);
+    /* Each type a -smbios file= gives replaces the machine's alone. */
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_MEM_ARRAY)) {
+        p = smbios_begin(sb, SMBIOS_TYPE_MEM_ARRAY, 23,
+                         SMBIOS_HANDLE_MEM_ARRAY);
+        p[4] = 1;                       /* location: other */
+        p[5] = 3;                       /* use: system memory */
+        p[6] = 6;                       /* multi-bit ECC, as QEMU says */
+        stn_le_p(p + 7, 4, kb < 0x80000000u ? kb : 0x80000000u);
+        stn_le_p(p + 0xb, 2, SMBIOS_HANDLE_NONE);
+        stn_le_p(p + 0xd, 2, 1);
+        if (kb >= 0x80000000u) {
+            stn_le_p(p + 0xf, 8, total);
+        }
+        smbios_end(sb);
     }
-    smbios_end(sb);
-
-    smbios_dimm(sb, cfg, u, total >> 20);
-    smbios_mapped(sb, 0x1300, 0, cfg->ram_below_4g);
-    if (cfg->ram_above_4g) {
-        smbios_mapped(sb, 0x1301, 1ull << 32, cfg->ram_above_4g);
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_MEM_DEVICE)) {
+        smbios_dimm(sb, cfg, u, total >> 20);
+    }
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_MEM_MAPPED)) {
+        smbios_mapped(sb, 0x1300, 0, cfg->ram_below_4g);
+        if (cfg->ram_above_4g) {
+            smbios_mapped(sb, 0x1301, 1ull << 32, cfg->ram_above_4g);
+        }
     }
 }
 
@@ -345,18 +352,36 @@ bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
             return false;
         }
     }
+    /* Type 4 from files: one per vCPU, as the machine builds, or none. */
+    if (u->blob_type4 && u->blob_type4 != cfg->nr_cpus) {
+        error_setg(errp, "Expected %u SMBIOS Type 4 tables, got %u instead",
+                   cfg->nr_cpus, u->blob_type4);
+        return false;
+    }
+    /* The user's structures go first, as QEMU 7.2 places them. */
     g_byte_array_set_size(tables, 0);
+    if (u->blobs) {
+        g_byte_array_append(tables, u->blobs->data, u->blobs->len);
+        sb.count = u->blob_count;
+        sb.max_size = u->blob_max_size;
+    }
     sb.strs = g_byte_array_new();
 
     if (u->have_type0) {
         smbios_bios(&sb, u);
     }
-    smbios_system(&sb, cfg, u);
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_SYSTEM)) {
+        smbios_system(&sb, cfg, u);
+    }
     if (u->have_type2) {
         smbios_baseboard(&sb, cfg, u);
     }
-    smbios_chassis(&sb, cfg, u);
-    smbios_processors(&sb, cfg, u);
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_CHASSIS)) {
+        smbios_chassis(&sb, cfg, u);
+    }
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_PROCESSOR)) {
+        smbios_processors(&sb, cfg, u);
+    }
     if (u->oem_strings && u->oem_strings->len) {
         smbios_oem_strings(&sb, u);
     }
@@ -364,9 +389,11 @@ bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
         smbios_memory(&sb, cfg, u);
     }
 
-    /* System boot information: no errors detected. */
-    smbios_begin(&sb, SMBIOS_TYPE_BOOT, 11, 0x2000);
-    smbios_end(&sb);
+    if (!smbios_options_have_blob(u, SMBIOS_TYPE_BOOT)) {
+        /* System boot information: no errors detected. */
+        smbios_begin(&sb, SMBIOS_TYPE_BOOT, 11, 0x2000);
+        smbios_end(&sb);
+    }
 
     smbios_begin(&sb, SMBIOS_TYPE_END, 4, 0x7f00);
     smbios_end(&sb);

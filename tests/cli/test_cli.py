@@ -39,6 +39,19 @@ BAD_LINES = [
     (['-smbios', 'type=11'], '-smbios type=11: SMBIOS type 11 needs '
                              'value=STRING'),
     (['-smbios', 'vendor=x'], '-smbios vendor=x: Must specify type= or file='),
+    (['-smbios', 'file=/nonexistent/t1.bin'],
+     '-smbios file=/nonexistent/t1.bin: Cannot read SMBIOS file '
+     '/nonexistent/t1.bin'),
+    (['-smbios', 'file=/dev/null'],
+     '-smbios file=/dev/null: Cannot read SMBIOS file /dev/null'),
+    # a device is not read at all: /dev/zero would never end
+    (['-smbios', 'file=/dev/zero'],
+     '-smbios file=/dev/zero: Cannot read SMBIOS file /dev/zero'),
+    # this script is no SMBIOS structure: no two NULs end its string set
+    (['-smbios', 'file=' + os.path.abspath(__file__)],
+     'the structure at offset 0 (type 35) is cut short'),
+    (['-smbios', 'type=11,value=a', '-smbios', 'file=/dev/null,type=11'],
+     "Invalid parameter 'type'"),
     (['-smbios', 'type=4,max-speed=65536'],
      "-smbios type=4,max-speed=65536: SMBIOS 'max-speed' is too large"),
     (['--foo'], '--foo: invalid option'),

@@ -334,6 +334,21 @@ static void test_smbios(void)
     qtest_quit(s);
 }
 
+/* The SMBIOS entry point into @a and the table, of *@len bytes. */
+static uint8_t *read_smbios(QTestState *s, uint8_t a[31], uint32_t *len)
+{
+    uint32_t asize;
+    uint8_t *t;
+
+    read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
+    t = g_malloc(*len = 0);
+    g_free(t);
+    find_file(s, "etc/smbios/smbios-tables", len);
+    t = g_malloc(*len);
+    read_item(s, find_file(s, "etc/smbios/smbios-tables", len), t, *len);
+    return t;
+}
+
 /* Runs Debian's dmidecode on @dump with @args; its output (NULL: none). */
 static char *dmidecode(const char *dump, const char *args)
 {
@@ -348,6 +363,27 @@ static char *dmidecode(const char *dump, const char *args)
     }
     g_free(cmd);
     return out;
+}
+
+/*
+ * dmidecode @args on @dump must show @want: "-s KEYWORD" exactly, "-t N"
+ * somewhere in its output.
+ */
+static void dmidecode_check(const char *dump, const char *args,
+                            const char *want)
+{
+    char *out = dmidecode(dump, args);
+
+    g_assert_nonnull(out);
+    if (!strncmp(args, "-t", 2)) {
+        if (!strstr(out, want)) {
+            g_printerr("dmidecode %s:\n%s", args, out);
+        }
+        g_assert_nonnull(strstr(out, want));
+    } else {
+        g_assert_cmpstr(g_strstrip(out), ==, want);
+    }
+    g_free(out);
 }
 
 /*
@@ -372,6 +408,23 @@ static char *write_dmi_dump(uint8_t a[31], const uint8_t *t, size_t len)
 }
 
 /*
+ * write_dmi_dump() when dmidecode is installed (else the test is
+ * skipped and NULL returned); frees @t either way.
+ */
+static char *dmi_dump_taking(uint8_t a[31], uint8_t *t, size_t len)
+{
+    char *dump = NULL;
+
+    if (g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
+        dump = write_dmi_dump(a, t, len);
+    } else {
+        g_test_skip("dmidecode is not installed");
+    }
+    g_free(t);
+    return dump;
+}
+
+/*
  * The tables as dmidecode reads them: a dump file (what --dump-bin
  * writes: the entry point, then the table at offset 0x20 that the entry
  * point's address field names).
@@ -380,40 +433,25 @@ static void test_smbios_dmidecode(void)
 {
     QTestState *s;
     uint8_t a[31], *t;
-    uint32_t asize, tsize;
-    char *out, *dump;
+    uint32_t tsize;
+    char *dump;
 
     if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
         g_test_skip("dmidecode is not installed");
         return;
     }
     s = qtest_init("-M pc -nodefaults -m 512 -smp 3");
-    read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
-    find_file(s, "etc/smbios/smbios-tables", &tsize);
-    t = g_malloc(tsize);
-    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize), t,
-              tsize);
+    t = read_smbios(s, a, &tsize);
     qtest_quit(s);
     dump = write_dmi_dump(a, t, tsize);
     g_free(t);
 
-    out = dmidecode(dump, "-s system-product-name");
-    g_assert_nonnull(out);
-    g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
-    g_free(out);
-    out = dmidecode(dump, "-t 4");
-    g_assert_nonnull(out);
-    g_assert_nonnull(strstr(out, "Socket Designation: CPU 2"));
-    g_assert_nonnull(strstr(out, "Status: Populated, Enabled"));
-    g_free(out);
-    out = dmidecode(dump, "-t 17");
-    g_assert_nonnull(out);
-    g_assert_nonnull(strstr(out, "Size: 512 MB"));
-    g_free(out);
-    out = dmidecode(dump, "-t 19");
-    g_assert_nonnull(out);
-    g_assert_nonnull(strstr(out, "Range Size: 512 MB"));
-    g_free(out);
+    dmidecode_check(dump, "-s system-product-name",
+                    "Standard PC (i440FX + PIIX, 1996)");
+    dmidecode_check(dump, "-t 4", "Socket Designation: CPU 2");
+    dmidecode_check(dump, "-t 4", "Status: Populated, Enabled");
+    dmidecode_check(dump, "-t 17", "Size: 512 MB");
+    dmidecode_check(dump, "-t 19", "Range Size: 512 MB");
     unlink(dump);
     g_free(dump);
 }
@@ -430,7 +468,7 @@ static void test_smbios_direct(void)
     uint8_t a[31], t[4096];
     uint32_t addr;
     uint16_t len;
-    char *out, *dump;
+    char *dump;
 
     qtest_memread(s, 0xf0000, a, sizeof(a));
     g_assert(!memcmp(a, "_SM_", 4) && !memcmp(a + 16, "_DMI_", 5));
@@ -447,14 +485,54 @@ static void test_smbios_direct(void)
         return;
     }
     dump = write_dmi_dump(a, t, len);
-    out = dmidecode(dump, "-s system-product-name");
-    g_assert_nonnull(out);
-    g_assert_cmpstr(g_strstrip(out), ==, "Standard PC (i440FX + PIIX, 1996)");
-    g_free(out);
-    out = dmidecode(dump, "-s system-uuid");
-    g_assert_nonnull(out);
-    g_assert_cmpstr(g_strstrip(out), ==,
+    dmidecode_check(dump, "-s system-product-name",
+                    "Standard PC (i440FX + PIIX, 1996)");
+    dmidecode_check(dump, "-s system-uuid",
                     "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
+    unlink(dump);
+    g_free(dump);
+}
+
+/*
+ * -smbios file=: the user's own type 1 and type 11 reach the guest in
+ * place of the machine's type 1 (dmidecode shows one system, the file's),
+ * the machine's other structures stay.
+ */
+static void test_smbios_file(void)
+{
+    static const uint8_t blob[] = {
+        1, 8, 0x00, 0x01, 1, 2, 0, 0,
+        'B', 'l', 'o', 'b', ' ', 'M', 'a', 'k', 'e', 'r', 0,
+        'B', 'l', 'o', 'b', ' ', 'B', 'o', 'x', 0, 0,
+        11, 5, 0x00, 0x0b, 1, 'f', 'r', 'o', 'm', ' ', 'a', ' ', 'f', 'i',
+        'l', 'e', 0, 0,
+    };
+    char *path = g_strdup("/tmp/quokka-smbios-XXXXXX");
+    int fd = g_mkstemp(path);
+    QTestState *s;
+    uint8_t a[31], *t;
+    uint32_t tsize;
+    char *out, *dump;
+
+    g_assert(fd >= 0 && write(fd, blob, sizeof(blob)) == sizeof(blob));
+    close(fd);
+    s = qtest_initf("-M pc -nodefaults -m 256 -smbios file=%s", path);
+    unlink(path);
+    g_free(path);
+    t = read_smbios(s, a, &tsize);
+    qtest_quit(s);
+    g_assert_cmpmem(t, sizeof(blob), blob, sizeof(blob));
+    dump = dmi_dump_taking(a, t, tsize);
+    if (!dump) {
+        return;
+    }
+    dmidecode_check(dump, "-s system-manufacturer", "Blob Maker");
+    dmidecode_check(dump, "-t 1", "Product Name: Blob Box");
+    dmidecode_check(dump, "-t 11", "String 1: from a file");
+    dmidecode_check(dump, "-s chassis-manufacturer", "QEMU");
+    out = dmidecode(dump, "-t 1");
+    g_assert_null(strstr(strstr(out, "System Information") + 1,
+                         "System Information"));
     g_free(out);
     unlink(dump);
     g_free(dump);
@@ -521,14 +599,10 @@ static void test_smbios_options(void)
         "-smbios 'type=17,loc_pfx=SLOT,bank=Bank 0,manufacturer=RamCo,"
         "part=PN-11,speed=3200'");
     uint8_t a[31], mem_a[31], *t, *mem_t;
-    uint32_t asize, tsize;
+    uint32_t tsize;
     char *dump;
 
-    read_item(s, find_file(s, "etc/smbios/smbios-anchor", &asize), a, 31);
-    find_file(s, "etc/smbios/smbios-tables", &tsize);
-    t = g_malloc(tsize);
-    read_item(s, find_file(s, "etc/smbios/smbios-tables", &tsize), t,
-              tsize);
+    t = read_smbios(s, a, &tsize);
     qtest_memread(s, 0xf0000, mem_a, sizeof(mem_a));
     g_assert_cmpuint(mem_a[22] | mem_a[23] << 8, ==, tsize);
     mem_t = g_malloc(tsize);
@@ -536,26 +610,12 @@ static void test_smbios_options(void)
     g_assert_cmpmem(t, tsize, mem_t, tsize);
     g_free(mem_t);
     qtest_quit(s);
-    if (!g_file_test("/usr/sbin/dmidecode", G_FILE_TEST_IS_EXECUTABLE)) {
-        g_free(t);
-        g_test_skip("dmidecode is not installed");
+    dump = dmi_dump_taking(a, t, tsize);
+    if (!dump) {
         return;
     }
-    dump = write_dmi_dump(a, t, tsize);
-    g_free(t);
     for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
-        char *out = dmidecode(dump, expect[i][0]);
-
-        g_assert_nonnull(out);
-        if (!strncmp(expect[i][0], "-t", 2)) {
-            if (!strstr(out, expect[i][1])) {
-                g_printerr("dmidecode %s:\n%s", expect[i][0], out);
-            }
-            g_assert_nonnull(strstr(out, expect[i][1]));
-        } else {
-            g_assert_cmpstr(g_strstrip(out), ==, expect[i][1]);
-        }
-        g_free(out);
+        dmidecode_check(dump, expect[i][0], expect[i][1]);
     }
     unlink(dump);
     g_free(dump);
@@ -730,6 +790,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/fw_cfg/smbios-dmidecode", test_smbios_dmidecode);
     g_test_add_func("/qtest/fw_cfg/smbios-direct", test_smbios_direct);
     g_test_add_func("/qtest/fw_cfg/smbios-options", test_smbios_options);
+    g_test_add_func("/qtest/fw_cfg/smbios-file", test_smbios_file);
     g_test_add_func("/qtest/fw_cfg/rombar0-vgaroms", test_rombar0_vgaroms);
     g_test_add_func("/qtest/fw_cfg/linuxboot", test_linuxboot);
     g_test_add_func("/qtest/fw_cfg/bootorder", test_bootorder);

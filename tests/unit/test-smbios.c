@@ -5,6 +5,7 @@
  * ending in two NULs) and every field the options set is looked up.
  */
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "hw/i386/smbios.h"
@@ -278,7 +279,7 @@ static void test_bad(void)
     check_bad("type=11", "SMBIOS type 11 needs value=STRING");
     check_bad("type=11,value=", "SMBIOS type 11 value must not be empty");
     check_bad("serial=x", "Must specify type= or file=");
-    check_bad("file=/dev/null", "'file=' is not supported yet");
+    check_bad("file=/dev/null", "Cannot read SMBIOS file /dev/null");
     check_bad("type=17,speed=65536", "SMBIOS 'speed' is too large (> 65535)");
     check_bad("type=0,uefi=maybe", "Parameter 'uefi' expects 'on' or "
               "'off'");
@@ -329,6 +330,156 @@ static void test_too_large(void)
     g_free(arg);
 }
 
+/* Writes @len bytes to a new temporary file; returns its path. */
+static char *write_blob(const void *data, size_t len)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp("test-smbios-XXXXXX", &path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_true(g_file_set_contents(path, data, len, NULL));
+    close(fd);
+    return path;
+}
+
+/* A type 1 with two strings and a vendor type 200 with none. */
+static const uint8_t user_blob[] = {
+    1, 8, 0x34, 0x12, 1, 2, 0, 0, 'A', 'c', 'm', 'e', 0, 'R', 'R', 0, 0,
+    200, 5, 0x00, 0xc8, 0x5a, 0, 0,
+};
+
+/* -smbios file=: the user's structures first, replacing their types. */
+static void test_file(void)
+{
+    char *path = write_blob(user_blob, sizeof(user_blob));
+    char *arg = g_strdup_printf("file=%s", path);
+    const char *const args[] = { "type=3,serial=S3", arg, NULL };
+    unsigned count = 0;
+    Table t;
+    const uint8_t *p;
+
+    build(&t, args, 2);
+    g_assert_cmpmem(t.b->data, sizeof(user_blob), user_blob,
+                    sizeof(user_blob));
+    p = find(&t, 1, 0);
+    g_assert_true(p == t.b->data);
+    g_assert_cmphex(handle(p), ==, 0x1234);
+    g_assert_cmpstr(field(p, 5), ==, "RR");
+    g_assert_null(find(&t, 1, 1));      /* the machine's type 1 is gone */
+    p = find(&t, 200, 0);
+    g_assert_nonnull(p);
+    g_assert_cmpuint(p[4], ==, 0x5a);
+    g_assert_cmpstr(field(find(&t, 3, 0), 7), ==, "S3");
+    g_assert_nonnull(find(&t, 4, 1));
+    g_assert_nonnull(find(&t, 127, 0));
+    /* the entry point counts the user's structures too */
+    for (unsigned type = 0; type < 256; type++) {
+        for (unsigned n = 0; find(&t, type, n); n++) {
+            count++;
+        }
+    }
+    g_assert_cmpuint(word(t.anchor, 28), ==, count);
+    g_assert_cmpuint(word(t.anchor, 22), ==, t.b->len);
+    g_byte_array_free(t.b, TRUE);
+    unlink(path);
+    g_free(path);
+    g_free(arg);
+}
+
+/* A bad file is refused with what is wrong, and changes nothing. */
+static void check_bad_blob(const void *data, size_t len, const char *first,
+                           const char *msg_part)
+{
+    char *path = write_blob(data, len);
+    char *arg = g_strdup_printf("file=%s", path);
+    SmbiosOptions o = { 0 };
+    Error *err = NULL;
+
+    if (first) {
+        g_assert_true(smbios_options_add(&o, first, &error_abort));
+    }
+    g_assert_false(smbios_options_add(&o, arg, &err));
+    g_assert_nonnull(strstr(error_get_pretty(err), msg_part));
+    error_free(err);
+    g_assert_null(o.blobs);
+    g_assert_cmpuint(o.blob_count, ==, 0);
+    smbios_options_clear(&o);
+    unlink(path);
+    g_free(path);
+    g_free(arg);
+}
+
+static void test_file_bad(void)
+{
+    static const uint8_t short_len[] = { 1, 3, 0, 1, 0, 0 };
+    static const uint8_t cut_area[] = { 1, 27, 0, 1, 1, 2, 0, 0 };
+    static const uint8_t no_end[] = { 11, 5, 0, 11, 1, 'x', 0 };
+    static const uint8_t end_table[] = { 127, 4, 0, 0x7f, 0, 0 };
+    static const uint8_t tail[] = { 32, 4, 0, 0x20, 0, 0, 17 };
+    static const uint8_t oem[] = { 11, 5, 0, 11, 1, 'x', 0, 0 };
+    static const uint8_t cpu[] = { 4, 4, 0, 4, 0, 0 };
+    char *path = write_blob(oem, sizeof(oem));
+    char *arg = g_strdup_printf("file=%s", path);
+    SmbiosOptions o = { 0 };
+    SmbiosConfig cfg = {
+        .manufacturer = "QEMU", .product = "p", .version = "v",
+        .nr_cpus = 2, .user = &o,
+    };
+    uint8_t anchor[SMBIOS_ANCHOR_21_SIZE];
+    GByteArray *b = g_byte_array_new();
+    Error *err = NULL;
+
+    check_bad_blob("", 0, NULL, "Cannot read SMBIOS file");
+    check_bad_blob(short_len, 3, NULL, "Cannot read SMBIOS file");
+    check_bad_blob(short_len, sizeof(short_len), NULL,
+                   "at offset 0 has no complete 4-byte header");
+    check_bad_blob(cut_area, sizeof(cut_area), NULL,
+                   "at offset 0 (type 1) is cut short");
+    check_bad_blob(no_end, sizeof(no_end), NULL, "is cut short");
+    check_bad_blob(end_table, sizeof(end_table), NULL,
+                   "is an end-of-table (type 127)");
+    check_bad_blob(tail, sizeof(tail), NULL,
+                   "at offset 6 has no complete 4-byte header");
+    check_bad_blob(oem, sizeof(oem), "type=11,value=y",
+                   "can't load type 11 struct, fields already specified!");
+
+    /* fields after a file of the same type, and a key beside file= */
+    g_assert_true(smbios_options_add(&o, arg, &error_abort));
+    g_assert_false(smbios_options_add(&o, "type=11,value=z", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "can't add fields, binary file already loaded!");
+    g_clear_pointer(&err, error_free);
+    g_assert_null(o.oem_strings);
+    g_free(arg);
+    arg = g_strdup_printf("file=%s,type=1", path);
+    g_assert_false(smbios_options_add(&o, arg, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Invalid parameter 'type'");
+    g_clear_pointer(&err, error_free);
+    smbios_options_clear(&o);
+    unlink(path);
+    g_free(path);
+
+    /* type 4 from files: one per socket or none */
+    path = write_blob(cpu, sizeof(cpu));
+    g_free(arg);
+    arg = g_strdup_printf("file=%s", path);
+    g_assert_true(smbios_options_add(&o, arg, &error_abort));
+    g_assert_false(smbios_build(&cfg, b, anchor, &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "Expected 2 SMBIOS Type 4 tables, got 1 instead");
+    g_clear_pointer(&err, error_free);
+    g_assert_true(smbios_options_add(&o, arg, &error_abort));
+    g_assert_true(smbios_build(&cfg, b, anchor, &error_abort));
+    g_assert_cmpmem(b->data, 2 * sizeof(cpu), "\4\4\0\4\0\0\4\4\0\4\0\0",
+                    2 * sizeof(cpu));
+    g_assert_cmpuint(b->data[2 * sizeof(cpu)], !=, 4);
+    smbios_options_clear(&o);
+    g_byte_array_free(b, TRUE);
+    unlink(path);
+    g_free(path);
+    g_free(arg);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -338,5 +489,7 @@ int main(int argc, char **argv)
     g_test_add_func("/smbios/bad", test_bad);
     g_test_add_func("/smbios/oem-limit", test_oem_limit);
     g_test_add_func("/smbios/too-large", test_too_large);
+    g_test_add_func("/smbios/file", test_file);
+    g_test_add_func("/smbios/file-bad", test_file_bad);
     return g_test_run();
 }

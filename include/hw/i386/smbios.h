@@ -2,7 +2,8 @@
 /*
  * SMBIOS tables handed to the firmware through fw_cfg (DMTF DSP0134 3.x:
  * the 2.1 32-bit entry point, structure types 0 to 4, 11, 16, 17, 19, 32
- * and 127), and the -smbios options that fill their strings.  SeaBIOS
+ * and 127), and the -smbios options that fill their strings or give
+ * whole structures.  SeaBIOS
  * places them in memory, adds its own type 0 when there is none and
  * fixes the entry point.
  */
@@ -50,14 +51,26 @@ typedef struct SmbiosOptions {
     char *mem_loc_pfx, *mem_bank, *mem_manufacturer, *mem_serial;
     char *mem_asset, *mem_part;
     uint64_t mem_speed;         /* MT/s, 0: unknown */
+    /* the types given by type=N, bit N */
+    uint32_t field_types;
+    /*
+     * -smbios file=: the structures of every file, as read, ahead of the
+     * machine's own in the table; a type they hold is not built.
+     */
+    GByteArray *blobs;
+    unsigned blob_count, blob_max_size, blob_type4;
+    uint8_t blob_types[256 / 8];
 } SmbiosOptions;
 
 /*
- * Adds one -smbios option's @arg ("type=N,key=value,...") to @o, checking
- * every key and value; @o is unchanged when it fails.
+ * Adds one -smbios option's @arg ("type=N,key=value,..." or "file=PATH",
+ * which it reads) to @o, checking every key and value and every structure
+ * of a file; @o is unchanged when it fails.
  */
 bool smbios_options_add(SmbiosOptions *o, const char *arg, Error **errp);
 void smbios_options_clear(SmbiosOptions *o);
+/* Whether an -smbios file= structure of @type replaces the machine's. */
+bool smbios_options_have_blob(const SmbiosOptions *o, uint8_t type);
 /* Reads @text (8-4-4-4-12 hex) into the SMBIOS byte order. */
 bool smbios_uuid_parse(const char *text, uint8_t uuid[16]);
 
