@@ -160,6 +160,15 @@ static int svm_exit_ud(struct qk_svm_vcpu *svm)
 
 static int svm_exit_shutdown(struct qk_svm_vcpu *svm)
 {
+	struct vmcb_save_area *save = &svm->vmcb->save;
+
+	/*
+	 * Userspace sees only KVM_EXIT_SHUTDOWN; the log keeps where the
+	 * guest was, as far as the VMCB still says.
+	 */
+	pr_info_ratelimited("vcpu %u: triple fault, cs:rip %#x:%#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
+			    svm->vcpu.id, save->cs.selector, save->rip,
+			    save->cr0, save->cr3, save->cr4, save->efer);
 	/* The VMCB is undefined after a shutdown intercept (15.12). */
 	svm_vmcb_init(svm);
 	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;

@@ -80,12 +80,15 @@ def dmesg_since(mark):
     return out[out.rfind(mark):] if mark in out else out
 
 
-def check_boot(tap, name, argv, smp, timeout, rng, disk_sum=None):
+def check_boot(tap, name, argv, smp, timeout, rng, mark, disk_sum=None):
     print('# running: ' + ' '.join(argv))
     sys.stdout.flush()
     res = l2boot.boot(argv, timeout=timeout)
-    tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-2500:],
-                                               res.stderr[-1500:])
+    # the module's own lines (a triple fault, say) first: they are short
+    module_log = [line for line in dmesg_since(mark).splitlines()
+                  if 'quokka:' in line]
+    tail = 'module log:\n%s\nserial tail:\n%s\nstderr:\n%s' % (
+        '\n'.join(module_log[-10:]), res.output[-2500:], res.stderr[-1500:])
     print('# %s: %s' % (name, res.summary()))
     for line in res.report_values('dmesg') + res.report_values('irq'):
         print('#   ' + line)
@@ -143,7 +146,7 @@ def inner_main(args):
     check_boot(tap, 'quokka-system', argv + [
         '-device', 'virtio-rng-pci',
         '-drive', 'file=%s,if=virtio,format=raw' % disk],
-        args.smp, args.timeout, True,
+        args.smp, args.timeout, True, mark,
         disk_sum=hashlib.sha256(data).hexdigest())
     shutil.rmtree(disk_dir, ignore_errors=True)
     if args.qemu:
@@ -152,7 +155,8 @@ def inner_main(args):
             '-vga', 'none', '-nodefaults', '-serial', 'stdio',
             '-monitor', 'none', '-display', 'none']
         argv.remove('-nographic')
-        check_boot(tap, 'QEMU 7.2', argv, args.smp, args.timeout, False)
+        check_boot(tap, 'QEMU 7.2', argv, args.smp, args.timeout, False,
+                   mark)
 
     r = subprocess.run(['busybox', 'rmmod', 'quokka'],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
