@@ -403,16 +403,15 @@ static void virtio_net_handle_queue(VirtIODevice *vdev, VirtQueue *vq)
     VirtIONetPCI *s = net_of(vdev);
     unsigned ctrl = virtio_has_feature(vdev, VIRTIO_NET_F_MQ) ?
                     2 * s->max_pairs : 2;
-    VirtIONetQueue *q = &s->pairs[vq->index / 2];
 
     if (vq->index == ctrl) {
         virtio_net_handle_ctrl(s, vq);
     } else if (vq->index > ctrl) {
         return;                 /* a pair MQ did not bring: unused */
     } else if (vq->index & 1) {
-        virtio_net_handle_tx(q);
+        virtio_net_handle_tx(&s->pairs[vq->index / 2]);
     } else {
-        net_flush_queue(&q->nc);
+        net_flush_queue(&s->pairs[vq->index / 2].nc);
     }
 }
 
