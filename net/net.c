@@ -802,6 +802,11 @@ static Keyval *net_keyval_from_json(JsonObject *args)
             }
         } else if (json_node_get_value_type(v) == G_TYPE_BOOLEAN) {
             keyval_set(kv, l->data, json_node_get_boolean(v) ? "on" : "off");
+        } else if (json_node_get_value_type(v) == G_TYPE_INT64) {
+            g_autofree char *num = g_strdup_printf("%" G_GINT64_FORMAT,
+                                                   json_node_get_int(v));
+
+            keyval_set(kv, l->data, num);
         } else {
             keyval_set(kv, l->data, json_node_get_string(v));
         }
