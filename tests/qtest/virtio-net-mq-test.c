@@ -4,7 +4,8 @@
  * "-netdev tap,queues=2" the test watches through a raw socket on the
  * interface: MQ, max_virtqueue_pairs and the vectors, VQ_PAIRS_SET,
  * frames from tx1 on the wire, host frames on both receive queues, only
- * on rx0 with one pair; bad VQ_PAIRS_SET values refused; and mq=on over
+ * on rx0 with one pair; bad VQ_PAIRS_SET values refused; a driver
+ * without MQ finding the control queue at index 2; and mq=on over
  * "-netdev user" offering one pair.  The tap tests need root and
  * /dev/net/tun.
  */
@@ -38,6 +39,7 @@
 #define F_MAC 5
 #define F_MRG_RXBUF 15
 #define F_CTRL_VQ 17
+#define F_CTRL_RX 18
 #define F_MQ 22
 #define CTRL_MQ 4
 
@@ -269,7 +271,7 @@ static void mq_count_rx(MqFixture *f, unsigned pairs, uint32_t tag,
             uint8_t frame[46];
             uint32_t id, len, got;
 
-            if (!qvirtqueue_get_used(f->rx[q], &id, &len)) {
+            if (!f->rx[q] || !qvirtqueue_get_used(f->rx[q], &id, &len)) {
                 continue;
             }
             g_assert_cmpuint(len, >=, HDR_LEN + sizeof(frame));
@@ -418,6 +420,29 @@ static void test_tap_bad_pairs(void)
     mq_stop(&f);
 }
 
+/*
+ * A driver that does not take MQ from an mq=on device: the control queue
+ * is at index 2 (5.1.2), VQ_PAIRS_SET is refused, frames flow on pair 0.
+ */
+static void test_tap_no_mq_driver(void)
+{
+    uint8_t on = 1;
+    MqFixture f;
+
+    if (!have_tap()) {
+        return;
+    }
+    mq_start_tap(&f, ",mq=on");
+    mq_setup(&f, (mq_features() & ~(1ULL << F_MQ)) | 1ULL << F_CTRL_RX, 1);
+    g_assert_cmpuint(mq_ctrl(&f, 0, 0, &on, 1), ==, 0);     /* RX_PROMISC */
+    g_assert_cmpuint(mq_set_pairs(&f, 1), ==, 1);
+    g_assert_cmphex(mq_status(&f) & 0x40, ==, 0);
+    mq_send(&f, 0, 0x55000000);
+    g_assert_true(mq_host_sees(&f, 0x55000000, 5000));
+    mq_expect_rx0_only(&f, 0x55000100);
+    mq_stop(&f);
+}
+
 /* mq=on over slirp: MQ offered, one pair, VQ_PAIRS_SET 2 refused. */
 static void test_user_one_pair(void)
 {
@@ -444,6 +469,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-net-mq/tap-config", test_tap_config);
     g_test_add_func("/qtest/virtio-net-mq/tap-traffic", test_tap_traffic);
     g_test_add_func("/qtest/virtio-net-mq/tap-bad-pairs", test_tap_bad_pairs);
+    g_test_add_func("/qtest/virtio-net-mq/tap-no-mq-driver",
+                    test_tap_no_mq_driver);
     g_test_add_func("/qtest/virtio-net-mq/user-one-pair", test_user_one_pair);
     return g_test_run();
 }
