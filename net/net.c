@@ -72,6 +72,32 @@ void net_client_init(NetClientState *nc, const NetClientInfo *info,
     g_ptr_array_add(is_backend ? net_clients : net_nics, nc);
 }
 
+void net_client_init_queue(NetClientState *nc, NetClientState *head,
+                           unsigned index)
+{
+    nc->info = head->info;
+    nc->name = g_strdup(head->name);
+    nc->queue_index = index;
+    nc->head = head;
+    g_queue_init(&nc->incoming);
+}
+
+unsigned net_num_queues(NetClientState *nc)
+{
+    return MAX(nc->num_queues, 1);
+}
+
+NetClientState *net_queue(NetClientState *nc, unsigned i)
+{
+    return i ? nc->queues[i] : nc;
+}
+
+void net_queue_peer(NetClientState *a, NetClientState *b)
+{
+    a->peer = b;
+    b->peer = a;
+}
+
 void net_client_uninit(NetClientState *nc)
 {
     if (net_clients) {
@@ -127,6 +153,12 @@ static bool net_receiver_ready(NetClientState *nc)
     return !nc->info->can_receive || nc->info->can_receive(nc);
 }
 
+/* A client's link is its queue 0's. */
+static bool net_link_down(NetClientState *nc)
+{
+    return (nc->head ? nc->head : nc)->link_down;
+}
+
 ssize_t net_send(NetClientState *nc, const struct iovec *iov, int iovcnt)
 {
     NetClientState *peer = nc->peer;
@@ -134,7 +166,7 @@ ssize_t net_send(NetClientState *nc, const struct iovec *iov, int iovcnt)
     NetPacket *pkt;
 
     /* No peer or a link down: the frame is lost, as on a real wire. */
-    if (!peer || nc->link_down || peer->link_down) {
+    if (!peer || net_link_down(nc) || net_link_down(peer)) {
         return len;
     }
     if (g_queue_is_empty(&peer->incoming) && net_receiver_ready(peer)) {
@@ -575,9 +607,9 @@ bool net_check_options(Error **errp)
     return ok;
 }
 
-static void net_describe(NetClientState *nc, GString *out)
+static void net_describe(NetClientState *nc, unsigned index, GString *out)
 {
-    g_string_append_printf(out, "%s: index=0,type=%s,", nc->name,
+    g_string_append_printf(out, "%s: index=%u,type=%s,", nc->name, index,
                            nc->info->type);
     if (nc->info->describe) {
         nc->info->describe(nc, out);
@@ -587,7 +619,8 @@ static void net_describe(NetClientState *nc, GString *out)
 
 /*
  * HMP "info network", in creation order: a NIC with its backend on the
- * line under it, a backend no NIC uses on its own line.
+ * line under it, a backend no NIC uses on its own line; each queue of a
+ * multiqueue one so (index=N), as QEMU.
  */
 static void net_hmp_info_network(GString *out, int64_t cpu_index)
 {
@@ -595,12 +628,18 @@ static void net_hmp_info_network(GString *out, int64_t cpu_index)
         NetClientState *nc = g_ptr_array_index(net_all, i);
         bool is_nic = g_ptr_array_find(net_nics, nc, NULL);
 
-        if (is_nic || !nc->peer) {
-            net_describe(nc, out);
+        if (!is_nic && nc->peer) {
+            continue;
         }
-        if (is_nic && nc->peer) {
-            g_string_append(out, " \\ ");
-            net_describe(nc->peer, out);
+        for (unsigned q = 0; q < net_num_queues(nc); q++) {
+            NetClientState *qc = net_queue(nc, q);
+
+            /* QEMU numbers a backend's queues only under a NIC. */
+            net_describe(qc, is_nic ? q : 0, out);
+            if (is_nic && qc->peer) {
+                g_string_append(out, " \\ ");
+                net_describe(qc->peer, q, out);
+            }
         }
     }
 }
@@ -763,6 +802,11 @@ static Keyval *net_keyval_from_json(JsonObject *args)
             }
         } else if (json_node_get_value_type(v) == G_TYPE_BOOLEAN) {
             keyval_set(kv, l->data, json_node_get_boolean(v) ? "on" : "off");
+        } else if (json_node_get_value_type(v) == G_TYPE_INT64) {
+            g_autofree char *num = g_strdup_printf("%" G_GINT64_FORMAT,
+                                                   json_node_get_int(v));
+
+            keyval_set(kv, l->data, num);
         } else {
             keyval_set(kv, l->data, json_node_get_string(v));
         }

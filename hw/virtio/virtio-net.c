@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * "virtio-net-pci": the network device (Virtio 1.2, section 5.1) on the
- * virtio-pci transport, peered with a netdev backend.  One receive and
- * one transmit queue, mergeable receive buffers, the control queue (rx
- * mode, MAC table, MAC address, announce ack) and the link status.
+ * virtio-pci transport, peered with a netdev backend.  Receive and
+ * transmit queue pairs (several with mq=on on a multiqueue tap, each
+ * pair on its own tap queue), mergeable receive buffers, the control
+ * queue (rx mode, MAC table, MAC address, announce ack, queue pairs) and
+ * the link status.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -19,23 +21,38 @@
 
 /* The biggest frame a guest may send: a 64 KiB GSO frame and headers. */
 #define VIRTIO_NET_TX_MAX (VIRTIO_NET_HDR_LEN + 65536 + 14 + 4)
+/* Queue pairs a device can have: two queues each, and the control one. */
+#define VIRTIO_NET_MAX_PAIRS ((VIRTIO_QUEUE_MAX - 1) / 2)
 
-typedef struct VirtIONetPCI {
+typedef struct VirtIONetPCI VirtIONetPCI;
+
+/* A receive/transmit pair and the client its backend queue talks to. */
+typedef struct VirtIONetQueue {
+    NetClientState nc;          /* pair 0's is the device's NIC */
+    VirtIONetPCI *s;
+    VirtQueue *rx, *tx;
+} VirtIONetQueue;
+
+struct VirtIONetPCI {
     VirtIOPCIProxy parent_obj;
     VirtIODevice vdev;
-    NetClientState nic;
     /* Properties */
     char *netdev;
     MACAddr mac_prop;           /* all zero: not given */
     bool mrg_rxbuf, csum, guest_csum, host_tso, guest_tso;
     bool status_prop, ctrl_vq, ctrl_rx, ctrl_rx_extra, ctrl_mac_addr;
+    bool mq;
     uint16_t rx_queue_size, tx_queue_size;
     /* Device state */
     MACAddr mac;
     uint16_t status;
-    VirtQueue *rx_vq, *tx_vq, *ctrl_vq_q;
+    uint16_t max_pairs;         /* the backend's queues with mq=on, else 1 */
+    uint16_t curr_pairs;        /* carrying traffic: 1, or VQ_PAIRS_SET's */
+    VirtQueue *ctrl_vq_q;
     VirtIONetRxFilter filter;
-} VirtIONetPCI;
+    VirtIONetQueue pairs[VIRTIO_NET_MAX_PAIRS];
+    NetClientState *pair_ncs[VIRTIO_NET_MAX_PAIRS];     /* nc of each */
+};
 
 static VirtIONetPCI *to_virtio_net_pci(Object *obj)
 {
@@ -47,15 +64,22 @@ static VirtIONetPCI *net_of(VirtIODevice *vdev)
     return (VirtIONetPCI *)((uint8_t *)vdev - offsetof(VirtIONetPCI, vdev));
 }
 
+static VirtIONetQueue *queue_of_nic(NetClientState *nc)
+{
+    return (VirtIONetQueue *)nc;
+}
+
 static VirtIONetPCI *net_of_nic(NetClientState *nc)
 {
-    return (VirtIONetPCI *)((uint8_t *)nc - offsetof(VirtIONetPCI, nic));
+    return queue_of_nic(nc)->s;
 }
 
 /* Frames to and from the peer carry our header (tap, vnet_hdr=on). */
 static bool virtio_net_peer_has_hdr(VirtIONetPCI *s)
 {
-    return s->nic.peer && s->nic.peer->vnet_hdr_len == VIRTIO_NET_HDR_LEN;
+    NetClientState *peer = s->pairs[0].nc.peer;
+
+    return peer && peer->vnet_hdr_len == VIRTIO_NET_HDR_LEN;
 }
 
 /* ---- transmit ---- */
@@ -78,9 +102,11 @@ static unsigned iov_skip(struct iovec *dst, const struct iovec *src,
     return out;
 }
 
-static void virtio_net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
+static void virtio_net_handle_tx(VirtIONetQueue *q)
 {
-    VirtIONetPCI *s = net_of(vdev);
+    VirtIONetPCI *s = q->s;
+    VirtIODevice *vdev = &s->vdev;
+    VirtQueue *vq = q->tx;
     VirtQueueElement *elem;
     bool pushed = false;
 
@@ -99,11 +125,11 @@ static void virtio_net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
         /* An oversized frame is dropped, as a real NIC would. */
         if (size <= VIRTIO_NET_TX_MAX) {
             if (virtio_net_peer_has_hdr(s)) {
-                net_send(&s->nic, elem->out_sg, elem->out_num);
+                net_send(&q->nc, elem->out_sg, elem->out_num);
             } else {
                 n = iov_skip(sg, elem->out_sg, elem->out_num,
                              VIRTIO_NET_HDR_LEN);
-                net_send(&s->nic, sg, n);
+                net_send(&q->nc, sg, n);
             }
         }
         virtqueue_push(vq, elem, 0);
@@ -116,19 +142,22 @@ static void virtio_net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
 
 /* ---- receive ---- */
 
+/* Only the active pairs receive (5.1.6.5.5). */
 static bool virtio_net_can_receive(NetClientState *nc)
 {
-    VirtIONetPCI *s = net_of_nic(nc);
+    VirtIONetQueue *q = queue_of_nic(nc);
+    VirtIONetPCI *s = q->s;
 
     return (s->vdev.status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-           !s->vdev.broken && s->rx_vq->enabled;
+           !s->vdev.broken && q->rx->enabled &&
+           nc->queue_index < s->curr_pairs;
 }
 
 /* Frees @n popped elements and gives them back; true: retry now. */
-static bool virtio_net_rx_rewind(VirtIONetPCI *s, VirtQueueElement **elems,
+static bool virtio_net_rx_rewind(VirtQueue *rx, VirtQueueElement **elems,
                                  unsigned n)
 {
-    bool retry = virtqueue_rewind(s->rx_vq, elems, n);
+    bool retry = virtqueue_rewind(rx, elems, n);
 
     for (unsigned i = 0; i < n; i++) {
         virtqueue_element_free(elems[i]);
@@ -168,10 +197,12 @@ typedef enum RxResult {
  * Writes @hdr and the frame @iov (@len bytes) into as many receive
  * elements as it takes (one without mergeable buffers), 5.1.6.3.
  */
-static RxResult virtio_net_rx_fill(VirtIONetPCI *s, VirtIONetHdr *hdr,
+static RxResult virtio_net_rx_fill(VirtIONetQueue *q, VirtIONetHdr *hdr,
                                    const struct iovec *iov, int iovcnt,
                                    size_t len)
 {
+    VirtIONetPCI *s = q->s;
+    VirtQueue *rx = q->rx;
     bool mrg = virtio_has_feature(&s->vdev, VIRTIO_NET_F_MRG_RXBUF);
     VirtQueueElement *elems[VIRTQUEUE_MAX_SIZE];
     uint32_t lens[VIRTQUEUE_MAX_SIZE];
@@ -179,27 +210,26 @@ static RxResult virtio_net_rx_fill(VirtIONetPCI *s, VirtIONetHdr *hdr,
     size_t done = 0;
 
     while (done < len) {
-        VirtQueueElement *e = n < s->rx_vq->num ? virtqueue_pop(s->rx_vq)
-                                                 : NULL;
+        VirtQueueElement *e = n < rx->num ? virtqueue_pop(rx) : NULL;
         size_t room, off = n ? 0 : VIRTIO_NET_HDR_LEN, chunk;
 
         if (!e) {
             if (s->vdev.broken) {
                 return RX_DROP;
             }
-            return virtio_net_rx_rewind(s, elems, n) ? RX_RETRY : RX_WAIT;
+            return virtio_net_rx_rewind(rx, elems, n) ? RX_RETRY : RX_WAIT;
         }
         elems[n] = e;
         room = iov_size(e->in_sg, e->in_num);
         if (e->out_num || room <= off) {
             virtio_error(&s->vdev, "rx: a buffer of %zu bytes, or one the "
                          "device may not write", room);
-            virtio_net_rx_rewind(s, elems, n + 1);
+            virtio_net_rx_rewind(rx, elems, n + 1);
             return RX_DROP;
         }
         if (!mrg && room < off + len) {
             /* Too small for the frame: drop it, keep the buffer. */
-            virtio_net_rx_rewind(s, elems, n + 1);
+            virtio_net_rx_rewind(rx, elems, n + 1);
             return RX_DROP;
         }
         chunk = MIN(room - off, len - done);
@@ -213,10 +243,10 @@ static RxResult virtio_net_rx_fill(VirtIONetPCI *s, VirtIONetHdr *hdr,
     hdr->num_buffers = GUINT16_TO_LE(n);
     iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, sizeof(*hdr));
     for (unsigned i = 0; i < n; i++) {
-        virtqueue_fill(s->rx_vq, elems[i], lens[i], i);
+        virtqueue_fill(rx, elems[i], lens[i], i);
     }
-    virtqueue_flush(s->rx_vq, n);
-    virtio_notify(&s->vdev, s->rx_vq);
+    virtqueue_flush(rx, n);
+    virtio_notify(&s->vdev, rx);
     return RX_DONE;
 }
 
@@ -246,7 +276,7 @@ static ssize_t virtio_net_receive(NetClientState *nc, const struct iovec *iov,
         return iov_size(iov, iovcnt);
     }
     for (int attempt = 0; attempt < 2 && ret == RX_RETRY; attempt++) {
-        ret = virtio_net_rx_fill(s, &hdr, frame, n, size);
+        ret = virtio_net_rx_fill(queue_of_nic(nc), &hdr, frame, n, size);
     }
     if (ret == RX_RETRY || ret == RX_WAIT) {
         return 0;               /* queued until the driver adds buffers */
@@ -254,12 +284,51 @@ static ssize_t virtio_net_receive(NetClientState *nc, const struct iovec *iov,
     return iov_size(iov, iovcnt);
 }
 
-static void virtio_net_handle_rx(VirtIODevice *vdev, VirtQueue *vq)
+/* ---- control queue (5.1.6.5) ---- */
+
+static void virtio_net_flush_pairs(VirtIONetPCI *s)
 {
-    net_flush_queue(&net_of(vdev)->nic);
+    for (unsigned i = 0; i < s->max_pairs; i++) {
+        net_flush_queue(&s->pairs[i].nc);
+    }
 }
 
-/* ---- control queue (5.1.6.5) ---- */
+/*
+ * @pairs pairs carry traffic from now on: the backend steers the host's
+ * frames to their queues only (tap: the others detached, as QEMU does).
+ */
+static void virtio_net_set_pairs(VirtIONetPCI *s, uint16_t pairs)
+{
+    NetClientState *peer = s->pairs[0].nc.peer;
+
+    s->curr_pairs = pairs;
+    if (!peer || !peer->info->queue_enable) {
+        return;
+    }
+    for (unsigned i = 0; i < net_num_queues(peer); i++) {
+        peer->info->queue_enable(net_queue(peer, i), i < pairs);
+    }
+}
+
+/* 5.1.6.5.5: VQ_PAIRS_SET takes 1 to max_virtqueue_pairs. */
+static uint8_t virtio_net_ctrl_mq(VirtIONetPCI *s, uint8_t cmd,
+                                  const uint8_t *data, size_t len)
+{
+    uint16_t pairs;
+
+    if (cmd != VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET || len < sizeof(pairs) ||
+        !virtio_has_feature(&s->vdev, VIRTIO_NET_F_MQ)) {
+        return VIRTIO_NET_ERR;
+    }
+    memcpy(&pairs, data, sizeof(pairs));
+    pairs = GUINT16_FROM_LE(pairs);
+    if (pairs < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || pairs > s->max_pairs) {
+        return VIRTIO_NET_ERR;
+    }
+    virtio_net_set_pairs(s, pairs);
+    virtio_net_flush_pairs(s);
+    return VIRTIO_NET_OK;
+}
 
 static uint8_t virtio_net_ctrl_cmd(VirtIONetPCI *s, uint8_t cls, uint8_t cmd,
                                    const uint8_t *data, size_t len)
@@ -291,14 +360,16 @@ static uint8_t virtio_net_ctrl_cmd(VirtIONetPCI *s, uint8_t cls, uint8_t cmd,
         }
         s->status &= ~VIRTIO_NET_S_ANNOUNCE;
         return VIRTIO_NET_OK;
+    case VIRTIO_NET_CTRL_MQ:
+        return virtio_net_ctrl_mq(s, cmd, data, len);
     default:
         return VIRTIO_NET_ERR;
     }
 }
 
-static void virtio_net_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
+static void virtio_net_handle_ctrl(VirtIONetPCI *s, VirtQueue *vq)
 {
-    VirtIONetPCI *s = net_of(vdev);
+    VirtIODevice *vdev = &s->vdev;
     VirtQueueElement *elem;
 
     while ((elem = virtqueue_pop(vq))) {
@@ -322,6 +393,28 @@ static void virtio_net_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
     virtio_notify(vdev, vq);
 }
 
+/*
+ * 5.1.2: receiveq1, transmitq1, ... receiveqN, transmitqN, controlq,
+ * with N = max_virtqueue_pairs when MQ is negotiated and 1 otherwise: a
+ * driver without MQ finds the control queue at index 2.
+ */
+static void virtio_net_handle_queue(VirtIODevice *vdev, VirtQueue *vq)
+{
+    VirtIONetPCI *s = net_of(vdev);
+    unsigned ctrl = virtio_has_feature(vdev, VIRTIO_NET_F_MQ) ?
+                    2 * s->max_pairs : 2;
+
+    if (vq->index == ctrl) {
+        virtio_net_handle_ctrl(s, vq);
+    } else if (vq->index > ctrl) {
+        return;                 /* a pair MQ did not bring: unused */
+    } else if (vq->index & 1) {
+        virtio_net_handle_tx(&s->pairs[vq->index / 2]);
+    } else {
+        net_flush_queue(&s->pairs[vq->index / 2].nc);
+    }
+}
+
 /* ---- device ---- */
 
 static void virtio_net_get_config(VirtIODevice *vdev, uint8_t *config)
@@ -331,14 +424,14 @@ static void virtio_net_get_config(VirtIODevice *vdev, uint8_t *config)
 
     memcpy(cfg.mac, s->mac.a, sizeof(cfg.mac));
     cfg.status = GUINT16_TO_LE(s->status);
-    cfg.max_virtqueue_pairs = GUINT16_TO_LE(1);
+    cfg.max_virtqueue_pairs = GUINT16_TO_LE(s->max_pairs);
     memcpy(config, &cfg, sizeof(cfg));
 }
 
 static void virtio_net_apply_offloads(VirtIONetPCI *s)
 {
     VirtIODevice *vdev = &s->vdev;
-    NetClientState *peer = s->nic.peer;
+    NetClientState *peer = s->pairs[0].nc.peer;
 
     if (peer && peer->has_offloads && peer->info->set_offload) {
         peer->info->set_offload(
@@ -355,7 +448,7 @@ static void virtio_net_set_status(VirtIODevice *vdev, uint8_t status)
 
     if (status & VIRTIO_CONFIG_S_DRIVER_OK) {
         virtio_net_apply_offloads(s);
-        net_flush_queue(&s->nic);
+        virtio_net_flush_pairs(s);
     }
 }
 
@@ -365,7 +458,8 @@ static void virtio_net_reset(VirtIODevice *vdev)
 
     virtio_net_rx_filter_reset(&s->filter);
     s->mac = s->mac_prop;
-    s->status = s->nic.link_down ? 0 : VIRTIO_NET_S_LINK_UP;
+    s->status = s->pairs[0].nc.link_down ? 0 : VIRTIO_NET_S_LINK_UP;
+    virtio_net_set_pairs(s, 1);
     /* The guest's offloads end with it: the backend sends plain frames. */
     virtio_net_apply_offloads(s);
 }
@@ -399,11 +493,17 @@ static void virtio_net_link_status_changed(NetClientState *nc)
     }
 }
 
-/* The MAC the driver set last, as QEMU updates its "info network". */
+/*
+ * The MAC the driver set last, as QEMU updates its "info network";
+ * nothing for the pairs past 0 (QEMU's "index=1,type=nic,").
+ */
 static void virtio_net_describe(NetClientState *nc, GString *out)
 {
     const uint8_t *a = net_of_nic(nc)->mac.a;
 
+    if (nc->queue_index) {
+        return;
+    }
     g_string_append_printf(out, "model=%s,macaddr=%02x:%02x:%02x:%02x:"
                            "%02x:%02x", TYPE_VIRTIO_NET_PCI, a[0], a[1],
                            a[2], a[3], a[4], a[5]);
@@ -420,7 +520,7 @@ static const NetClientInfo virtio_net_nic_info = {
 
 static uint64_t virtio_net_host_features(VirtIONetPCI *s)
 {
-    NetClientState *peer = s->nic.peer;
+    NetClientState *peer = s->pairs[0].nc.peer;
     uint64_t f = 1ULL << VIRTIO_NET_F_MAC;
 
     f |= s->mrg_rxbuf ? 1ULL << VIRTIO_NET_F_MRG_RXBUF : 0;
@@ -432,6 +532,8 @@ static uint64_t virtio_net_host_features(VirtIONetPCI *s)
              1ULL << VIRTIO_NET_F_CTRL_RX_EXTRA : 0;
         f |= s->ctrl_mac_addr ? 1ULL << VIRTIO_NET_F_CTRL_MAC_ADDR : 0;
         f |= s->status_prop ? 1ULL << VIRTIO_NET_F_GUEST_ANNOUNCE : 0;
+        /* Even with one pair, as QEMU (max_virtqueue_pairs is then 1). */
+        f |= s->mq ? 1ULL << VIRTIO_NET_F_MQ : 0;
     }
     /* Offloads only where the backend passes headers through (tap). */
     if (peer && peer->has_offloads) {
@@ -473,6 +575,45 @@ static bool virtio_net_pci_check_props(VirtIOPCIProxy *proxy, Error **errp)
                                        errp);
 }
 
+/*
+ * Pair 0 is the NIC peered with the backend by netdev=; with mq=on every
+ * further queue of the backend gets a pair of its own.
+ */
+static bool virtio_net_attach(VirtIONetPCI *s, const char *name,
+                              Error **errp)
+{
+    NetClientState *nic = &s->pairs[0].nc;
+    NetClientState *peer;
+
+    for (unsigned i = 0; i < VIRTIO_NET_MAX_PAIRS; i++) {
+        s->pairs[i].s = s;
+    }
+    net_client_init(nic, &virtio_net_nic_info, name, false);
+    if (s->netdev && !net_nic_attach(nic, s->netdev, errp)) {
+        net_client_uninit(nic);
+        return false;
+    }
+    peer = nic->peer;
+    s->max_pairs = peer && s->mq && s->ctrl_vq ? net_num_queues(peer) : 1;
+    if (s->max_pairs > VIRTIO_NET_MAX_PAIRS) {
+        error_setg(errp, "Invalid number of queue pairs (= %u), must be a "
+                   "positive integer less than %u", s->max_pairs,
+                   VIRTIO_NET_MAX_PAIRS + 1);
+        net_client_uninit(nic);
+        return false;
+    }
+    for (unsigned i = 1; i < s->max_pairs; i++) {
+        net_client_init_queue(&s->pairs[i].nc, nic, i);
+        net_queue_peer(&s->pairs[i].nc, net_queue(peer, i));
+    }
+    for (unsigned i = 0; i < s->max_pairs; i++) {
+        s->pair_ncs[i] = &s->pairs[i].nc;
+    }
+    nic->num_queues = s->max_pairs;
+    nic->queues = s->pair_ncs;
+    return true;
+}
+
 static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
 {
     Object *obj = &proxy->parent_obj.parent_obj.parent_obj;
@@ -481,13 +622,12 @@ static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     static unsigned nic_index;
     g_autofree char *name = NULL;
     static const MACAddr zero;
+    NetClientState *peer;
 
     name = dev->id ? g_strdup(dev->id)
                    : g_strdup_printf("%s.%u", TYPE_VIRTIO_NET_PCI,
                                      nic_index++);
-    net_client_init(&s->nic, &virtio_net_nic_info, name, false);
-    if (s->netdev && !net_nic_attach(&s->nic, s->netdev, errp)) {
-        net_client_uninit(&s->nic);
+    if (!virtio_net_attach(s, name, errp)) {
         return false;
     }
     if (!memcmp(&s->mac_prop, &zero, sizeof(zero))) {
@@ -496,13 +636,21 @@ static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     virtio_init(&s->vdev, TYPE_VIRTIO_NET_PCI, VIRTIO_ID_NET,
                 sizeof(VirtIONetConfig), &virtio_net_ops);
     s->vdev.host_features |= virtio_net_host_features(s);
-    s->rx_vq = virtio_add_queue(&s->vdev, s->rx_queue_size,
-                                virtio_net_handle_rx);
-    s->tx_vq = virtio_add_queue(&s->vdev, s->tx_queue_size,
-                                virtio_net_handle_tx);
+    for (unsigned i = 0; i < s->max_pairs; i++) {
+        s->pairs[i].rx = virtio_add_queue(&s->vdev, s->rx_queue_size,
+                                          virtio_net_handle_queue);
+        s->pairs[i].tx = virtio_add_queue(&s->vdev, s->tx_queue_size,
+                                          virtio_net_handle_queue);
+    }
     if (s->ctrl_vq) {
         s->ctrl_vq_q = virtio_add_queue(&s->vdev, 64,
-                                        virtio_net_handle_ctrl);
+                                        virtio_net_handle_queue);
+    }
+    /* QEMU: two per backend queue (whether mq is on or not), plus two. */
+    peer = s->pairs[0].nc.peer;
+    if (proxy->nvectors == VIRTIO_PCI_VECTORS_DEFAULT) {
+        proxy->nvectors = MIN(2 * (peer ? net_num_queues(peer) : 1) + 2,
+                              VIRTIO_PCI_MSIX_MAX);
     }
     proxy->vdev = &s->vdev;
     virtio_net_reset(&s->vdev);
@@ -513,7 +661,9 @@ static void virtio_net_pci_exit(VirtIOPCIProxy *proxy)
 {
     VirtIONetPCI *s = net_of(proxy->vdev);
 
-    net_client_uninit(&s->nic);
+    for (unsigned i = s->max_pairs; i-- > 0;) {
+        net_client_uninit(&s->pairs[i].nc);
+    }
     virtio_cleanup(proxy->vdev);
 }
 
@@ -542,6 +692,8 @@ static Property virtio_net_pci_props[] = {
                      "extra receive mode commands"),
     DEFINE_PROP_BOOL("ctrl_mac_addr", VirtIONetPCI, ctrl_mac_addr, true,
                      "MAC address command"),
+    DEFINE_PROP_BOOL("mq", VirtIONetPCI, mq, false,
+                     "one queue pair per queue of the backend (tap queues=)"),
     DEFINE_PROP_UINT16("rx_queue_size", VirtIONetPCI, rx_queue_size, 256,
                        "receive queue size (256 to 1024, power of 2)"),
     DEFINE_PROP_UINT16("tx_queue_size", VirtIONetPCI, tx_queue_size, 256,
@@ -562,8 +714,6 @@ static void virtio_net_pci_class_init(ObjectClass *klass, const void *data)
     vc->check_props = virtio_net_pci_check_props;
     vc->realize = virtio_net_pci_realize;
     vc->exit = virtio_net_pci_exit;
-    /* QEMU: two per queue pair, one for control, one for config. */
-    vc->default_vectors = 4;
     object_class_add_props(klass, virtio_net_pci_props);
 }
 

@@ -39,6 +39,11 @@ typedef struct NetClientInfo {
     /* The guest's offloads, for a backend that carries vnet headers. */
     void (*set_offload)(NetClientState *nc, bool csum, bool tso4, bool tso6,
                         bool ecn, bool ufo);
+    /*
+     * Backend queue @nc carries traffic (enable) or is taken out of the
+     * backend's steering (tap: TUNSETQUEUE), for the NIC's active pairs.
+     */
+    void (*queue_enable)(NetClientState *nc, bool enable);
     /* The link went up or down (QMP set_link). */
     void (*link_status_changed)(NetClientState *nc);
     /* Appends what HMP "info network" shows after "type=T,". */
@@ -61,11 +66,31 @@ struct NetClientState {
     bool has_offloads;
     bool link_down;
     GQueue incoming;            /* NetPacket: frames waiting for us */
+    /*
+     * Multiqueue (tap queues=N, virtio-net mq=on): one client per queue,
+     * each peered with its own; queue 0 is the one registered by name,
+     * holds @queues[0..num_queues) and the link state of them all.
+     */
+    unsigned queue_index;
+    unsigned num_queues;        /* queue 0: how many (0 counts as 1) */
+    NetClientState **queues;    /* queue 0, when num_queues > 1 */
+    NetClientState *head;       /* queue 0; NULL in queue 0 itself */
 };
 
 /* Registers @nc, a backend when @is_backend (found by netdev=@name). */
 void net_client_init(NetClientState *nc, const NetClientInfo *info,
                      const char *name, bool is_backend);
+/*
+ * Sets up @nc as queue @index of @head (same info and name, not
+ * registered: found through @head->queues).
+ */
+void net_client_init_queue(NetClientState *nc, NetClientState *head,
+                           unsigned index);
+/* How many queues @nc (queue 0) has, and its queue @i (@nc for 0). */
+unsigned net_num_queues(NetClientState *nc);
+NetClientState *net_queue(NetClientState *nc, unsigned i);
+/* Peers queue @a with queue @b (the queues past 0 of a NIC's backend). */
+void net_queue_peer(NetClientState *a, NetClientState *b);
 /* Unregisters @nc, drops its queue and unpeers it. */
 void net_client_uninit(NetClientState *nc);
 

@@ -30,6 +30,15 @@ CASES = [
      "Parameter 'script': Quokka runs no network scripts"),
     ('-netdev tap,id=t0,ifname=averyveryverylongname',
      "Parameter 'ifname' expects an interface name"),
+    ('-netdev tap,id=t0,queues=0',
+     "Parameter 'queues' expects a number of queues from 1 to 256"),
+    ('-netdev tap,id=t0,queues=257',
+     "Parameter 'queues' expects a number of queues from 1 to 256"),
+    ('-netdev tap,id=t0,queues=two',
+     "Parameter 'queues' expects a non-negative number"),
+    ('-netdev user,id=n0,queues=2', "Invalid parameter 'queues'"),
+    ('-device virtio-net-pci,mq=maybe',
+     "Parameter 'mq' expects 'on' or 'off'"),
     ('-netdev socket,id=s0', "netdev type 'socket' is not supported yet"),
     ('-netdev foo,id=f', "Parameter 'type' does not accept value 'foo'"),
     ('-nic user,model=e1000', "unsupported NIC model 'e1000'"),
@@ -72,8 +81,15 @@ def check(n, args, want, p):
     return ok
 
 
+# 32 tap queues are more pairs than Quokka's 64 virtqueues hold.
+TAP_CASE = ('-netdev tap,id=t0,ifname=qmqcli%d,queues=32 '
+            '-device virtio-net-pci,netdev=t0,mq=on' % (os.getpid() % 10000),
+            'Invalid number of queue pairs (= 32), must be a positive '
+            'integer less than 32')
+
+
 def main():
-    print('1..%d' % (len(CASES) + 1))
+    print('1..%d' % (len(CASES) + 2))
     failed = 0
     for n, (args, want) in enumerate(CASES, 1):
         failed += not check(n, args, want, run(args))
@@ -86,6 +102,11 @@ def main():
         failed += not check(len(CASES) + 1, args,
                             'Could not set up host forwarding rule',
                             run(args))
+    n = len(CASES) + 2
+    if os.geteuid() != 0 or not os.access('/dev/net/tun', os.W_OK):
+        print('ok %d # SKIP %s needs root and /dev/net/tun' % (n, TAP_CASE[0]))
+    else:
+        failed += not check(n, TAP_CASE[0], TAP_CASE[1], run(TAP_CASE[0]))
     return 1 if failed else 0
 
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Run by the L2 guest's init after the marker (see test-virtio-net.py).
 # Kernel parameters say what to do: qnet.mode=user (address by DHCP) or
-# tap (192.168.77.2/24), qnet.peer=ADDR and qnet.port=PORT of L1's HTTP
+# tap or tapmq (192.168.77.2/24), qnet.peer=ADDR and qnet.port=PORT of L1's HTTP
 # server.  The guest fetches /blob from it, then serves 1 MiB of random
 # bytes once on TCP port 8080; each step is one "l2-report:" line.
 report() { echo "l2-report: $*"; }
@@ -19,6 +19,7 @@ ip link set lo up
 ip link set eth0 up
 report mac "$(cat /sys/class/net/eth0/address)"
 report driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+report queues $(ls /sys/class/net/eth0/queues)
 if [ "$mode" = user ]; then
     cat >/tmp/udhcpc.sh <<'SCRIPT'
 #!/bin/sh

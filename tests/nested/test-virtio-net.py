@@ -3,7 +3,7 @@
 """Nested test: Debian's virtio_net driver on virtio-net-pci.
 
 usage: test-virtio-net.py [--vmm CMD] [--timeout SECONDS] [--skip-missing]
-                          [--modes user,tap]
+                          [--modes user,tap,tapmq]
 
 On the host this builds the L2 initramfs (with l2-virtio-net.sh as its
 script) and runs itself inside L1 through tests/nested/l1-run.  There the
@@ -15,7 +15,11 @@ VMM boots Debian's kernel twice:
   1 MiB with busybox nc, which an L1 process reads through the hostfwd
   port on 127.0.0.1;
 - with `-netdev tap` on a tap interface L1 creates (192.168.77.1/24; the
-  guest takes 192.168.77.2): the same two transfers over the tap link.
+  guest takes 192.168.77.2): the same two transfers over the tap link;
+- multiqueue (tapmq): the interface made again with `multi_queue`,
+  `-netdev tap,queues=2`, `virtio-net-pci,mq=on` and `-smp 2`: Linux's
+  virtio_net turns both pairs on by itself (min(pairs, CPUs)), so the
+  guest's eth0 has queues rx-0, rx-1, tx-0 and tx-1; the same transfers.
 
 Every transfer's SHA-256 must match on both ends.
 """
@@ -47,7 +51,7 @@ def parse_args():
     ap.add_argument('--vmm', default='qemu-system-x86_64')
     ap.add_argument('--timeout', type=int, default=300)
     ap.add_argument('--skip-missing', action='store_true')
-    ap.add_argument('--modes', default='user,tap')
+    ap.add_argument('--modes', default='user,tap,tapmq')
     ap.add_argument('--inner', nargs=3, metavar=('KERNEL', 'INITRD', 'TUN'),
                     help=argparse.SUPPRESS)
     return ap.parse_args()
@@ -131,10 +135,17 @@ def sh(*argv):
     subprocess.run(argv, check=True, capture_output=True, text=True)
 
 
-def setup_tap(tun):
+def setup_tap(tun, multi_queue=False):
     if not os.path.exists('/sys/module/tun'):
         sh('insmod', tun)
-    sh('ip', 'tuntap', 'add', 'dev', TAP, 'mode', 'tap')
+    # A tap is single- or multiqueue for life: make it anew.
+    if os.path.exists('/sys/class/net/' + TAP):
+        try:
+            sh('ip', 'tuntap', 'del', 'dev', TAP, 'mode', 'tap')
+        except subprocess.CalledProcessError:
+            sh('ip', 'tuntap', 'del', 'dev', TAP, 'mode', 'tap', 'multi_queue')
+    sh('ip', 'tuntap', 'add', 'dev', TAP, 'mode', 'tap',
+       *(['multi_queue'] if multi_queue else []))
     sh('ip', 'addr', 'add', TAP_HOST + '/24', 'dev', TAP)
     sh('ip', 'link', 'set', TAP, 'up')
 
@@ -151,11 +162,15 @@ def run_mode(t, args, mode, kernel, initrd):
         net = ['-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % TAP]
         fetch_addr = (TAP_GUEST, GUEST_PORT)
         want_addr = TAP_GUEST + '/24'
+    mq = mode == 'tapmq'
+    if mq:
+        net[1] += ',queues=2'
     port = serve_http(http_addr)
     append = '%s qnet.mode=%s qnet.peer=%s qnet.port=%d' % (
         l2boot.DEFAULT_APPEND, mode, peer, port)
-    argv = l2boot.vmm_argv(args.vmm, kernel, initrd, 512, 1, append) + net + [
-        '-device', 'virtio-net-pci,netdev=n0']
+    argv = l2boot.vmm_argv(args.vmm, kernel, initrd, 512, 2 if mq else 1,
+                           append) + net + [
+        '-device', 'virtio-net-pci,netdev=n0' + (',mq=on' if mq else '')]
     print('# running: ' + ' '.join(argv), flush=True)
     fetcher = Fetcher(fetch_addr, time.monotonic() + args.timeout)
     fetcher.start()
@@ -178,6 +193,10 @@ def run_mode(t, args, mode, kernel, initrd):
                 repr(dhcp + res.report_values('dhcp-failed')))
     t.check('%s: eth0 has %s' % (mode, want_addr),
             res.report_values('addr') == [want_addr])
+    want_queues = 'rx-0 rx-1 tx-0 tx-1' if mq else 'rx-0 tx-0'
+    t.check('%s: eth0 has queues %s' % (mode, want_queues),
+            res.report_values('queues') == [want_queues],
+            repr(res.report_values('queues')))
     want_blob = '%s %d' % (hashlib.sha256(Blob.data).hexdigest(),
                            len(Blob.data))
     t.check('%s: the guest fetches 4 MiB from L1 (%s:%d) intact'
@@ -203,9 +222,9 @@ def inner_main(args):
     # l1-init leaves the loopback interface down.
     sh('ip', 'link', 'set', 'lo', 'up')
     for mode in [m for m in args.modes.split(',') if m]:
-        if mode == 'tap':
+        if mode.startswith('tap'):
             try:
-                setup_tap(tun)
+                setup_tap(tun, mode == 'tapmq')
             except subprocess.CalledProcessError as e:
                 print('Bail out! cannot set up %s: %s %s'
                       % (TAP, e.cmd, e.stderr))

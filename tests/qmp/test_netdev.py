@@ -245,6 +245,24 @@ def test_tap(t, vm):
     t.check('netdev_del tap removes the interface',
             vm.cmd('netdev_del', {'id': 't1'}) == OK and
             not os.path.exists('/sys/class/net/' + ifname))
+    args = dict(args, queues=3)
+    info = ''
+    ok = vm.cmd('netdev_add', args) == OK
+    if ok:
+        with open('/sys/class/net/%s/tun_flags' % ifname) as f:
+            ok = int(f.read(), 16) & 0x100      # IFF_MULTI_QUEUE
+        info = info_network(vm)
+    t.check('netdev_add tap with queues=3: a multiqueue interface, each '
+            'queue in info network (as QEMU lists a NIC-less tap)',
+            ok and info.count('t1: index=0,type=tap,ifname=%s,' % ifname)
+            == 3, info)
+    t.check('netdev_del closes all three queues',
+            vm.cmd('netdev_del', {'id': 't1'}) == OK and
+            not os.path.exists('/sys/class/net/' + ifname))
+    got = vm.cmd('netdev_add', dict(args, id='t2', queues=0))
+    t.check('queues=0 is refused',
+            "Parameter 'queues' expects a number of queues from 1 to 256"
+            == got.get('error', {}).get('desc') and vm.alive(), got)
 
 
 def test_schema(t, vm):

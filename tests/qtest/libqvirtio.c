@@ -358,3 +358,27 @@ void qvirtio_kick(QVirtioDevice *dev, QVirtQueue *vq)
 {
     dev->ops->notify(dev->opaque, vq);
 }
+
+uint8_t qvirtio_request_status(QVirtioDevice *dev, QVirtQueue *vq,
+                               QGuestAlloc *a, const void *cmd,
+                               size_t cmd_len, const void *data, size_t len)
+{
+    uint64_t buf = qguest_alloc(a, cmd_len + len + 1, 16);
+    uint8_t status = 0xaa;
+    QVirtBuf b[3] = {
+        { .addr = buf, .len = cmd_len },
+        { .addr = buf + cmd_len, .len = len },
+        { .addr = buf + cmd_len + len, .len = 1, .write = true },
+    };
+    uint32_t id, used;
+
+    qtest_memwrite(a->qts, buf, cmd, cmd_len);
+    qtest_memwrite(a->qts, buf + cmd_len, data, len);
+    qtest_memwrite(a->qts, buf + cmd_len + len, &status, 1);
+    qvirtqueue_publish(vq, qvirtqueue_add(vq, b, 3));
+    qvirtio_kick(dev, vq);
+    g_assert_true(qvirtqueue_wait_used(vq, 1000, 5000, &id, &used));
+    g_assert_cmpuint(used, ==, 1);
+    qtest_memread(a->qts, buf + cmd_len + len, &status, 1);
+    return status;
+}

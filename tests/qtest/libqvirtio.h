@@ -148,5 +148,12 @@ QVirtQueue *qvirtio_queue_setup(QVirtioDevice *dev, QGuestAlloc *a,
 /* Sets DRIVER_OK: the device is live. */
 void qvirtio_driver_ok(QVirtioDevice *dev);
 void qvirtio_kick(QVirtioDevice *dev, QVirtQueue *vq);
+/*
+ * A command on @vq (virtio-net's control queue): @cmd and @data, then a
+ * one-byte status the device writes; waits for the device and returns it.
+ */
+uint8_t qvirtio_request_status(QVirtioDevice *dev, QVirtQueue *vq,
+                               QGuestAlloc *a, const void *cmd,
+                               size_t cmd_len, const void *data, size_t len);
 
 #endif

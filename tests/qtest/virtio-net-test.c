@@ -601,24 +601,10 @@ static void test_legacy_net(void)
 static uint8_t net_ctrl(NetFixture *f, uint8_t cls, uint8_t cmd,
                         const void *data, size_t len)
 {
-    uint64_t buf = qguest_alloc(&f->alloc, 2 + len + 1, 16);
-    uint8_t head[2] = { cls, cmd }, ack = 0xaa;
-    QVirtBuf b[3] = {
-        { .addr = buf, .len = 2 },
-        { .addr = buf + 2, .len = len },
-        { .addr = buf + 2 + len, .len = 1, .write = true },
-    };
-    uint32_t id, used;
+    uint8_t head[2] = { cls, cmd };
 
-    qtest_memwrite(f->qts, buf, head, 2);
-    qtest_memwrite(f->qts, buf + 2, data, len);
-    qtest_memwrite(f->qts, buf + 2 + len, &ack, 1);
-    qvirtqueue_publish(f->ctrl, qvirtqueue_add(f->ctrl, b, 3));
-    qvirtio_kick(&f->dev.vdev, f->ctrl);
-    g_assert_true(qvirtqueue_wait_used(f->ctrl, 1000, 5000, &id, &used));
-    g_assert_cmpuint(used, ==, 1);
-    qtest_memread(f->qts, buf + 2 + len, &ack, 1);
-    return ack;
+    return qvirtio_request_status(&f->dev.vdev, f->ctrl, &f->alloc, head, 2,
+                                  data, len);
 }
 
 /* Starts and sets up the device as the QMP tests need; false: skipped. */

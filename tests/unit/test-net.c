@@ -3,6 +3,7 @@
  * The netdev layer and virtio-net's receive filter without a VM: frames
  * between a backend and a NIC, queued while the NIC cannot take them and
  * delivered in order once it flushes; a backend freed under its NIC;
+ * multiqueue clients, queue to queue under queue 0's link;
  * MAC parsing; the MAC table command
  * (Virtio 1.2, 5.1.6.5.2) including short and overflowing tables; the
  * filter's decision per destination address.
@@ -63,10 +64,68 @@ static void fake_init(FakeClient *c, const NetClientInfo *info,
     net_client_init(&c->nc, info, name, backend);
 }
 
+/* Queue @index of @head (not registered, like a tap's queues). */
+static void fake_init_queue(FakeClient *c, FakeClient *head, unsigned index)
+{
+    memset(c, 0, sizeof(*c));
+    c->got = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    net_client_init_queue(&c->nc, &head->nc, index);
+}
+
 static void fake_uninit(FakeClient *c)
 {
     net_client_uninit(&c->nc);
     g_ptr_array_free(c->got, TRUE);
+}
+
+/*
+ * Two queues on each side: frames go queue to queue, the link is queue
+ * 0's for all of them, and uninit unpeers a queue.
+ */
+static void test_multiqueue(void)
+{
+    FakeClient be, be1, nic, nic1;
+    NetClientState *be_queues[2] = { &be.nc, &be1.nc };
+    char a[] = "to-nic1", b[] = "to-be1";
+
+    fake_init(&be, &fake_backend_info, "mq0", true);
+    fake_init_queue(&be1, &be, 1);
+    be.nc.num_queues = 2;
+    be.nc.queues = be_queues;
+    fake_init(&nic, &fake_nic_info, "nicmq", false);
+    fake_init_queue(&nic1, &nic, 1);
+    nic.ready = nic1.ready = true;
+
+    g_assert_cmpuint(net_num_queues(&be.nc), ==, 2);
+    g_assert_cmpuint(net_num_queues(&nic.nc), ==, 1);
+    g_assert_true(net_queue(&be.nc, 1) == &be1.nc);
+    g_assert_cmpstr(be1.nc.name, ==, "mq0");
+    g_assert_true(net_nic_attach(&nic.nc, "mq0", NULL));
+    net_queue_peer(&nic1.nc, net_queue(&be.nc, 1));
+
+    net_send_buf(&be1.nc, a, sizeof(a));
+    net_send_buf(&nic1.nc, b, sizeof(b));
+    g_assert_cmpuint(nic1.got->len, ==, 1);
+    g_assert_cmpuint(nic.got->len, ==, 0);
+    g_assert_cmpuint(be1.got->len, ==, 1);
+    g_assert_cmpuint(be.got->len, ==, 0);
+
+    /* Queue 0's link down stops queue 1 too, both ways. */
+    be.nc.link_down = true;
+    net_send_buf(&be1.nc, a, sizeof(a));
+    net_send_buf(&nic1.nc, b, sizeof(b));
+    g_assert_cmpuint(nic1.got->len, ==, 1);
+    g_assert_cmpuint(be1.got->len, ==, 1);
+    be.nc.link_down = false;
+
+    fake_uninit(&be1);
+    g_assert_null(nic1.nc.peer);
+    net_send_buf(&nic1.nc, b, sizeof(b));      /* no peer: dropped */
+    fake_uninit(&nic1);
+    be.nc.num_queues = 0;
+    be.nc.queues = NULL;
+    fake_uninit(&nic);
+    fake_uninit(&be);
 }
 
 static void test_queue(void)
@@ -315,6 +374,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/queue", test_queue);
+    g_test_add_func("/net/multiqueue", test_multiqueue);
     g_test_add_func("/net/backend-free", test_backend_free);
     g_test_add_func("/net/mac-parse", test_mac_parse);
     g_test_add_func("/net/slirp-options", test_slirp_options);

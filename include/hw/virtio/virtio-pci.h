@@ -38,6 +38,9 @@ typedef struct VirtIOPCIVector {
     bool no_irqfd;              /* the accelerator refused: send_msi */
 } VirtIOPCIVector;
 
+/* "vectors" not given: realize may pick, else the class default applies. */
+#define VIRTIO_PCI_VECTORS_DEFAULT UINT32_MAX
+
 struct VirtIOPCIProxy {
     PCIDevice parent_obj;
     VirtIODevice *vdev;
