@@ -58,6 +58,17 @@ static bool virtio_net_peer_has_hdr(VirtIONetPCI *s)
     return s->nic.peer && s->nic.peer->vnet_hdr_len == VIRTIO_NET_HDR_LEN;
 }
 
+/*
+ * The header the driver uses: 12 bytes with VERSION_1 or mergeable
+ * buffers; a legacy driver without them leaves out num_buffers (5.1.6.1).
+ */
+static size_t virtio_net_guest_hdr_len(VirtIONetPCI *s)
+{
+    return virtio_has_feature(&s->vdev, VIRTIO_F_VERSION_1) ||
+           virtio_has_feature(&s->vdev, VIRTIO_NET_F_MRG_RXBUF) ?
+           VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEN - 2;
+}
+
 /* ---- transmit ---- */
 
 /* Copies into @dst the part of @src past its first @skip bytes. */
@@ -84,26 +95,33 @@ static void virtio_net_handle_tx(VirtIODevice *vdev, VirtQueue *vq)
     VirtQueueElement *elem;
     bool pushed = false;
 
+    size_t hdr_len = virtio_net_guest_hdr_len(s);
+
     while ((elem = virtqueue_pop(vq))) {
         size_t size = iov_size(elem->out_sg, elem->out_num);
-        g_autofree struct iovec *sg = g_new(struct iovec, elem->out_num);
+        g_autofree struct iovec *sg = g_new(struct iovec,
+                                            elem->out_num + 1);
+        VirtIONetHdr hdr = { 0 };
         unsigned n;
 
-        if (elem->in_num || size < VIRTIO_NET_HDR_LEN) {
+        if (elem->in_num || size < hdr_len) {
             virtio_error(vdev, "tx: a request of %zu bytes must be "
-                         "device-readable and hold the %u-byte header",
-                         size, VIRTIO_NET_HDR_LEN);
+                         "device-readable and hold the %zu-byte header",
+                         size, hdr_len);
             virtqueue_element_free(elem);
             return;
         }
         /* An oversized frame is dropped, as a real NIC would. */
         if (size <= VIRTIO_NET_TX_MAX) {
+            /* The peer's header is always 12 bytes: widen a legacy one. */
+            n = iov_skip(sg + 1, elem->out_sg, elem->out_num, hdr_len);
+            iov_to_buf(elem->out_sg, elem->out_num, 0, &hdr, hdr_len);
+            sg[0].iov_base = &hdr;
+            sg[0].iov_len = VIRTIO_NET_HDR_LEN;
             if (virtio_net_peer_has_hdr(s)) {
-                net_send(&s->nic, elem->out_sg, elem->out_num);
+                net_send(&s->nic, sg, n + 1);
             } else {
-                n = iov_skip(sg, elem->out_sg, elem->out_num,
-                             VIRTIO_NET_HDR_LEN);
-                net_send(&s->nic, sg, n);
+                net_send(&s->nic, sg + 1, n);
             }
         }
         virtqueue_push(vq, elem, 0);
@@ -173,6 +191,7 @@ static RxResult virtio_net_rx_fill(VirtIONetPCI *s, VirtIONetHdr *hdr,
                                    size_t len)
 {
     bool mrg = virtio_has_feature(&s->vdev, VIRTIO_NET_F_MRG_RXBUF);
+    size_t hdr_len = virtio_net_guest_hdr_len(s);
     VirtQueueElement *elems[VIRTQUEUE_MAX_SIZE];
     uint32_t lens[VIRTQUEUE_MAX_SIZE];
     unsigned n = 0;
@@ -181,7 +200,7 @@ static RxResult virtio_net_rx_fill(VirtIONetPCI *s, VirtIONetHdr *hdr,
     while (done < len) {
         VirtQueueElement *e = n < s->rx_vq->num ? virtqueue_pop(s->rx_vq)
                                                  : NULL;
-        size_t room, off = n ? 0 : VIRTIO_NET_HDR_LEN, chunk;
+        size_t room, off = n ? 0 : hdr_len, chunk;
 
         if (!e) {
             if (s->vdev.broken) {
@@ -211,7 +230,7 @@ static RxResult virtio_net_rx_fill(VirtIONetPCI *s, VirtIONetHdr *hdr,
         return RX_DROP;         /* an empty frame: nothing to deliver */
     }
     hdr->num_buffers = GUINT16_TO_LE(n);
-    iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, sizeof(*hdr));
+    iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, hdr_len);
     for (unsigned i = 0; i < n; i++) {
         virtqueue_fill(s->rx_vq, elems[i], lens[i], i);
     }
