@@ -343,6 +343,12 @@ static void virtio_net_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
 
 /* ---- device ---- */
 
+/*
+ * Without MQ the configuration ends after status, as QEMU 7.2's (which
+ * sizes the legacy BAR from it: 0x20 bytes).
+ */
+#define VIRTIO_NET_CONFIG_LEN offsetof(VirtIONetConfig, max_virtqueue_pairs)
+
 static void virtio_net_get_config(VirtIODevice *vdev, uint8_t *config)
 {
     VirtIONetPCI *s = net_of(vdev);
@@ -351,7 +357,7 @@ static void virtio_net_get_config(VirtIODevice *vdev, uint8_t *config)
     memcpy(cfg.mac, s->mac.a, sizeof(cfg.mac));
     cfg.status = GUINT16_TO_LE(s->status);
     cfg.max_virtqueue_pairs = GUINT16_TO_LE(1);
-    memcpy(config, &cfg, sizeof(cfg));
+    memcpy(config, &cfg, vdev->config_len);
 }
 
 static void virtio_net_apply_offloads(VirtIONetPCI *s)
@@ -513,7 +519,7 @@ static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
         net_default_mac(&s->mac_prop);
     }
     virtio_init(&s->vdev, TYPE_VIRTIO_NET_PCI, VIRTIO_ID_NET,
-                sizeof(VirtIONetConfig), &virtio_net_ops);
+                VIRTIO_NET_CONFIG_LEN, &virtio_net_ops);
     s->vdev.host_features |= virtio_net_host_features(s);
     s->rx_vq = virtio_add_queue(&s->vdev, s->rx_queue_size,
                                 virtio_net_handle_rx);
