@@ -71,8 +71,11 @@ static uint32_t bar_size(QTestState *qts, int devfn, int n)
     qpci_config_writel(qts, devfn, reg, 0xffffffff);
     mask = qpci_config_readl(qts, devfn, reg);
     qpci_config_writel(qts, devfn, reg, orig);
-    /* I/O BARs may decode 16 bits only (PCI 3.0, 6.2.5.1). */
-    mask = orig & 1 ? (mask | 0xffff0000) & ~3u : mask & ~15u;
+    /*
+     * All 32 bits of an I/O BAR's size probe answer, as QEMU's: SeaBIOS
+     * sizes the BAR from them (6.2.5.1).
+     */
+    mask &= orig & 1 ? ~3u : ~15u;
     return mask ? ~mask + 1 : 0;
 }
 
