@@ -469,6 +469,14 @@ static bool kvm_accel_set_ioeventfd(AccelState *a, int fd, uint64_t addr,
                              false, 0, assign, errp);
 }
 
+static bool kvm_accel_set_pio_ioeventfd(AccelState *a, int fd, uint64_t port,
+                                        unsigned len, uint64_t data,
+                                        bool assign, Error **errp)
+{
+    return kvm_set_ioeventfd(to_kvm_accel(a)->kvm, fd, port, len, true,
+                             true, data, assign, errp);
+}
+
 static bool kvm_accel_kernel_irqchip(AccelState *a)
 {
     return kvm_irqchip_mode(to_kvm_accel(a)->kvm) != KVM_IRQCHIP_OFF;
@@ -512,6 +520,7 @@ static void kvm_accel_class_init(ObjectClass *klass, const void *data)
     ac->msi_irqfd_update = kvm_accel_msi_irqfd_update;
     ac->msi_irqfd_del = kvm_accel_msi_irqfd_del;
     ac->set_ioeventfd = kvm_accel_set_ioeventfd;
+    ac->set_pio_ioeventfd = kvm_accel_set_pio_ioeventfd;
     ac->kernel_irqchip = kvm_accel_kernel_irqchip;
     ac->kernel_pit = kvm_accel_kernel_pit;
     ac->shutdown = kvm_accel_shutdown_vcpus;

@@ -153,7 +153,12 @@ void pci_register_bar(PCIDevice *dev, int n, uint8_t type, uint64_t size,
         pci_set_long(dev->wmask + off,
                      ((uint32_t)mask & ~0x7ffu) | PCI_ROM_ADDRESS_ENABLE);
     } else if (type & PCI_BASE_ADDRESS_SPACE_IO) {
-        pci_set_long(dev->wmask + off, (uint32_t)mask & ~3u & 0xffff);
+        /*
+         * All 32 bits, as QEMU: firmware sizes an I/O BAR from the full
+         * register (SeaBIOS would see 0xffff0000 + size with 16).  A base
+         * past 64 KiB is not decoded (pci_bar_address).
+         */
+        pci_set_long(dev->wmask + off, (uint32_t)mask & ~3u);
     } else {
         pci_set_long(dev->wmask + off, (uint32_t)mask & ~0xfu);
         if (type & PCI_BASE_ADDRESS_MEM_TYPE_64) {

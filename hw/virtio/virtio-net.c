@@ -82,6 +82,17 @@ static bool virtio_net_peer_has_hdr(VirtIONetPCI *s)
     return peer && peer->vnet_hdr_len == VIRTIO_NET_HDR_LEN;
 }
 
+/*
+ * The header the driver uses: 12 bytes with VERSION_1 or mergeable
+ * buffers; a legacy driver without them leaves out num_buffers (5.1.6.1).
+ */
+static size_t virtio_net_guest_hdr_len(VirtIONetPCI *s)
+{
+    return virtio_has_feature(&s->vdev, VIRTIO_F_VERSION_1) ||
+           virtio_has_feature(&s->vdev, VIRTIO_NET_F_MRG_RXBUF) ?
+           VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEN - 2;
+}
+
 /* ---- transmit ---- */
 
 /* Copies into @dst the part of @src past its first @skip bytes. */
@@ -109,27 +120,33 @@ static void virtio_net_handle_tx(VirtIONetQueue *q)
     VirtQueue *vq = q->tx;
     VirtQueueElement *elem;
     bool pushed = false;
+    size_t hdr_len = virtio_net_guest_hdr_len(s);
 
     while ((elem = virtqueue_pop(vq))) {
         size_t size = iov_size(elem->out_sg, elem->out_num);
-        g_autofree struct iovec *sg = g_new(struct iovec, elem->out_num);
+        g_autofree struct iovec *sg = g_new(struct iovec,
+                                            elem->out_num + 1);
+        VirtIONetHdr hdr = { 0 };
         unsigned n;
 
-        if (elem->in_num || size < VIRTIO_NET_HDR_LEN) {
+        if (elem->in_num || size < hdr_len) {
             virtio_error(vdev, "tx: a request of %zu bytes must be "
-                         "device-readable and hold the %u-byte header",
-                         size, VIRTIO_NET_HDR_LEN);
+                         "device-readable and hold the %zu-byte header",
+                         size, hdr_len);
             virtqueue_element_free(elem);
             return;
         }
         /* An oversized frame is dropped, as a real NIC would. */
         if (size <= VIRTIO_NET_TX_MAX) {
+            /* The peer's header is always 12 bytes: widen a legacy one. */
+            n = iov_skip(sg + 1, elem->out_sg, elem->out_num, hdr_len);
+            iov_to_buf(elem->out_sg, elem->out_num, 0, &hdr, hdr_len);
+            sg[0].iov_base = &hdr;
+            sg[0].iov_len = VIRTIO_NET_HDR_LEN;
             if (virtio_net_peer_has_hdr(s)) {
-                net_send(&q->nc, elem->out_sg, elem->out_num);
+                net_send(&q->nc, sg, n + 1);
             } else {
-                n = iov_skip(sg, elem->out_sg, elem->out_num,
-                             VIRTIO_NET_HDR_LEN);
-                net_send(&q->nc, sg, n);
+                net_send(&q->nc, sg + 1, n);
             }
         }
         virtqueue_push(vq, elem, 0);
@@ -204,6 +221,7 @@ static RxResult virtio_net_rx_fill(VirtIONetQueue *q, VirtIONetHdr *hdr,
     VirtIONetPCI *s = q->s;
     VirtQueue *rx = q->rx;
     bool mrg = virtio_has_feature(&s->vdev, VIRTIO_NET_F_MRG_RXBUF);
+    size_t hdr_len = virtio_net_guest_hdr_len(s);
     VirtQueueElement *elems[VIRTQUEUE_MAX_SIZE];
     uint32_t lens[VIRTQUEUE_MAX_SIZE];
     unsigned n = 0;
@@ -211,7 +229,7 @@ static RxResult virtio_net_rx_fill(VirtIONetQueue *q, VirtIONetHdr *hdr,
 
     while (done < len) {
         VirtQueueElement *e = n < rx->num ? virtqueue_pop(rx) : NULL;
-        size_t room, off = n ? 0 : VIRTIO_NET_HDR_LEN, chunk;
+        size_t room, off = n ? 0 : hdr_len, chunk;
 
         if (!e) {
             if (s->vdev.broken) {
@@ -241,7 +259,7 @@ static RxResult virtio_net_rx_fill(VirtIONetQueue *q, VirtIONetHdr *hdr,
         return RX_DROP;         /* an empty frame: nothing to deliver */
     }
     hdr->num_buffers = GUINT16_TO_LE(n);
-    iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, sizeof(*hdr));
+    iov_from_buf(elems[0]->in_sg, elems[0]->in_num, 0, hdr, hdr_len);
     for (unsigned i = 0; i < n; i++) {
         virtqueue_fill(rx, elems[i], lens[i], i);
     }
@@ -417,6 +435,13 @@ static void virtio_net_handle_queue(VirtIODevice *vdev, VirtQueue *vq)
 
 /* ---- device ---- */
 
+/*
+ * Without MQ the configuration ends after status, as QEMU 7.2's (which
+ * sizes the legacy BAR from it: 0x20 bytes); with MQ offered it holds
+ * max_virtqueue_pairs too.
+ */
+#define VIRTIO_NET_CONFIG_LEN offsetof(VirtIONetConfig, max_virtqueue_pairs)
+
 static void virtio_net_get_config(VirtIODevice *vdev, uint8_t *config)
 {
     VirtIONetPCI *s = net_of(vdev);
@@ -425,7 +450,7 @@ static void virtio_net_get_config(VirtIODevice *vdev, uint8_t *config)
     memcpy(cfg.mac, s->mac.a, sizeof(cfg.mac));
     cfg.status = GUINT16_TO_LE(s->status);
     cfg.max_virtqueue_pairs = GUINT16_TO_LE(s->max_pairs);
-    memcpy(config, &cfg, sizeof(cfg));
+    memcpy(config, &cfg, vdev->config_len);
 }
 
 static void virtio_net_apply_offloads(VirtIONetPCI *s)
@@ -623,6 +648,7 @@ static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     g_autofree char *name = NULL;
     static const MACAddr zero;
     NetClientState *peer;
+    uint64_t features;
 
     name = dev->id ? g_strdup(dev->id)
                    : g_strdup_printf("%s.%u", TYPE_VIRTIO_NET_PCI,
@@ -633,9 +659,12 @@ static bool virtio_net_pci_realize(VirtIOPCIProxy *proxy, Error **errp)
     if (!memcmp(&s->mac_prop, &zero, sizeof(zero))) {
         net_default_mac(&s->mac_prop);
     }
+    features = virtio_net_host_features(s);
     virtio_init(&s->vdev, TYPE_VIRTIO_NET_PCI, VIRTIO_ID_NET,
-                sizeof(VirtIONetConfig), &virtio_net_ops);
-    s->vdev.host_features |= virtio_net_host_features(s);
+                features & (1ULL << VIRTIO_NET_F_MQ) ?
+                sizeof(VirtIONetConfig) : VIRTIO_NET_CONFIG_LEN,
+                &virtio_net_ops);
+    s->vdev.host_features |= features;
     for (unsigned i = 0; i < s->max_pairs; i++) {
         s->pairs[i].rx = virtio_add_queue(&s->vdev, s->rx_queue_size,
                                           virtio_net_handle_queue);

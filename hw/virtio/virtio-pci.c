@@ -2,7 +2,7 @@
 /*
  * "virtio-pci": the modern virtio-pci transport (Virtio 1.2, section 4.1)
  * with MSI-X (PCI Local Bus 3.0, section 6.8.2), abstract parent of every
- * virtio-*-pci device.
+ * virtio-*-pci device; transitional with virtio-pci-legacy.c.
  */
 #include <glib.h>
 #include <glib-unix.h>
@@ -10,7 +10,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "hw/virtio/virtio-pci.h"
+#include "hw/virtio/virtio-pci-internal.h"
 #include "qom/property.h"
 #include "quokka/main-loop.h"
 #include "quokka/vmm-stats.h"
@@ -79,7 +79,7 @@
 
 /* ---- MSI-X ---- */
 
-static bool msix_enabled(VirtIOPCIProxy *p)
+bool virtio_pci_msix_enabled(VirtIOPCIProxy *p)
 {
     return p->msix_cap && (pci_get_word(p->parent_obj.config + p->msix_cap +
                                         PCI_MSIX_FLAGS) &
@@ -204,7 +204,7 @@ static void msix_notify(VirtIOPCIProxy *p, unsigned v)
 /* Delivers messages pending on vectors that are now unmasked. */
 static void msix_flush_pending(VirtIOPCIProxy *p)
 {
-    if (!msix_enabled(p)) {
+    if (!virtio_pci_msix_enabled(p)) {
         return;
     }
     for (unsigned v = 0; v < p->nvectors; v++) {
@@ -253,7 +253,7 @@ static void virtio_pci_notify(void *opaque, uint16_t vector)
 {
     VirtIOPCIProxy *p = opaque;
 
-    if (msix_enabled(p)) {
+    if (virtio_pci_msix_enabled(p)) {
         if (vector != VIRTIO_NO_VECTOR) {
             msix_notify(p, vector);
         }
@@ -290,20 +290,40 @@ static gboolean virtio_pci_notifier_ready(gint fd, GIOCondition cond,
 }
 
 /*
- * Binds queue @q's notify address to an eventfd when the accelerator can.
- * Without one (qtest, or an error) the MMIO write path serves the queue.
- * Context: BQL, with the modern BAR mapped.
+ * Adds or removes @n's binding: the modern notify address, or the legacy
+ * notify port when the value written is the queue index.  Linux writes
+ * the queue index as 16 bits through either (4.1.5.2, 4.1.4.8).
  */
-static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
+static bool virtio_pci_notifier_bind(VirtIOPCINotifier *n, bool assign,
+                                     Error **errp)
+{
+    AccelClass *ac = virtio_pci_accel_class();
+
+    if (n->pio) {
+        return ac->set_pio_ioeventfd(current_accel(), n->fd, n->addr, 2,
+                                     n->queue, assign, errp);
+    }
+    return ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, assign,
+                             errp);
+}
+
+/*
+ * Binds queue @q's notification to an eventfd when the accelerator can.
+ * Without one (qtest, or an error) the BAR write path serves the queue.
+ * Context: BQL, with the BAR of the interface in use mapped.
+ */
+void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
 {
     VirtIOPCINotifier *n = &p->notifiers[q];
     VirtioPCIClass *vc = virtio_pci_get_class(p);
-    IORegion *bar = p->parent_obj.bars[VIRTIO_PCI_BAR].region;
+    bool pio = p->iface == VIRTIO_PCI_IFACE_LEGACY;
+    IORegion *bar = p->parent_obj.bars[pio ? 0 : VIRTIO_PCI_BAR].region;
     AccelClass *ac = virtio_pci_accel_class();
     Error *err = NULL;
 
-    if (!p->ioeventfd || !ac || !ac->set_ioeventfd || n->fd >= 0 ||
-        !bar || !io_region_mapped(bar)) {
+    if (!p->ioeventfd || !ac || n->fd >= 0 || !bar ||
+        !io_region_mapped(bar) ||
+        !(pio ? !!ac->set_pio_ioeventfd : !!ac->set_ioeventfd)) {
         return;
     }
     n->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -312,11 +332,10 @@ static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
     }
     n->proxy = p;
     n->queue = q;
-    n->addr = io_region_base(bar) + VIRTIO_PCI_NOTIFY_OFF +
-              (uint64_t)q * VIRTIO_PCI_NOTIFY_MULT;
-    /* Linux writes the queue index as 16 bits (4.1.5.2). */
-    if (!ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, true,
-                           &err)) {
+    n->pio = pio;
+    n->addr = io_region_base(bar) + (pio ? VIRTIO_PCI_LEGACY_NOTIFY :
+              VIRTIO_PCI_NOTIFY_OFF + (uint64_t)q * VIRTIO_PCI_NOTIFY_MULT);
+    if (!virtio_pci_notifier_bind(n, true, &err)) {
         log_guest_error("virtio-pci: no ioeventfd for queue %u: %s", q,
                         error_get_pretty(err));
         error_free(err);
@@ -331,28 +350,59 @@ static void virtio_pci_notifier_start(VirtIOPCIProxy *p, unsigned q)
                     vc->notify_context(p->vdev) : NULL);
 }
 
+void virtio_pci_notifier_stop(VirtIOPCIProxy *p, unsigned q)
+{
+    VirtIOPCINotifier *n = &p->notifiers[q];
+
+    if (n->fd < 0) {
+        return;
+    }
+    virtio_pci_notifier_bind(n, false, NULL);
+    g_source_destroy(n->source);
+    g_source_unref(n->source);
+    n->source = NULL;
+    close(n->fd);
+    n->fd = -1;
+}
+
 static void virtio_pci_notifiers_stop(VirtIOPCIProxy *p)
 {
-    AccelClass *ac = virtio_pci_accel_class();
-
     for (unsigned q = 0; q < VIRTIO_QUEUE_MAX; q++) {
-        VirtIOPCINotifier *n = &p->notifiers[q];
+        virtio_pci_notifier_stop(p, q);
+    }
+}
 
-        if (n->fd < 0) {
-            continue;
-        }
-        ac->set_ioeventfd(current_accel(), n->fd, n->addr, 2, false, NULL);
-        g_source_destroy(n->source);
-        g_source_unref(n->source);
-        n->source = NULL;
-        close(n->fd);
-        n->fd = -1;
+/* ---- Which interface the driver uses ---- */
+
+bool virtio_pci_claim_iface(VirtIOPCIProxy *p, VirtIOPCIIface iface)
+{
+    if (p->iface == VIRTIO_PCI_IFACE_NONE) {
+        p->iface = iface;
+    }
+    if (p->iface != iface) {
+        log_guest_error("%s: driver mixes the legacy and modern "
+                        "interfaces; write ignored until a reset",
+                        p->vdev->name);
+        return false;
+    }
+    return true;
+}
+
+void virtio_pci_set_status(VirtIOPCIProxy *p, uint8_t val)
+{
+    virtio_set_status(p->vdev, val);
+    if (val == 0) {
+        virtio_pci_notifiers_stop(p);
+        p->driver_features = 0;
+        p->msix_pending = 0;
+        p->iface = VIRTIO_PCI_IFACE_NONE;
+        pci_set_irq(&p->parent_obj, 0);
     }
 }
 
 /* ---- Common configuration ---- */
 
-static VirtQueue *virtio_pci_selected(VirtIOPCIProxy *p)
+VirtQueue *virtio_pci_selected(VirtIOPCIProxy *p)
 {
     if (p->queue_select >= p->vdev->num_queues) {
         return NULL;
@@ -427,7 +477,7 @@ static uint64_t common_read(void *opaque, uint64_t off, unsigned size)
 }
 
 /* 4.1.4.3.2: a vector the device cannot use reads back as NO_VECTOR. */
-static uint16_t virtio_pci_check_vector(VirtIOPCIProxy *p, uint64_t val)
+uint16_t virtio_pci_check_vector(VirtIOPCIProxy *p, uint64_t val)
 {
     return val < p->nvectors ? val : VIRTIO_NO_VECTOR;
 }
@@ -485,6 +535,11 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
     VirtIOPCIProxy *p = opaque;
     VirtIODevice *vdev = p->vdev;
 
+    /* A reset is allowed through either interface. */
+    if (!(off == VIRTIO_PCI_COMMON_STATUS && !(val & 0xff)) &&
+        !virtio_pci_claim_iface(p, VIRTIO_PCI_IFACE_MODERN)) {
+        return;
+    }
     switch (off) {
     case VIRTIO_PCI_COMMON_DFSELECT:
         p->device_feature_select = val;
@@ -505,13 +560,7 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
         vdev->config_vector = virtio_pci_check_vector(p, val);
         break;
     case VIRTIO_PCI_COMMON_STATUS:
-        virtio_set_status(vdev, val);
-        if (val == 0) {
-            virtio_pci_notifiers_stop(p);
-            p->driver_features = 0;
-            p->msix_pending = 0;
-            pci_set_irq(&p->parent_obj, 0);
-        }
+        virtio_pci_set_status(p, val);
         break;
     case VIRTIO_PCI_COMMON_Q_SELECT:
         p->queue_select = val;
@@ -524,17 +573,19 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
 
 /* ---- ISR, device configuration, notifications ---- */
 
-static uint64_t isr_read(void *opaque, uint64_t off, unsigned size)
+uint8_t virtio_pci_isr_read(VirtIOPCIProxy *p)
 {
-    VirtIOPCIProxy *p = opaque;
     uint8_t isr = p->vdev->isr;
 
     /* 4.1.4.5: reading the ISR status clears it and the INTx line. */
-    if (off == 0) {
-        p->vdev->isr = 0;
-        pci_set_irq(&p->parent_obj, 0);
-    }
-    return off == 0 ? isr : 0;
+    p->vdev->isr = 0;
+    pci_set_irq(&p->parent_obj, 0);
+    return isr;
+}
+
+static uint64_t isr_read(void *opaque, uint64_t off, unsigned size)
+{
+    return off == 0 ? virtio_pci_isr_read(opaque) : 0;
 }
 
 static void isr_write(void *opaque, uint64_t off, uint64_t val,
@@ -542,9 +593,10 @@ static void isr_write(void *opaque, uint64_t off, uint64_t val,
 {
 }
 
-static uint64_t device_cfg_read(void *opaque, uint64_t off, unsigned size)
+uint64_t virtio_pci_device_cfg_read(VirtIOPCIProxy *p, uint64_t off,
+                                    unsigned size)
 {
-    VirtIODevice *vdev = ((VirtIOPCIProxy *)opaque)->vdev;
+    VirtIODevice *vdev = p->vdev;
     uint64_t val = 0;
 
     if (off + size > vdev->config_len) {
@@ -557,10 +609,10 @@ static uint64_t device_cfg_read(void *opaque, uint64_t off, unsigned size)
     return val;
 }
 
-static void device_cfg_write(void *opaque, uint64_t off, uint64_t val,
-                             unsigned size)
+void virtio_pci_device_cfg_write(VirtIOPCIProxy *p, uint64_t off,
+                                 uint64_t val, unsigned size)
 {
-    VirtIODevice *vdev = ((VirtIOPCIProxy *)opaque)->vdev;
+    VirtIODevice *vdev = p->vdev;
 
     if (off + size > vdev->config_len) {
         return;
@@ -596,7 +648,7 @@ static uint64_t virtio_pci_bar_read(void *opaque, uint64_t addr,
     case 1:
         return isr_read(opaque, off, size);
     case 2:
-        return device_cfg_read(opaque, off, size);
+        return virtio_pci_device_cfg_read(opaque, off, size);
     default:
         return notify_read(opaque, off, size);
     }
@@ -615,7 +667,7 @@ static void virtio_pci_bar_write(void *opaque, uint64_t addr, uint64_t val,
         isr_write(opaque, off, val, size);
         break;
     case 2:
-        device_cfg_write(opaque, off, val, size);
+        virtio_pci_device_cfg_write(opaque, off, val, size);
         break;
     default:
         notify_write(opaque, off, val, size);
@@ -765,7 +817,42 @@ static bool virtio_pci_check_props(PCIDevice *dev, Error **errp)
                    VIRTIO_PCI_MSIX_MAX, p->nvectors);
         return false;
     }
+    if (p->disable_legacy == ON_OFF_AUTO_ON && p->disable_modern) {
+        error_setg(errp, "device cannot work as neither modern nor legacy "
+                   "mode is enabled");
+        error_append_hint(errp, "Set either disable-modern or "
+                          "disable-legacy to off\n");
+        return false;
+    }
     return !vc->check_props || vc->check_props(p, errp);
+}
+
+static void virtio_pci_add_modern(VirtIOPCIProxy *p, uint8_t *pos);
+
+/*
+ * 4.1.2: a device with a legacy interface has the transitional device ID
+ * (0x1000 + n), revision 0 and the virtio ID as subsystem ID; a
+ * modern-only one 0x1040 + virtio ID and revision 1.  The legacy
+ * interface exists where QEMU offers it: devices with a legacy ID, on
+ * a conventional PCI bus (the pc machine's), unless disable-legacy=on.
+ */
+static void virtio_pci_set_ids(VirtIOPCIProxy *p)
+{
+    PCIDevice *dev = &p->parent_obj;
+    uint16_t legacy_id = virtio_pci_legacy_device_id(p->vdev->device_id);
+
+    p->legacy_io = legacy_id && p->disable_legacy != ON_OFF_AUTO_ON;
+    p->modern_io = !p->legacy_io || !p->disable_modern;
+    if (p->legacy_io) {
+        pci_set_word(dev->config + PCI_DEVICE_ID, legacy_id);
+        dev->config[PCI_REVISION_ID] = 0;
+        pci_set_word(dev->config + PCI_SUBSYSTEM_ID, p->vdev->device_id);
+    } else {
+        pci_set_word(dev->config + PCI_DEVICE_ID,
+                     0x1040 + p->vdev->device_id);
+        dev->config[PCI_REVISION_ID] = 1;
+        pci_set_word(dev->config + PCI_SUBSYSTEM_ID, 0x1100);
+    }
 }
 
 static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
@@ -791,33 +878,44 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
         p->vdev->host_features |= 1ULL << VIRTIO_F_RING_PACKED;
     }
     virtio_bind_transport(p->vdev, &virtio_pci_transport_ops, p);
-    /* 4.1.2.1: device ID 0x1040 + virtio ID, revision 1 for modern. */
-    pci_set_word(dev->config + PCI_DEVICE_ID, 0x1040 + p->vdev->device_id);
-    dev->config[PCI_REVISION_ID] = 1;
-    pci_set_word(dev->config + PCI_SUBSYSTEM_ID, 0x1100);
+    virtio_pci_set_ids(p);
     dev->config[PCI_INTERRUPT_PIN] = 1;
-    pci_set_word(dev->config + PCI_STATUS,
-                 pci_get_word(dev->config + PCI_STATUS) |
-                 PCI_STATUS_CAP_LIST);
+    if (p->nvectors || p->modern_io) {
+        pci_set_word(dev->config + PCI_STATUS,
+                     pci_get_word(dev->config + PCI_STATUS) |
+                     PCI_STATUS_CAP_LIST);
+    }
+    if (p->legacy_io) {
+        virtio_pci_legacy_realize(p);
+    }
     if (p->nvectors) {
         virtio_pci_add_msix(p, &pos);
         pci_register_bar(dev, VIRTIO_PCI_MSIX_BAR, 0,
                          VIRTIO_PCI_MSIX_BAR_SIZE, &virtio_pci_msix_ops, p);
     }
-    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_COMMON_CFG,
+    if (p->modern_io) {
+        virtio_pci_add_modern(p, &pos);
+    }
+    return true;
+}
+
+static void virtio_pci_add_modern(VirtIOPCIProxy *p, uint8_t *pos)
+{
+    PCIDevice *dev = &p->parent_obj;
+
+    virtio_pci_add_vndr_cap(dev, pos, VIRTIO_PCI_CAP_COMMON_CFG,
                             VIRTIO_PCI_COMMON_OFF);
-    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_ISR_CFG,
+    virtio_pci_add_vndr_cap(dev, pos, VIRTIO_PCI_CAP_ISR_CFG,
                             VIRTIO_PCI_ISR_OFF);
-    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_DEVICE_CFG,
+    virtio_pci_add_vndr_cap(dev, pos, VIRTIO_PCI_CAP_DEVICE_CFG,
                             VIRTIO_PCI_DEVICE_OFF);
-    virtio_pci_add_vndr_cap(dev, &pos, VIRTIO_PCI_CAP_NOTIFY_CFG,
+    virtio_pci_add_vndr_cap(dev, pos, VIRTIO_PCI_CAP_NOTIFY_CFG,
                             VIRTIO_PCI_NOTIFY_OFF);
-    virtio_pci_add_cfg_window(p, &pos);
+    virtio_pci_add_cfg_window(p, pos);
     pci_register_bar(dev, VIRTIO_PCI_BAR,
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH,
                      VIRTIO_PCI_BAR_SIZE, &virtio_pci_bar_ops, p);
-    return true;
 }
 
 static void virtio_pci_exit(PCIDevice *dev)
@@ -846,6 +944,7 @@ static void virtio_pci_reset(DeviceState *qdev)
     p->driver_features = 0;
     p->queue_select = 0;
     p->msix_pending = 0;
+    p->iface = VIRTIO_PCI_IFACE_NONE;
     for (unsigned v = 0; v < VIRTIO_PCI_MSIX_MAX; v++) {
         msix_irqfd_stop(p, v);
     }
@@ -868,6 +967,11 @@ static Property virtio_pci_props[] = {
                      "queue notifications through eventfds (KVM)"),
     DEFINE_PROP_BOOL("packed", VirtIOPCIProxy, packed, false,
                      "offer packed virtqueues (VIRTIO_F_RING_PACKED)"),
+    DEFINE_PROP_ON_OFF_AUTO("disable-legacy", VirtIOPCIProxy, disable_legacy,
+                            ON_OFF_AUTO_AUTO, "no legacy I/O BAR (auto: "
+                            "legacy on a conventional PCI bus)"),
+    DEFINE_PROP_BOOL("disable-modern", VirtIOPCIProxy, disable_modern, false,
+                     "no modern capabilities: a legacy-only device"),
     DEFINE_PROP_END,
 };
 

@@ -184,7 +184,7 @@ void virtio_bind_transport(VirtIODevice *vdev, const VirtioTransportOps *ops,
     vdev->transport_opaque = opaque;
 }
 
-static void virtio_queue_reset(VirtQueue *vq)
+void virtio_queue_reset(VirtQueue *vq)
 {
     vq->num = vq->num_max;
     vq->enabled = false;

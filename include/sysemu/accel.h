@@ -73,6 +73,14 @@ typedef struct AccelClass {
     bool (*set_ioeventfd)(AccelState *accel, int fd, uint64_t addr,
                           unsigned len, bool assign, Error **errp);
     /*
+     * Optional: guest writes of @len bytes of value @data to I/O port
+     * @port signal eventfd @fd instead of exiting (@assign false removes
+     * the binding); other values still exit.
+     */
+    bool (*set_pio_ioeventfd)(AccelState *accel, int fd, uint64_t port,
+                              unsigned len, uint64_t data, bool assign,
+                              Error **errp);
+    /*
      * Optional: true when the accelerator emulates the PIC, IOAPIC and
      * LAPICs itself (KVM's in-kernel irqchip), respectively the PIT; the
      * machine creates userspace ones otherwise.  Valid after init_machine.

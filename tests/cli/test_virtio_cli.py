@@ -17,6 +17,16 @@ CASES = [
      "Property 'vectors' must be at most 64, got 65"),
     ('-device virtio-rng-pci,packed=maybe',
      "Parameter 'packed' expects 'on' or 'off'"),
+    # QEMU 7.2's message, hint line included.
+    ('-device virtio-rng-pci,disable-legacy=on,disable-modern=on',
+     "device cannot work as neither modern nor legacy mode is enabled\n"
+     "Set either disable-modern or disable-legacy to off"),
+    # QEMU words this one "Parameter 'disable-legacy' does not accept
+    # value 'foo'"; on/off/auto properties share qom's message here.
+    ('-device virtio-blk-pci,disable-legacy=foo',
+     "Property 'virtio-blk-pci.disable-legacy' doesn't take value 'foo'"),
+    ('-device virtio-net-pci,disable-modern=auto',
+     "Parameter 'disable-modern' expects 'on' or 'off'"),
     ('-device virtio-serial-pci,max_ports=0',
      "Property 'max_ports' must be 1 to 31, got 0"),
     ('-device virtio-serial-pci,max_ports=40',

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The modern virtio-pci transport, driver side, for qtest programs
- * (Virtio 1.2, section 4.1.4: capabilities and the common configuration
- * structure).
+ * The virtio-pci transport, driver side, for qtest programs (Virtio 1.2,
+ * section 4.1.4: capabilities and the common configuration structure;
+ * 4.1.4.8: the legacy interface in I/O BAR 0).
  */
 #include <glib.h>
+#include <string.h>
 
 #include "libqpci.h"
 #include "libqvirtio-pci.h"
@@ -205,4 +206,104 @@ bool qvirtio_pci_init(QVirtioPCIDevice *d, QTestState *qts, int devfn,
     d->vdev.ops = &qvirtio_pci_ops;
     d->vdev.opaque = d;
     return true;
+}
+
+/* ---- The legacy interface ---- */
+
+static uint64_t legacy_get_features(void *opaque)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    return qtest_inl(d->qts, d->io + QVIRTIO_LEGACY_HOST_FEATURES);
+}
+
+static void legacy_set_features(void *opaque, uint64_t features)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    qtest_outl(d->qts, d->io + QVIRTIO_LEGACY_GUEST_FEATURES, features);
+}
+
+static uint8_t legacy_get_status(void *opaque)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    return qtest_inb(d->qts, d->io + QVIRTIO_LEGACY_STATUS);
+}
+
+static void legacy_set_status(void *opaque, uint8_t status)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    qtest_outb(d->qts, d->io + QVIRTIO_LEGACY_STATUS, status);
+}
+
+static uint16_t legacy_queue_size(void *opaque, unsigned index)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    qtest_outw(d->qts, d->io + QVIRTIO_LEGACY_QUEUE_SEL, index);
+    return qtest_inw(d->qts, d->io + QVIRTIO_LEGACY_QUEUE_NUM);
+}
+
+/* The size is the device's; the rings start at the page of desc. */
+static void legacy_queue_setup(void *opaque, QVirtQueue *vq)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    qtest_outw(d->qts, d->io + QVIRTIO_LEGACY_QUEUE_SEL, vq->index);
+    qtest_outl(d->qts, d->io + QVIRTIO_LEGACY_QUEUE_PFN, vq->desc >> 12);
+}
+
+static void legacy_notify(void *opaque, QVirtQueue *vq)
+{
+    QVirtioPCIDevice *d = opaque;
+
+    qtest_outw(d->qts, d->io + QVIRTIO_LEGACY_NOTIFY, vq->index);
+}
+
+static const QVirtioTransport qvirtio_pci_legacy_ops = {
+    .get_features = legacy_get_features,
+    .set_features = legacy_set_features,
+    .get_status = legacy_get_status,
+    .set_status = legacy_set_status,
+    .queue_size = legacy_queue_size,
+    .queue_setup = legacy_queue_setup,
+    .notify = legacy_notify,
+};
+
+bool qvirtio_pci_legacy_init(QVirtioPCIDevice *d, QTestState *qts, int devfn,
+                             uint16_t io)
+{
+    if (!(qpci_config_readl(qts, devfn, 0x10) & 1)) {
+        return false;
+    }
+    memset(d, 0, sizeof(*d));
+    d->qts = qts;
+    d->devfn = devfn;
+    d->io = io;
+    qpci_config_writel(qts, devfn, 0x10, io);
+    qpci_config_writew(qts, devfn, 0x04, 0x5);  /* I/O, bus master */
+    d->msix_cap = qvirtio_pci_find_cap(qts, devfn, PCI_CAP_ID_MSIX, 0);
+    d->vdev.ops = &qvirtio_pci_legacy_ops;
+    d->vdev.opaque = d;
+    return true;
+}
+
+void qvirtio_legacy_negotiate(QVirtioDevice *dev, uint32_t wanted)
+{
+    const QVirtioTransport *ops = dev->ops;
+
+    ops->set_status(dev->opaque, 0);
+    ops->set_status(dev->opaque, VIRTIO_STATUS_ACKNOWLEDGE);
+    ops->set_status(dev->opaque, VIRTIO_STATUS_ACKNOWLEDGE |
+                    VIRTIO_STATUS_DRIVER);
+    dev->features = ops->get_features(dev->opaque) & wanted;
+    ops->set_features(dev->opaque, dev->features);
+}
+
+void qvirtio_legacy_driver_ok(QVirtioDevice *dev)
+{
+    dev->ops->set_status(dev->opaque, VIRTIO_STATUS_ACKNOWLEDGE |
+                         VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);
 }

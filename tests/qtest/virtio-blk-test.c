@@ -190,7 +190,7 @@ static void test_ids_and_config(void)
 
     f.qts = start_raw(img, NULL, false);
     g_assert_cmphex(qpci_config_readw(f.qts, BLK_DEVFN, 0x00), ==, 0x1af4);
-    g_assert_cmphex(qpci_config_readw(f.qts, BLK_DEVFN, 0x02), ==, 0x1042);
+    g_assert_cmphex(qpci_config_readw(f.qts, BLK_DEVFN, 0x02), ==, 0x1001);
     g_assert_cmphex(qpci_config_readw(f.qts, BLK_DEVFN, 0x0a), ==, 0x0100);
     g_assert_true(qvirtio_pci_init(&f.dev, f.qts, BLK_DEVFN, MMIO_BASE));
     f.dev.vdev.ops->set_status(&f.dev, 1 | 2);
@@ -540,7 +540,7 @@ static void test_snapshot(void)
     /* if=virtio puts the disk in the first free slot, 2. */
     f.qts = qtest_init(args);
     g_assert_cmphex(qpci_config_readw(f.qts, QPCI_DEVFN(2, 0), 2), ==,
-                    0x1042);
+                    0x1001);
     blk_setup(&f, f.qts, QPCI_DEVFN(2, 0), MMIO_BASE, ~0ULL, ALLOC_START, 1);
     fill(out, sizeof(out), 9);
     g_assert_cmpuint(blk_req(&f, 0, T_OUT, 0, out, sizeof(out), NULL, 0,

@@ -5,7 +5,8 @@
  * driven over the qtest protocol.  Messages go through an irqfd that
  * KVM consumes, a masked vector still holds its message pending, a
  * rewritten entry follows the driver, and kernel-irqchip=off falls back
- * to direct delivery.  Suite "kvm": skipped without /dev/kvm.
+ * to direct delivery; a legacy queue's notify port gets an ioeventfd.
+ * Suite "kvm": skipped without /dev/kvm.
  */
 #include <dirent.h>
 #include <glib.h>
@@ -248,6 +249,38 @@ static void test_no_kernel_irqchip(void)
     teardown(&f);
 }
 
+/*
+ * A legacy driver's queue gets an ioeventfd on the notify port (KVM_IOEVENTFD
+ * with PIO and DATAMATCH) once its PFN is set, gone again with PFN 0;
+ * none with ioeventfd=off.
+ */
+static void test_legacy_ioeventfd(const void *data)
+{
+    bool on = GPOINTER_TO_INT(data);
+    g_autofree char *args = g_strdup_printf(
+        "-M pc -nodefaults -S -device virtio-rng-pci,addr=4,"
+        "disable-modern=on,ioeventfd=%s", on ? "on" : "off");
+    QTestState *qts = qtest_init_with_qmp_accel(args, "kvm");
+    pid_t pid = qtest_pid(qts);
+    QVirtioPCIDevice d;
+    QGuestAlloc alloc;
+    QVirtQueue *vq;
+    uint64_t before;
+
+    g_assert_true(qvirtio_pci_legacy_init(&d, qts, RNG_DEVFN, 0xc000));
+    qvirtio_legacy_negotiate(&d.vdev, 0);
+    qguest_alloc_init(&alloc, qts, ALLOC_START, ALLOC_START + 0x40000);
+    before = eventfds(pid);
+    vq = qvirtio_queue_setup(&d.vdev, &alloc, 0);
+    qvirtio_legacy_driver_ok(&d.vdev);
+    g_assert_cmpint(new_eventfd(pid, before) >= 0, ==, on);
+    qtest_outw(qts, 0xc000 + QVIRTIO_LEGACY_QUEUE_SEL, 0);
+    qtest_outl(qts, 0xc000 + QVIRTIO_LEGACY_QUEUE_PFN, 0);
+    g_assert_cmphex(eventfds(pid), ==, before);
+    qvirtqueue_free(vq);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -259,5 +292,9 @@ int main(int argc, char **argv)
     g_test_add_func("/kvm/virtio-pci/irqfd-masked", test_irqfd_masked);
     g_test_add_func("/kvm/virtio-pci/no-kernel-irqchip",
                     test_no_kernel_irqchip);
+    g_test_add_data_func("/kvm/virtio-pci/legacy-ioeventfd/on",
+                         GINT_TO_POINTER(1), test_legacy_ioeventfd);
+    g_test_add_data_func("/kvm/virtio-pci/legacy-ioeventfd/off",
+                         GINT_TO_POINTER(0), test_legacy_ioeventfd);
     return g_test_run();
 }

@@ -262,7 +262,7 @@ static void test_config(void)
 
     net_start(&f, "");
     g_assert_cmphex(qpci_config_readw(f.qts, NET_DEVFN, 0), ==, 0x1af4);
-    g_assert_cmphex(qpci_config_readw(f.qts, NET_DEVFN, 2), ==, 0x1041);
+    g_assert_cmphex(qpci_config_readw(f.qts, NET_DEVFN, 2), ==, 0x1000);
     g_assert_cmphex(qpci_config_readw(f.qts, NET_DEVFN, 0x0a), ==, 0x0200);
     f.dev.vdev.ops->set_status(f.dev.vdev.opaque, 1 | 2);
     offered = f.dev.vdev.ops->get_features(f.dev.vdev.opaque);
@@ -581,7 +581,7 @@ static void test_legacy_net(void)
                        "-net nic,model=virtio,macaddr=52:54:00:aa:bb:cc "
                        "-net user");
     for (int slot = 0; slot < 32 && devfn < 0; slot++) {
-        if (qpci_config_readw(f.qts, QPCI_DEVFN(slot, 0), 2) == 0x1041) {
+        if (qpci_config_readw(f.qts, QPCI_DEVFN(slot, 0), 2) == 0x1000) {
             devfn = QPCI_DEVFN(slot, 0);
         }
     }

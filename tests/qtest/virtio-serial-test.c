@@ -158,7 +158,7 @@ static void test_config(void)
     ser_start(&f, false);
     /* max_nr_ports at offset 4 of the device configuration (5.3.4). */
     g_assert_cmpuint(qtest_readl(f.qts, f.dev.device + 4), ==, 2);
-    g_assert_cmphex(qpci_config_readw(f.qts, SER_DEVFN, 2), ==, 0x1043);
+    g_assert_cmphex(qpci_config_readw(f.qts, SER_DEVFN, 2), ==, 0x1003);
     ser_stop(&f);
 }
 

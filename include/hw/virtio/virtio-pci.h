@@ -5,6 +5,9 @@
  * configuration structures in BAR 4, and MSI-X (PCI 3.0, section 6.8.2)
  * with its table and PBA in BAR 1.  INTx when MSI-X is off.
  *
+ * Transitional devices (virtio-pci-legacy.c) add the legacy interface
+ * (4.1.4.8) in I/O BAR 0 beside it; a driver uses one or the other.
+ *
  * A device type ("virtio-rng-pci") derives from TYPE_VIRTIO_PCI, embeds
  * its VirtIODevice and points vdev at it in its realize hook.
  */
@@ -15,6 +18,7 @@
 
 #include "hw/pci/pci.h"
 #include "hw/virtio/virtio.h"
+#include "qom/property.h"
 
 #define TYPE_VIRTIO_PCI "virtio-pci"
 #define PCI_VENDOR_ID_REDHAT_QUMRANET 0x1af4
@@ -22,12 +26,20 @@
 
 typedef struct VirtIOPCIProxy VirtIOPCIProxy;
 
+/* The interface the driver has used since the last reset. */
+typedef enum VirtIOPCIIface {
+    VIRTIO_PCI_IFACE_NONE,
+    VIRTIO_PCI_IFACE_LEGACY,
+    VIRTIO_PCI_IFACE_MODERN,
+} VirtIOPCIIface;
+
 /* A queue's notification through an eventfd the accelerator signals. */
 typedef struct VirtIOPCINotifier {
     VirtIOPCIProxy *proxy;
     unsigned queue;
     int fd;                     /* -1: none */
     uint64_t addr;
+    bool pio;                   /* legacy: I/O port, matching the queue */
     GSource *source;
 } VirtIOPCINotifier;
 
@@ -57,6 +69,11 @@ struct VirtIOPCIProxy {
     bool ioeventfd;             /* "ioeventfd" property */
     bool packed;                /* "packed": offer VIRTIO_F_RING_PACKED */
     VirtIOPCINotifier notifiers[VIRTIO_QUEUE_MAX];
+    OnOffAuto disable_legacy;   /* "disable-legacy" */
+    bool disable_modern;        /* "disable-modern" */
+    bool legacy_io;             /* the legacy I/O BAR 0 exists */
+    bool modern_io;             /* the capabilities and BAR 4 exist */
+    VirtIOPCIIface iface;
 };
 
 typedef struct VirtioPCIClass {

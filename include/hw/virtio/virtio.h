@@ -33,6 +33,7 @@
 #define VIRTIO_CONFIG_S_FAILED 0x80
 
 /* Reserved feature bits (6). */
+#define VIRTIO_F_ANY_LAYOUT 27
 #define VIRTIO_RING_F_INDIRECT_DESC 28
 #define VIRTIO_RING_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
@@ -162,6 +163,8 @@ void virtio_reset(VirtIODevice *vdev);
  */
 void virtio_set_status(VirtIODevice *vdev, uint8_t status);
 void virtio_set_features(VirtIODevice *vdev, uint64_t features);
+/* Disables @vq and forgets its rings (a legacy driver's PFN 0). */
+void virtio_queue_reset(VirtQueue *vq);
 /* The driver enabled queue @vq: map its rings; false (and broken) if bad. */
 bool virtio_queue_enable(VirtQueue *vq);
 /* The driver notified queue @n. */
