@@ -137,11 +137,14 @@ struct qk_insn {
 	u8 size;		/* bytes accessed in memory */
 	u8 dst_size;		/* register size for loads with extension */
 	u8 reg;			/* register operand */
+	u8 alu;			/* QK_INSN_ALU: enum qk_alu_op */
 	bool high_byte;		/* reg is AH, CH, DH or BH */
+	bool has_imm;		/* the source is imm, not reg */
+	bool to_reg;		/* QK_INSN_ALU: result goes to reg */
 	bool rep;		/* string forms: REP prefix */
 	u8 asize;		/* address size in bytes */
 	u8 seg;			/* MOVS source segment: ES, CS, SS, DS, FS, GS */
-	u64 imm;
+	u64 imm;		/* sign-extended */
 };
 
 enum qk_insn_op {
@@ -152,6 +155,15 @@ enum qk_insn_op {
 	QK_INSN_STORE_IMM,	/* mov imm -> mem */
 	QK_INSN_STOS,		/* stos: RAX -> ES:RDI */
 	QK_INSN_MOVS,		/* movs: seg:RSI -> ES:RDI */
+	QK_INSN_ALU,		/* read, compute, set flags, maybe write */
+	QK_INSN_XCHG,		/* xchg mem, reg */
+};
+
+/* ALU operations; the first eight in the order of opcodes 00-3F. */
+enum qk_alu_op {
+	QK_ALU_ADD, QK_ALU_OR, QK_ALU_ADC, QK_ALU_SBB,
+	QK_ALU_AND, QK_ALU_SUB, QK_ALU_XOR, QK_ALU_CMP,
+	QK_ALU_TEST, QK_ALU_NOT, QK_ALU_NEG, QK_ALU_INC, QK_ALU_DEC,
 };
 
 struct qk_vcpu {
@@ -171,7 +183,8 @@ struct qk_vcpu {
 	enum qk_pending pending;
 	struct qk_insn insn;
 	unsigned long pending_rip;	/* RIP once the access completes */
-	u64 pending_addr;		/* INS: guest linear destination */
+	u64 pending_addr;		/* INS, MOVS: guest linear destination */
+	u64 pending_gpa;		/* MMIO read: where a write-back goes */
 	u32 pending_count;		/* INS: elements */
 	u8 pending_size;		/* INS: element size */
 	u8 pending_asize;		/* INS: address size in bytes */
@@ -317,7 +330,9 @@ int qk_internal_error(struct qk_vcpu *vcpu, u32 suberror, int ndata,
 int qk_decode(const u8 *bytes, unsigned int avail, int mode,
 	      struct qk_insn *insn);
 int qk_emulate_mmio(struct qk_vcpu *vcpu, u64 gpa);
-void qk_complete_mmio_read(struct qk_vcpu *vcpu);
+bool qk_string_io_decode(struct qk_vcpu *vcpu, u8 *asize, u64 *dst_base,
+			 u64 *src_base);
+int qk_complete_mmio_read(struct qk_vcpu *vcpu);
 int qk_gva_to_gpa(struct qk_vcpu *vcpu, u64 gva, u64 *gpa);
 int qk_read_gva(struct qk_vcpu *vcpu, u64 gva, void *buf, unsigned int len);
 int qk_write_gva(struct qk_vcpu *vcpu, u64 gva, const void *buf,

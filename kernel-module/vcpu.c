@@ -88,9 +88,9 @@ int qk_emulate_pio(struct qk_vcpu *vcpu, u16 port, u8 size, bool in,
 		   bool string, bool rep, u8 asize, unsigned long next_rip)
 {
 	struct kvm_run *run = vcpu->run;
-	unsigned long mask = qk_asize_mask(asize);
-	struct qk_paging pg;
-	u64 count = 1, addr;
+	u64 count = 1, addr, dst_base, src_base;
+	unsigned long mask;
+	u8 dec_asize;
 	long step;
 	u32 i;
 
@@ -115,6 +115,16 @@ int qk_emulate_pio(struct qk_vcpu *vcpu, u16 port, u8 size, bool in,
 		return 0;
 	}
 
+	/* An @asize of 0: the exit did not say (QEMU's SVM). */
+	if (!qk_string_io_decode(vcpu, &dec_asize, &dst_base, &src_base)) {
+		u64 data[2] = { port, vcpu->rip };
+
+		return qk_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					 2, data);
+	}
+	if (!asize)
+		asize = dec_asize;
+	mask = qk_asize_mask(asize);
 	if (rep) {
 		count = vcpu->regs[QK_RCX] & mask;
 		if (!count) {
@@ -124,10 +134,9 @@ int qk_emulate_pio(struct qk_vcpu *vcpu, u16 port, u8 size, bool in,
 	}
 	count = min_t(u64, count, PAGE_SIZE / size);
 	step = (vcpu->rflags & X86_EFLAGS_DF) ? -(long)size : size;
-	qk_ops->get_paging(vcpu, &pg);
 	run->io.count = count;
 	if (in) {
-		addr = pg.seg_base[0] + (vcpu->regs[QK_RDI] & mask);
+		addr = dst_base + (vcpu->regs[QK_RDI] & mask);
 		vcpu->pending = QK_PENDING_PIO_INS;
 		vcpu->pending_addr = addr;
 		vcpu->pending_count = count;
@@ -138,7 +147,7 @@ int qk_emulate_pio(struct qk_vcpu *vcpu, u16 port, u8 size, bool in,
 		return 0;
 	}
 	/* OUTS reads through DS unless a prefix said otherwise. */
-	addr = pg.seg_base[3] + (vcpu->regs[QK_RSI] & mask);
+	addr = src_base + (vcpu->regs[QK_RSI] & mask);
 	for (i = 0; i < count; i++, addr += step) {
 		if (qk_read_gva(vcpu, addr, vcpu->pio_data + i * size, size)) {
 			u64 data[2] = { port, addr };
@@ -192,7 +201,7 @@ static int qk_complete_pending(struct qk_vcpu *vcpu)
 		r = qk_complete_ins(vcpu);
 		break;
 	case QK_PENDING_MMIO_READ:
-		qk_complete_mmio_read(vcpu);
+		r = qk_complete_mmio_read(vcpu);
 		break;
 	case QK_PENDING_NONE:
 		break;
@@ -260,9 +269,12 @@ static int qk_vcpu_run(struct qk_vcpu *vcpu)
 	/* With a userspace APIC the VMM owns the TPR (KVM API, kvm_run). */
 	if (!vcpu->apic)
 		vcpu->cr8 = run->cr8 & 0xf;
+	/* > 0: the completed access needs another exit (an MMIO write). */
 	r = qk_complete_pending(vcpu);
-	if (r)
+	if (r) {
+		r = min(r, 0);
 		goto out;
+	}
 	/* The VMM may have moved the TSC or the clock since the last run. */
 	qk_kvmclock_publish(vcpu);
 	if (READ_ONCE(run->immediate_exit)) {

@@ -86,9 +86,12 @@ static int svm_exit_ioio(struct qk_svm_vcpu *svm)
 	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 	u8 asize = (info & SVM_IOIO_ASIZE_MASK) >> SVM_IOIO_ASIZE_SHIFT;
 
-	/* SZ8/SZ16/SZ32 and A16/A32/A64 are one-hot fields (15.10.2). */
+	/*
+	 * SZ8/SZ16/SZ32 and A16/A32/A64 are one-hot fields (15.10.2).  QEMU's
+	 * emulated SVM sets no A bit: 0 lets the core decode the prefixes.
+	 */
 	size = size == 4 ? 4 : size == 2 ? 2 : 1;
-	asize = asize == 4 ? 8 : asize == 2 ? 4 : 2;
+	asize = asize == 4 ? 8 : asize == 2 ? 4 : asize == 1 ? 2 : 0;
 	return qk_emulate_pio(&svm->vcpu, info >> 16, size,
 			      info & SVM_IOIO_TYPE_MASK,
 			      info & SVM_IOIO_STR_MASK,

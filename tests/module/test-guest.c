@@ -106,12 +106,36 @@ asm(".pushsection .rodata\n"
     "    int3\n"
     "guest16_triple_end:\n"
 
-    "guest16_badop:\n"                 /* ADD to MMIO: not a MOV */
+    "guest16_badop:\n"                 /* a shift of MMIO: not decoded */
     "    mov $0xe000, %bx\n"
     "    mov %bx, %ds\n"
-    "    add %ax, 0x10\n"
+    "    shlw 0x10\n"
     "    hlt\n"
     "guest16_badop_end:\n"
+
+    /* Read-modify-write and MMIO-to-MMIO copies, as a VGA BIOS does. */
+    "guest16_rmw:\n"
+    "    mov $0xe000, %ax\n"
+    "    mov %ax, %ds\n"
+    "    mov %ax, %es\n"
+    "    addw $0x1111, 0x10\n"
+    "    pushf\n"
+    "    pop %ax\n"
+    "    out %ax, $0x10\n"
+    "    mov $0x5a, %ah\n"
+    "    xchg %ah, 0x21\n"
+    "    mov %ah, %al\n"
+    "    out %al, $0x10\n"
+    "    orb $0x80, %es:0x30(%bx,%si)\n"
+    "    cld\n"
+    "    mov $0x100, %si\n"
+    "    mov $0x200, %di\n"
+    "    mov $3, %cx\n"
+    "    rep movsw\n"
+    "    mov %di, %ax\n"
+    "    out %ax, $0x10\n"
+    "    hlt\n"
+    "guest16_rmw_end:\n"
 
     ".code64\n"
     "guest64_start:\n"
@@ -222,6 +246,107 @@ asm(".pushsection .rodata\n"
     "    iretq\n"
     "guest64_msg: .ascii \"quokka-string!\"\n"
     "guest64_end:\n"
+
+    /*
+     * Each ALU_CASE runs one instruction twice on (%rsi): first on a RAM
+     * copy of the 8 MMIO bytes at %rbp, then on those MMIO bytes, with the
+     * same flags and %rcx/%rdx before; then reports both RFLAGS, both
+     * %rcx and the RAM result.  The host compares them and the write.
+     */
+    /* String I/O above 64 KiB: the IOIO exit's address size matters. */
+    "guest64_strio:\n"
+    "    mov $0x30000, %edi\n"
+    "    mov $8, %ecx\n"
+    "    mov $0x15, %dx\n"
+    "    rep insw\n"
+    "    mov $0x30000, %esi\n"
+    "    mov $16, %ecx\n"
+    "    mov $0x14, %dx\n"
+    "    rep outsb\n"
+    "    mov %edi, %eax\n"
+    "    out %eax, $0x10\n"
+    "    mov %esi, %eax\n"
+    "    out %eax, $0x10\n"
+    "    hlt\n"
+    "guest64_strio_end:\n"
+
+    ".macro ALU_CASE fl, insn:vararg\n"
+    "    mov (%rbp), %rax\n"
+    "    mov %rax, (%rdi)\n"
+    "    mov %rdi, %rsi\n"
+    "    mov %r14, %rcx\n"
+    "    mov %r14, %rdx\n"
+    "    push $\\fl\n"
+    "    popf\n"
+    "    \\insn\n"
+    "    pushf\n"
+    "    pop %r8\n"
+    "    mov %rcx, %r9\n"
+    "    mov %rbp, %rsi\n"
+    "    mov %r14, %rcx\n"
+    "    push $\\fl\n"
+    "    popf\n"
+    "    \\insn\n"
+    "    pushf\n"
+    "    pop %r10\n"
+    "    mov %rcx, %r11\n"
+    "    mov %r8, %rax\n"
+    "    out %eax, $0x30\n"
+    "    mov %r10, %rax\n"
+    "    out %eax, $0x30\n"
+    "    mov %r9, %rax\n"
+    "    out %eax, $0x31\n"
+    "    shr $32, %rax\n"
+    "    out %eax, $0x31\n"
+    "    mov %r11, %rax\n"
+    "    out %eax, $0x31\n"
+    "    shr $32, %rax\n"
+    "    out %eax, $0x31\n"
+    "    mov (%rdi), %rax\n"
+    "    out %eax, $0x32\n"
+    "    shr $32, %rax\n"
+    "    out %eax, $0x32\n"
+    "    add $8, %rbp\n"
+    ".endm\n"
+    "guest64_alu:\n"
+    "    mov $0x20000100, %ebp\n"
+    "    mov $0x9000, %edi\n"
+    "    movabs $0x8123456789abcdef, %r14\n"
+    "    ALU_CASE 0x002, addl %ecx, (%rsi)\n"
+    "    ALU_CASE 0x002, addb %cl, (%rsi)\n"
+    "    ALU_CASE 0x002, orw %cx, (%rsi)\n"
+    "    ALU_CASE 0x003, adcq %rcx, (%rsi)\n"
+    "    ALU_CASE 0x003, sbbl %ecx, (%rsi)\n"
+    "    ALU_CASE 0x002, andb %ch, (%rsi)\n"
+    "    ALU_CASE 0x002, subq %rcx, (%rsi)\n"
+    "    ALU_CASE 0x002, xorl %ecx, (%rsi)\n"
+    "    ALU_CASE 0x002, xorl %r14d, (%rsi)\n"
+    "    ALU_CASE 0x002, cmpl %ecx, (%rsi)\n"
+    "    ALU_CASE 0x002, addl (%rsi), %ecx\n"
+    "    ALU_CASE 0x002, cmpb (%rsi), %cl\n"
+    "    ALU_CASE 0x002, subw (%rsi), %cx\n"
+    "    ALU_CASE 0x002, orb (%rsi), %ch\n"
+    "    ALU_CASE 0x002, orl $0x80000001, (%rsi)\n"
+    "    ALU_CASE 0x002, addq $-3, (%rsi)\n"
+    "    ALU_CASE 0x002, andb $0x0f, (%rsi)\n"
+    "    ALU_CASE 0x8d7, andb $0, (%rsi)\n"
+    "    ALU_CASE 0x002, cmpl $5, (%rsi)\n"
+    "    ALU_CASE 0x003, adcb $0x7f, (%rsi)\n"
+    "    ALU_CASE 0x002, sbbq $1, (%rsi)\n"
+    "    ALU_CASE 0x002, testl %ecx, (%rsi)\n"
+    "    ALU_CASE 0x002, testb $0x81, (%rsi)\n"
+    "    ALU_CASE 0x002, testw $0x8000, (%rsi)\n"
+    "    ALU_CASE 0x8d7, notl (%rsi)\n"
+    "    ALU_CASE 0x002, negq (%rsi)\n"
+    "    ALU_CASE 0x8d7, incb (%rsi)\n"
+    "    ALU_CASE 0x003, decl (%rsi)\n"
+    "    ALU_CASE 0x002, incw (%rsi)\n"
+    "    ALU_CASE 0x002, xchg %ecx, (%rsi)\n"
+    "    ALU_CASE 0x002, xchg %ch, (%rsi)\n"
+    "    ALU_CASE 0x002, xchg (%rsi), %rcx\n"
+    "    ALU_CASE 0x002, lock orl %ecx, (%rsi)\n"
+    "    hlt\n"
+    "guest64_alu_end:\n"
     ".popsection\n");
 
 extern const uint8_t guest16_start[], guest16_end[];
@@ -230,7 +355,10 @@ extern const uint8_t guest16_spin[], guest16_spin_end[];
 extern const uint8_t guest16_count[], guest16_count_end[];
 extern const uint8_t guest16_triple[], guest16_triple_end[];
 extern const uint8_t guest16_badop[], guest16_badop_end[];
+extern const uint8_t guest16_rmw[], guest16_rmw_end[];
 extern const uint8_t guest64_start[], guest64_end[];
+extern const uint8_t guest64_alu[], guest64_alu_end[];
+extern const uint8_t guest64_strio[], guest64_strio_end[];
 extern const uint8_t guest64_isr40[], guest64_isr41[];
 
 static const char *device = "/dev/quokka";
@@ -244,7 +372,7 @@ typedef struct Event {
 } Event;
 
 typedef struct Log {
-    Event ev[256];
+    Event ev[1024];
     int n;
     int io_exits;
     int mmio_exits;
@@ -736,6 +864,248 @@ static void test_long_mode(void)
     qk_vm_close(&vm);
 }
 
+/* A VM with one vCPU in long mode running the code from @start to @end. */
+static bool open_long_mode_guest(QkVm *vm, QkVcpu *vcpu, const uint8_t *start,
+                                 const uint8_t *end, const char *what)
+{
+    if (!qk_vm_open(vm, device, LONG_MEM) || !qk_vcpu_open(vcpu, vm, 0) ||
+        !qk_enter_long_mode(vcpu, PML4_GPA, GDT_GPA) ||
+        !set_entry_regs(vcpu)) {
+        tap_ok(false, "%s: VM setup", what);
+        qk_vm_close(vm);
+        return false;
+    }
+    memcpy(vm->mem + CODE_GPA, start, end - start);
+    return true;
+}
+
+/*
+ * REP INSW and REP OUTSB with 64-bit addresses above 64 KiB: the data lands
+ * where RDI points and the indexes move by the full count.  (QEMU's
+ * emulated SVM gives no address size in the IOIO exit; the module decodes
+ * it.)
+ */
+static void test_string_io_high(void)
+{
+    QkVm vm;
+    QkVcpu vcpu;
+    Log log = { 0 };
+    uint8_t want[16];
+    int i, pos = 0, r;
+
+    if (!open_long_mode_guest(&vm, &vcpu, guest64_strio, guest64_strio_end,
+                              "string I/O above 64 KiB")) {
+        return;
+    }
+    r = run_until_stop(&vcpu, &log);
+    tap_ok(r == KVM_EXIT_HLT, "string I/O above 64 KiB: HLT (got %d)", r);
+    for (i = 0; i < 16; i++) {
+        want[i] = i + 1;
+    }
+    tap_ok(!memcmp(vm.mem + 0x30000, want, 16),
+           "REP INSW wrote guest memory at 0x30000");
+    tap_ok(log.str_len == 16 && !memcmp(log.str, want, 16),
+           "REP OUTSB read guest memory at 0x30000");
+    expect_event(&log, &pos, EV_OUT, 0x10, 4, 0x30010,
+                 "REP INSW: EDI moved by 16");
+    expect_event(&log, &pos, EV_OUT, 0x10, 4, 0x30010,
+                 "REP OUTSB: ESI moved by 16");
+    qk_vcpu_close(&vcpu);
+    qk_vm_close(&vm);
+}
+
+/* guest64_alu's cases: access size and whether memory is written back. */
+static const struct {
+    const char *name;
+    int size;
+    bool writes;
+} alu_cases[] = {
+    { "addl %ecx, mem", 4, true },
+    { "addb %cl, mem", 1, true },
+    { "orw %cx, mem", 2, true },
+    { "adcq %rcx, mem (CF in)", 8, true },
+    { "sbbl %ecx, mem (CF in)", 4, true },
+    { "andb %ch, mem", 1, true },
+    { "subq %rcx, mem", 8, true },
+    { "xorl %ecx, mem", 4, true },
+    { "xorl %r14d, mem (REX.R)", 4, true },
+    { "cmpl %ecx, mem", 4, false },
+    { "addl mem, %ecx", 4, false },
+    { "cmpb mem, %cl", 1, false },
+    { "subw mem, %cx", 2, false },
+    { "orb mem, %ch", 1, false },
+    { "orl $imm32, mem", 4, true },
+    { "addq $imm8, mem (sign-extended)", 8, true },
+    { "andb $imm8, mem", 1, true },
+    { "andb $0, mem (all flags in)", 1, true },
+    { "cmpl $imm8, mem", 4, false },
+    { "adcb $0x7f, mem (CF in)", 1, true },
+    { "sbbq $1, mem", 8, true },
+    { "testl %ecx, mem", 4, false },
+    { "testb $imm8, mem", 1, false },
+    { "testw $imm16, mem", 2, false },
+    { "notl mem (flags kept)", 4, true },
+    { "negq mem", 8, true },
+    { "incb mem (CF kept)", 1, true },
+    { "decl mem (CF kept)", 4, true },
+    { "incw mem", 2, true },
+    { "xchg %ecx, mem", 4, true },
+    { "xchg %ch, mem", 1, true },
+    { "xchg mem, %rcx", 8, true },
+    { "lock orl %ecx, mem", 4, true },
+};
+
+/* Takes the next OUT to @port as two 32-bit halves when @wide. */
+static bool next_out(const Log *log, int *pos, int port, bool wide,
+                     uint64_t *v)
+{
+    int half;
+
+    *v = 0;
+    for (half = 0; half < (wide ? 2 : 1); half++) {
+        const Event *e = *pos < log->n ? &log->ev[(*pos)++] : NULL;
+
+        if (!e || e->kind != EV_OUT || e->addr != (uint64_t)port) {
+            return false;
+        }
+        *v |= e->value << (32 * half);
+    }
+    return true;
+}
+
+/* One ALU_CASE: the MMIO accesses, then the RAM run against the MMIO run. */
+static void check_alu_case(const Log *log, int *pos, int i, uint64_t addr)
+{
+    const char *name = alu_cases[i].name;
+    int size = alu_cases[i].size;
+    uint64_t mask = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+    uint64_t fl_ram, fl_mmio, rcx_ram, rcx_mmio, mem_ram, written = 0;
+    const Event *e;
+    bool ok;
+
+    if (*pos + 1 >= log->n || log->ev[*pos].kind != EV_MMIO_R ||
+        log->ev[*pos].addr != addr) {
+        tap_ok(false, "%s: guest copied the MMIO bytes", name);
+        return;
+    }
+    (*pos)++;
+    e = &log->ev[(*pos)++];
+    ok = e->kind == EV_MMIO_R && e->addr == addr && e->size == (uint32_t)size;
+    if (ok && alu_cases[i].writes) {
+        e = *pos < log->n ? &log->ev[(*pos)++] : NULL;
+        ok = e && e->kind == EV_MMIO_W && e->addr == addr &&
+             e->size == (uint32_t)size;
+        written = e ? e->value : 0;
+    }
+    if (!ok || !next_out(log, pos, 0x30, false, &fl_ram) ||
+        !next_out(log, pos, 0x30, false, &fl_mmio) ||
+        !next_out(log, pos, 0x31, true, &rcx_ram) ||
+        !next_out(log, pos, 0x31, true, &rcx_mmio) ||
+        !next_out(log, pos, 0x32, true, &mem_ram)) {
+        tap_ok(false, "%s: %d-byte read%s of MMIO, then the reports", name,
+               size, alu_cases[i].writes ? " and write" : "");
+        return;
+    }
+    tap_ok(fl_ram == fl_mmio && rcx_ram == rcx_mmio &&
+           (!alu_cases[i].writes || written == (mem_ram & mask)),
+           "MMIO %s: as on RAM (flags %#" PRIx64 ")", name, fl_ram);
+    if (fl_ram != fl_mmio || rcx_ram != rcx_mmio ||
+        (alu_cases[i].writes && written != (mem_ram & mask))) {
+        tap_diag("RAM: flags %#" PRIx64 " rcx %#" PRIx64 " mem %#" PRIx64,
+                 fl_ram, rcx_ram, mem_ram & mask);
+        tap_diag("MMIO: flags %#" PRIx64 " rcx %#" PRIx64 " written %#"
+                 PRIx64, fl_mmio, rcx_mmio, written);
+    }
+}
+
+/* RFLAGS after a 16-bit ADD (IF clear), computed the long way. */
+static uint32_t add16_flags(uint32_t a, uint32_t b)
+{
+    uint32_t r = (a + b) & 0xffff, fl = 2;
+    int bit, ones = 0;
+
+    for (bit = 0; bit < 8; bit++) {
+        ones += (r >> bit) & 1;
+    }
+    fl |= a + b > 0xffff ? 0x1 : 0;                     /* CF */
+    fl |= ones % 2 == 0 ? 0x4 : 0;                      /* PF */
+    fl |= (a & 0xf) + (b & 0xf) > 0xf ? 0x10 : 0;       /* AF */
+    fl |= r == 0 ? 0x40 : 0;                            /* ZF */
+    fl |= r & 0x8000 ? 0x80 : 0;                        /* SF */
+    fl |= (~(a ^ b) & (a ^ r) & 0x8000) ? 0x800 : 0;    /* OF */
+    return fl;
+}
+
+/*
+ * The read-modify-write forms, TEST, CMP and XCHG with an MMIO operand,
+ * each against the same instruction on RAM; then the 16-bit forms a VGA
+ * BIOS uses, MOVS with both sides MMIO included.
+ */
+static void test_alu(void)
+{
+    const int n = sizeof(alu_cases) / sizeof(alu_cases[0]);
+    uint64_t b = 0xe0000, v;
+    QkVm vm;
+    QkVcpu vcpu;
+    Log log = { 0 };
+    int i, pos = 0, r;
+
+    if (!open_long_mode_guest(&vm, &vcpu, guest64_alu, guest64_alu_end,
+                              "ALU")) {
+        return;
+    }
+    r = run_until_stop(&vcpu, &log);
+    tap_ok(r == KVM_EXIT_HLT, "ALU: the guest reaches HLT (got %d)", r);
+    for (i = 0; i < n; i++) {
+        check_alu_case(&log, &pos, i, MMIO64_GPA + 0x100 + 8 * i);
+    }
+    tap_ok(read_stat(&vm, "mmio_exits") == (uint64_t)log.mmio_exits,
+           "ALU: debugfs mmio_exits equals the MMIO exits seen (%d)",
+           log.mmio_exits);
+    qk_vcpu_close(&vcpu);
+    qk_vm_close(&vm);
+
+    memset(&log, 0, sizeof(log));
+    pos = 0;
+    if (!qk_vm_open(&vm, device, REAL_MEM) || !qk_vcpu_open(&vcpu, &vm, 0) ||
+        !setup_real_mode(&vcpu, guest16_rmw, guest16_rmw_end)) {
+        tap_ok(false, "real mode RMW: VM setup");
+        qk_vm_close(&vm);
+        return;
+    }
+    r = run_until_stop(&vcpu, &log);
+    tap_ok(r == KVM_EXIT_HLT, "real mode RMW: HLT (got %d)", r);
+    v = mmio_value(b + 0x10, 2);
+    expect_event(&log, &pos, EV_MMIO_R, b + 0x10, 2, v,
+                 "real mode: addw $imm, mem reads");
+    expect_event(&log, &pos, EV_MMIO_W, b + 0x10, 2, (v + 0x1111) & 0xffff,
+                 "real mode: addw $imm, mem writes the sum");
+    expect_event(&log, &pos, EV_OUT, 0x10, 2, add16_flags(v, 0x1111),
+                 "real mode: addw sets the arithmetic flags");
+    expect_event(&log, &pos, EV_MMIO_R, b + 0x21, 1, mmio_value(b + 0x21, 1),
+                 "real mode: xchg %ah, mem reads");
+    expect_event(&log, &pos, EV_MMIO_W, b + 0x21, 1, 0x5a,
+                 "real mode: xchg %ah, mem writes %ah");
+    expect_event(&log, &pos, EV_OUT, 0x10, 1, mmio_value(b + 0x21, 1),
+                 "real mode: xchg %ah, mem loads %ah");
+    v = mmio_value(b + 0x30, 1);
+    expect_event(&log, &pos, EV_MMIO_R, b + 0x30, 1, v,
+                 "real mode: orb with ES and (%bx,%si) reads");
+    expect_event(&log, &pos, EV_MMIO_W, b + 0x30, 1, v | 0x80,
+                 "real mode: orb with ES and (%bx,%si) writes");
+    for (i = 0; i < 3; i++) {
+        v = mmio_value(b + 0x100 + 2 * i, 2);
+        expect_event(&log, &pos, EV_MMIO_R, b + 0x100 + 2 * i, 2, v,
+                     "rep movsw MMIO to MMIO: element read");
+        expect_event(&log, &pos, EV_MMIO_W, b + 0x200 + 2 * i, 2, v,
+                     "rep movsw MMIO to MMIO: element written");
+    }
+    expect_event(&log, &pos, EV_OUT, 0x10, 2, 0x206,
+                 "rep movsw MMIO to MMIO: DI advanced by 6");
+    qk_vcpu_close(&vcpu);
+    qk_vm_close(&vm);
+}
+
 static void on_sigusr1(int sig)
 {
 }
@@ -890,7 +1260,7 @@ static void test_shutdown_and_errors(void)
                vcpu.run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
                vcpu.run->internal.ndata >= 2 &&
                vcpu.run->internal.data[0] == 0xe0010,
-               "ADD to MMIO: KVM_EXIT_INTERNAL_ERROR/EMULATION with the "
+               "SHL of MMIO: KVM_EXIT_INTERNAL_ERROR/EMULATION with the "
                "address (got %d)", r);
     }
     qk_vcpu_close(&vcpu);
@@ -911,6 +1281,8 @@ int main(int argc, char **argv)
     test_real_mode();
     test_readonly_slot();
     test_long_mode();
+    test_string_io_high();
+    test_alu();
     test_signals();
     test_smp();
     test_shutdown_and_errors();

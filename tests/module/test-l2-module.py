@@ -15,7 +15,8 @@ In L1 it loads quokka.ko with kvm_compat=1 and boots the L2 kernel with
     disk's first MiB has the SHA-256 written, the virtio interrupt counts;
   - Debian's QEMU 7.2 on /dev/kvm (the module) with its default
     kernel-irqchip, when --qemu is given: the marker shows and N CPUs are
-    online.
+    online, first with -nodefaults -vga none, then with QEMU's default
+    devices (VGA, IDE CD-ROM, e1000 and their firmware).
 Then the module unloads and the kernel log holds no WARNING, BUG or Oops.
 """
 import argparse
@@ -157,6 +158,15 @@ def inner_main(args):
         argv.remove('-nographic')
         check_boot(tap, 'QEMU 7.2', argv, args.smp, args.timeout, False,
                    mark)
+        # QEMU's default devices: SeaBIOS runs the VGA BIOS (MMIO to the
+        # legacy VGA window) and probes the IDE CD-ROM (REP INSW from
+        # 32-bit code), the e1000 comes with its option ROM.
+        argv = l2boot.vmm_argv(args.qemu, kernel, initrd, 512, args.smp,
+                               append=args.append) + [
+            '-serial', 'stdio', '-monitor', 'none', '-display', 'none']
+        argv.remove('-nographic')
+        check_boot(tap, 'QEMU 7.2 default devices', argv, args.smp,
+                   args.timeout, False, mark)
 
     r = subprocess.run(['busybox', 'rmmod', 'quokka'],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
