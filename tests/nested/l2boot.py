@@ -11,10 +11,14 @@ exits), once when the marker shows and last before the exit.
 """
 import argparse
 import glob
+import json
 import os
 import shlex
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -128,6 +132,11 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     err = bytearray()
     marker = MARKER.encode()
     seen = threading.Event()
+    # A monitor of our own, so that a boot that hangs says where its vCPUs
+    # were before it is killed.
+    monitor_dir = tempfile.mkdtemp(prefix='l2boot-')
+    monitor = os.path.join(monitor_dir, 'qmp.sock')
+    argv = list(argv) + ['-qmp', 'unix:%s,server=on,wait=off' % monitor]
     start = time.monotonic()
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data
@@ -135,6 +144,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as e:
         res.stderr = 'cannot run %s: %s' % (argv[0], e.strerror)
+        shutil.rmtree(monitor_dir, ignore_errors=True)
         return res
     pattern = os.path.join(DEBUGFS_KVM, '%d-*' % proc.pid)
 
@@ -178,7 +188,8 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             proc.kill()
         if now > timeout and killed is None:
             res.timed_out = True
-            killed = now
+            err.extend(hung_state(monitor).encode())
+            killed = time.monotonic() - start
             proc.kill()
         if killed is not None and now > killed + KILL_GRACE:
             # SIGKILL did not end it: stuck in the kernel (KVM); leave it
@@ -186,6 +197,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             break
         time.sleep(0.05)
     res.end_time = time.monotonic() - start
+    shutil.rmtree(monitor_dir, ignore_errors=True)
     if res.unkillable:
         return _finish(res, out, err)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -202,6 +214,44 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     proc.stdout.close()
     proc.stderr.close()
     return _finish(res, out, err)
+
+
+def hung_state(path, wait=5):
+    """Where the VMM's first vCPU is, asked over its QMP socket PATH
+    (HMP's info registers, twice a second apart, without the FPU, vector
+    and debug registers); a note of what failed otherwise.  Never waits
+    more than WAIT seconds per read."""
+    skip = ('DR', 'FCW', 'FPR', 'XMM', 'YMM')
+    text = ['', '# before the kill, vCPU 0 (QMP human-monitor-command):']
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(wait)
+            sock.connect(path)
+            f = sock.makefile('rw')
+
+            def call(cmd, **args):
+                f.write(json.dumps({'execute': cmd, 'arguments': args}) +
+                        '\n')
+                f.flush()
+                while True:
+                    reply = json.loads(f.readline())
+                    if 'return' in reply or 'error' in reply:
+                        return reply
+
+            f.readline()                            # the greeting
+            call('qmp_capabilities')
+            for n in range(2):
+                if n:
+                    time.sleep(1)
+                reply = call('human-monitor-command',
+                             **{'command-line': 'info registers'})
+                text += ['#   ' + line for line in
+                         str(reply.get('return', reply)).splitlines()
+                         if line.strip() and
+                         not line.lstrip().startswith(skip)]
+    except (OSError, ValueError) as e:
+        text.append('# no answer: %s' % e)
+    return '\n'.join(text) + '\n'
 
 
 def _finish(res, out, err):
