@@ -286,10 +286,6 @@ static bool smbios_add_numbers(SmbiosOptions *o, Keyval *kv, uint64_t type,
     return true;
 }
 
-#define SMBIOS_TYPE_END     127
-/* The 2.1 entry point holds the table length in 16 bits. */
-#define SMBIOS_TABLE_MAX    UINT16_MAX
-
 bool smbios_options_have_blob(const SmbiosOptions *o, uint8_t type)
 {
     return o->blob_types[type / 8] & (1u << (type % 8));

@@ -22,7 +22,6 @@
 #define SMBIOS_TYPE_MEM_DEVICE  17
 #define SMBIOS_TYPE_MEM_MAPPED  19
 #define SMBIOS_TYPE_BOOT        32
-#define SMBIOS_TYPE_END         127
 
 /* QEMU's handles: the type times 0x100, so guests see the same ones. */
 #define SMBIOS_HANDLE_CHASSIS   0x300
@@ -399,10 +398,10 @@ bool smbios_build(const SmbiosConfig *cfg, GByteArray *tables,
     smbios_end(&sb);
 
     g_byte_array_free(sb.strs, TRUE);
-    /* The 2.1 entry point holds the table length in 16 bits. */
-    if (tables->len > UINT16_MAX) {
+    if (tables->len > SMBIOS_TABLE_MAX) {
         error_setg(errp, "SMBIOS: the tables take %u bytes, more than the "
-                   "%u an entry point can describe", tables->len, UINT16_MAX);
+                   "%u an entry point can describe", tables->len,
+                   SMBIOS_TABLE_MAX);
         return false;
     }
     smbios_anchor(&sb, anchor);

@@ -16,6 +16,10 @@
 #include "quokka/error.h"
 
 #define SMBIOS_ANCHOR_21_SIZE 31
+/* The 2.1 entry point holds the table length in 16 bits. */
+#define SMBIOS_TABLE_MAX UINT16_MAX
+/* End-of-table: the machine always adds its own. */
+#define SMBIOS_TYPE_END 127
 
 /*
  * What -smbios gave, type by type.  A NULL string keeps the machine's
