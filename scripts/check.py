@@ -156,8 +156,13 @@ def main():
     def show_failure(output, failures, prefix):
         # What failed comes first: a CI excerpt may show only the first
         # lines after the status line.
-        for line in failures:
+        # Three are enough to say what failed; the later ones are often
+        # the first one's consequences, and the diagnostics matter more.
+        for line in failures[:3]:
             print(prefix + 'failed: ' + line, flush=True)
+        if len(failures) > 3:
+            print(prefix + 'failed: ... and %d more' % (len(failures) - 3),
+                  flush=True)
         lines = output.splitlines()
         first = next((i for i, l in enumerate(lines)
                       if l.startswith('not ok')), None)

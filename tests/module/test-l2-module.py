@@ -88,8 +88,8 @@ def check_boot(tap, name, argv, smp, timeout, rng, mark, disk_sum=None):
     # the module's own lines (a triple fault, say) first: they are short
     module_log = [line for line in dmesg_since(mark).splitlines()
                   if 'quokka:' in line]
-    tail = 'module log:\n%s\nserial tail:\n%s\nstderr:\n%s' % (
-        '\n'.join(module_log[-10:]), res.output[-2500:], res.stderr[-1500:])
+    tail = 'module log:\n%s\n%s' % ('\n'.join(module_log[-10:]),
+                                     res.diag(serial=2500))
     print('# %s: %s' % (name, res.summary()))
     for line in res.report_values('dmesg') + res.report_values('irq'):
         print('#   ' + line)

@@ -10,9 +10,11 @@ console; KVM's per-VM counters are read from
 exits), once when the marker shows and last before the exit.
 """
 import argparse
+import bisect
 import glob
 import json
 import os
+import re
 import shlex
 import shutil
 import socket
@@ -78,6 +80,7 @@ class BootResult:
         self.rusage = None          # the VMM's, from wait4 (all threads)
         self.vmdir = None
         self.markers = 0            # times the marker was printed
+        self.hung = ''              # where the vCPUs were, if timed out
 
     def report_lines(self, prefix='l2-report: '):
         """Lines of the guest's report script, without the prefix."""
@@ -89,6 +92,13 @@ class BootResult:
         """The rest of each report line "KEY ..." of the guest."""
         return [line[len(key) + 1:] for line in self.report_lines()
                 if line.startswith(key + ' ')]
+
+    def diag(self, serial=2000, stderr=1500):
+        """What a failed check shows: where the vCPUs were if the boot
+        timed out (first: a CI excerpt shows only the first lines), then
+        the serial console's and the VMM's stderr's last characters."""
+        return '%sserial tail:\n%s\nstderr:\n%s' % (
+            self.hung, self.output[-serial:], self.stderr[-stderr:])
 
     def summary(self):
         def counts(c):
@@ -188,7 +198,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             proc.kill()
         if now > timeout and killed is None:
             res.timed_out = True
-            err.extend(hung_state(monitor).encode())
+            res.hung = hung_state(monitor, symbols=kernel_text_symbols())
             killed = time.monotonic() - start
             proc.kill()
         if killed is not None and now > killed + KILL_GRACE:
@@ -216,13 +226,57 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     return _finish(res, out, err)
 
 
-def hung_state(path, wait=5):
-    """Where the VMM's first vCPU is, asked over its QMP socket PATH
-    (HMP's info registers, twice a second apart, without the FPU, vector
-    and debug registers); a note of what failed otherwise.  Never waits
-    more than WAIT seconds per read."""
-    skip = ('DR', 'FCW', 'FPR', 'XMM', 'YMM')
-    text = ['', '# before the kill, vCPU 0 (QMP human-monitor-command):']
+KERNEL_BASE = 0xffffffff81000000     # _text without KASLR
+KASLR_ALIGN = 0x200000               # Debian's CONFIG_PHYSICAL_ALIGN
+
+
+def kernel_text_symbols(path='/proc/kallsyms'):
+    """The running kernel's text symbols as (offset from _text, name),
+    sorted, and the offset of _etext; None where unreadable.  In L1 that
+    is the L2 guest's kernel too (the same Debian build)."""
+    syms = []
+    try:
+        with open(path) as f:
+            for line in f:
+                addr, kind, name = line.split()[:3]
+                if kind in 'tT' or name in ('_text', '_etext'):
+                    syms.append((int(addr, 16), name))
+    except (OSError, ValueError):
+        return None
+    bases = dict((n, a) for a, n in syms if n in ('_text', '_etext'))
+    if not bases.get('_text') or '_etext' not in bases:
+        return None         # kptr_restrict hides the addresses
+    text = bases['_text']
+    return sorted((a - text, n) for a, n in syms), bases['_etext'] - text
+
+
+def rip_symbols(rip, symbols):
+    """What a guest kernel's RIP can be: KASLR moves the kernel by a
+    multiple of KASLR_ALIGN, so every text offset with the same low bits
+    is a candidate ("name+0xoff" each)."""
+    if symbols is None or rip < KERNEL_BASE:
+        return []
+    syms, etext = symbols
+    offsets = [a for a, _ in syms]
+    found = []
+    off = (rip - KERNEL_BASE) % KASLR_ALIGN
+    while off < etext:
+        i = bisect.bisect_right(offsets, off) - 1
+        if i >= 0:
+            found.append('%s+0x%x' % (syms[i][1], off - syms[i][0]))
+        off += KASLR_ALIGN
+    return found
+
+
+def hung_state(path, wait=5, symbols=None):
+    """Where the VMM's vCPUs are, asked over its QMP socket PATH: for
+    each, HMP's info registers (the instruction pointer, flags, CS and
+    control registers), its RIP read three times, and the kernel symbols
+    that RIP can be (SYMBOLS from kernel_text_symbols); a note of what
+    failed otherwise.  Never waits more than WAIT seconds per read."""
+    keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'CR0=',
+            'EFER=', ' CPL=')
+    text = ['before the kill (QMP human-monitor-command):']
     try:
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(wait)
@@ -238,17 +292,30 @@ def hung_state(path, wait=5):
                     if 'return' in reply or 'error' in reply:
                         return reply
 
+            def registers(cpu):
+                reply = call('human-monitor-command', **{
+                    'command-line': 'info registers', 'cpu-index': cpu})
+                return str(reply.get('return', reply)).splitlines()
+
             f.readline()                            # the greeting
             call('qmp_capabilities')
-            for n in range(2):
-                if n:
-                    time.sleep(1)
-                reply = call('human-monitor-command',
-                             **{'command-line': 'info registers'})
-                text += ['#   ' + line for line in
-                         str(reply.get('return', reply)).splitlines()
-                         if line.strip() and
-                         not line.lstrip().startswith(skip)]
+            cpus = call('query-cpus-fast').get('return') or [{}]
+            for cpu in range(len(cpus)):
+                lines = registers(cpu)
+                rips = []
+                for n in range(3):
+                    if n:
+                        time.sleep(0.3)
+                        lines = registers(cpu)
+                    m = re.search(r'[RE]IP=([0-9a-f]+)', '\n'.join(lines))
+                    rips.append(m.group(1) if m else '?')
+                text.append('# vCPU %d: RIP %s' % (cpu, ' '.join(rips)))
+                text += ['#   ' + line.strip() for line in lines
+                         if line.startswith(keep)]
+                sym = rip_symbols(int(rips[0], 16), symbols) \
+                    if rips[0] != '?' else []
+                if sym:
+                    text.append('#   RIP is one of: ' + ' '.join(sym))
     except (OSError, ValueError) as e:
         text.append('# no answer: %s' % e)
     return '\n'.join(text) + '\n'

@@ -128,8 +128,7 @@ def has_virtio_blk(vmm):
 
 
 def tail(res):
-    return 'console tail:\n%s\nstderr:\n%s' % (res.output[-1500:],
-                                                res.stderr[-1500:])
+    return res.diag(serial=1500)
 
 
 def diag(text):

@@ -190,8 +190,7 @@ def inner_main(args):
     tap.diag('running: ' + ' '.join(argv))
     res = l2boot.boot(argv, timeout=args.timeout)
     tap.diag('%s: %s' % (vmm, res.summary()))
-    tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-1500:],
-                                               res.stderr[-1500:])
+    tail = res.diag(serial=1500)
     tap.check('%s boots the Debian kernel to the L2 marker' % vmm,
               res.marker_time is not None, tail)
     cmdline = report_value(res, 'cmdline')

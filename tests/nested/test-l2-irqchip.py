@@ -70,8 +70,7 @@ def boot(args, kernel, initrd, which, irqchip='off', device=None):
 
 
 def check_boot(tap, res, what):
-    tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-2000:],
-                                               res.stderr[-1500:])
+    tail = res.diag()
     tap.check('%s: the Debian kernel boots to the L2 marker' % what,
               res.marker_time is not None, tail)
     tap.check('%s: -smp 2, both CPUs online (INIT/SIPI)' % what,

@@ -116,8 +116,7 @@ def run_guest(args, kernel, initrd, mode, disk_args, tap, what):
                            append=append) + disk_args
     print('# running: ' + ' '.join(argv))
     res = l2boot.boot(argv, timeout=args.timeout)
-    tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-2000:],
-                                               res.stderr[-1500:])
+    tail = res.diag()
     for line in res.report_lines():
         print('# ' + line)
     if res.marker_time is not None:

@@ -91,8 +91,7 @@ def inner_main(args):
     host.start()
     res = l2boot.boot(argv, timeout=args.timeout)
     host.join(10)
-    tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-1500:],
-                                               res.stderr[-1500:])
+    tail = res.diag(serial=1500)
     tap.check('the guest boots with virtio-serial-pci and reports',
               res.marker_time is not None and 'end' in res.report_lines(),
               tail)

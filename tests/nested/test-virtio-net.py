@@ -181,8 +181,7 @@ def run_mode(t, args, mode, kernel, initrd):
     t.check('%s: the guest boots, reports and powers off' % mode,
             res.marker_time is not None and 'end' in res.report_lines()
             and res.status == 0,
-            'serial tail:\n%s\nstderr:\n%s' % (res.output[-2000:],
-                                                res.stderr[-1500:]))
+            res.diag())
     t.check('%s: virtio_net drives eth0 with the default MAC' % mode,
             res.report_values('driver') == ['virtio_net'] and
             res.report_values('mac') == ['52:54:00:12:34:56'])

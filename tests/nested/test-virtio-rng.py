@@ -76,8 +76,7 @@ def check_boot(tap, args, kernel, initrd, packed, legacy=False):
                  '-device', 'virtio-blk-pci,drive=d0,disable-modern=on']
     print('# running: ' + ' '.join(argv))
     res = l2boot.boot(argv, timeout=args.timeout)
-    tail = 'serial tail:\n%s\nstderr:\n%s' % (res.output[-1500:],
-                                               res.stderr[-1500:])
+    tail = res.diag(serial=1500)
     tap.check('the guest boots with virtio-rng-pci and reports' + what,
               res.marker_time is not None and 'end' in res.report_lines(),
               tail)
