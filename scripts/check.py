@@ -116,7 +116,7 @@ def main():
     ap.add_argument('--rerun-suite', action='append', default=[],
                     help='a failed test of this tier runs once more; '
                          'the first attempt is printed, the second counts')
-    ap.add_argument('--max-reruns', type=int, default=2,
+    ap.add_argument('--max-reruns', type=int, default=4,
                     help='reruns allowed in the whole run')
     ap.add_argument('--fuzz-builddir', default=None,
                     help='a clang build with the libFuzzer targets '
