@@ -24,8 +24,6 @@ struct qk_svm_vcpu {
 	u64 vmcb_pa;
 	int last_cpu;
 	u64 mmu_gen;
-	u32 reinject;		/* EXITINTINFO to deliver again */
-	u32 reinject_err;
 	u64 tsc_aux;
 	bool tsc_aux_set;	/* swap TSC_AUX around VMRUN */
 	void *npt_cache[QK_NPT_CACHE];	/* page-table pages, filled asleep */

@@ -1269,14 +1269,10 @@ static void test_shutdown_and_errors(void)
 
 int main(int argc, char **argv)
 {
-    const char *module = NULL;
+    int status;
 
-    if (!qk_test_args(argc, argv, &device, &module)) {
-        return 2;
-    }
-    if (module && !qk_load_module(device, module)) {
-        tap_ok(false, "load %s", module);
-        return tap_done();
+    if (!qk_test_start(argc, argv, &device, &status)) {
+        return status;
     }
     test_real_mode();
     test_readonly_slot();
