@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "quokka: " fmt
 
 #include <linux/kernel.h>
+#include <linux/ratelimit.h>
 #include <asm/msr.h>
 #include <asm/traps.h>
 
@@ -24,6 +25,31 @@
 #define NPF_FETCH	BIT_ULL(4)
 
 typedef int (*svm_exit_fn)(struct qk_svm_vcpu *svm);
+
+/* Reports of rare guest failures, with their exit history. */
+static DEFINE_RATELIMIT_STATE(svm_report_rs, 5 * HZ, 4);
+
+/*
+ * The exits that led to a failure, oldest first: what each entry injected
+ * (EVENTINJ) and what the exit cut short (EXITINTINFO) name a lost or
+ * misplaced event; the codes and infos the guest's last steps.
+ */
+void svm_log_history(struct qk_svm_vcpu *svm, const char *why)
+{
+	unsigned int n = svm->nr_exits, i;
+
+	i = n > SVM_EXIT_HISTORY ? n - SVM_EXIT_HISTORY : 0;
+	pr_info("vcpu %u: %s; its last %u exits, oldest first:\n",
+		svm->vcpu.id, why, n - i);
+	for (; i < n; i++) {
+		const struct svm_exit_record *e =
+			&svm->history[i % SVM_EXIT_HISTORY];
+
+		pr_info("vcpu %u:  exit %u: code %#x rip %#llx info %#llx %#llx injected %#x cut short %#x\n",
+			svm->vcpu.id, i, e->code, e->rip, e->info1, e->info2,
+			e->event_inj, e->exit_int_info);
+	}
+}
 
 static int svm_exit_intr(struct qk_svm_vcpu *svm)
 {
@@ -176,9 +202,12 @@ static int svm_exit_shutdown(struct qk_svm_vcpu *svm)
 	 * Userspace sees only KVM_EXIT_SHUTDOWN; the log keeps where the
 	 * guest was, as far as the VMCB still says.
 	 */
-	pr_info_ratelimited("vcpu %u: triple fault, cs:rip %#x:%#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
-			    svm->vcpu.id, save->cs.selector, save->rip,
-			    save->cr0, save->cr3, save->cr4, save->efer);
+	if (__ratelimit(&svm_report_rs)) {
+		pr_info("vcpu %u: triple fault, cs:rip %#x:%#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx rflags %#llx\n",
+			svm->vcpu.id, save->cs.selector, save->rip, save->cr0,
+			save->cr3, save->cr4, save->efer, save->rflags);
+		svm_log_history(svm, "triple fault");
+	}
 	/* The VMCB is undefined after a shutdown intercept (15.12). */
 	svm_vmcb_init(svm);
 	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -208,6 +237,12 @@ static int svm_exit_npf(struct qk_svm_vcpu *svm)
 	if (info & (NPF_GPT_WALK | NPF_FETCH)) {
 		u64 data[3] = { gpa, info, vcpu->rip };
 
+		if (__ratelimit(&svm_report_rs)) {
+			pr_info("vcpu %u: nested page fault outside memory at %#llx, info %#llx, rip %#lx, cr3 %#llx\n",
+				vcpu->id, gpa, info, vcpu->rip,
+				svm->vmcb->save.cr3);
+			svm_log_history(svm, "nested page fault outside memory");
+		}
 		return qk_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					 3, data);
 	}

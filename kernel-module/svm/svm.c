@@ -738,6 +738,7 @@ static int svm_enter(struct qk_svm_vcpu *svm)
 	}
 	/* Only now that the entry will happen is an event taken for it. */
 	svm_inject_events(svm);
+	svm->event_inj = vmcb->control.event_inj;
 	sc = this_cpu_ptr(&svm_cpus);
 	read_lock(&vm->mmu_lock);
 	if (svm->mmu_gen != vm->mmu_gen || svm->last_cpu != cpu ||
@@ -784,6 +785,20 @@ static int svm_enter(struct qk_svm_vcpu *svm)
 	return 0;
 }
 
+static void svm_record_exit(struct qk_svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct svm_exit_record *e;
+
+	e = &svm->history[svm->nr_exits++ % SVM_EXIT_HISTORY];
+	e->code = c->exit_code;
+	e->event_inj = svm->event_inj;
+	e->exit_int_info = c->exit_int_info;
+	e->rip = svm->vmcb->save.rip;
+	e->info1 = c->exit_info_1;
+	e->info2 = c->exit_info_2;
+}
+
 static int svm_vcpu_run(struct qk_vcpu *vcpu)
 {
 	struct qk_svm_vcpu *svm = to_svm(vcpu);
@@ -812,6 +827,7 @@ static int svm_vcpu_run(struct qk_vcpu *vcpu)
 	vcpu->rflags = vmcb->save.rflags;
 	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
 	vcpu->stat.exits++;
+	svm_record_exit(svm);
 	return svm_handle_exit(svm);
 }
 
