@@ -13,6 +13,7 @@
 #include "hw/intc/apic.h"
 #include "hw/io-dispatch.h"
 #include "hw/qdev.h"
+#include "monitor/monitor.h"
 #include "quokka/error.h"
 #include "sysemu/sysemu.h"
 #include "quokka/timer.h"
@@ -90,6 +91,7 @@ struct APICState {
 };
 
 static APICState *apics[APIC_MAX + 1];
+static bool apic_info_registered;
 static void (*apic_eoi_listener)(void *opaque, uint8_t vector);
 static void *apic_eoi_opaque;
 static int (*apic_extint_ack)(void *opaque);
@@ -702,6 +704,87 @@ static bool apic_check_props(DeviceState *dev, Error **errp)
     return true;
 }
 
+/* ---- info lapic: what a hung guest's interrupt state looks like ---- */
+
+static void apic_info_vectors(GString *out, const char *name,
+                              const uint32_t *v)
+{
+    bool any = false;
+
+    g_string_append_printf(out, "%s\t", name);
+    for (int n = 0; n < 256; n++) {
+        if (vec_test(v, n)) {
+            g_string_append_printf(out, " 0x%02x", n);
+            any = true;
+        }
+    }
+    g_string_append(out, any ? "\r\n" : " (none)\r\n");
+}
+
+static void apic_info_lvt(GString *out, const char *name, uint32_t lvt)
+{
+    static const char *const modes[8] = {
+        "Fixed", "LowPrio", "SMI", "reserved", "NMI", "INIT", "reserved",
+        "ExtINT",
+    };
+
+    g_string_append_printf(out, "%s\t 0x%08x %s%s%s (vec %u)\r\n", name, lvt,
+                           modes[(lvt >> 8) & 7],
+                           lvt & LVT_LEVEL ? " level" : " edge",
+                           lvt & LVT_MASKED ? " masked" : "", lvt & 0xff);
+}
+
+/*
+ * HMP "info lapic" for the vCPU @cpu_index: registers, the vectors
+ * requested and in service, the timer, and what waits for the vCPU.
+ */
+static void apic_hmp_info(GString *out, int64_t cpu_index)
+{
+    APICState *s = cpu_index >= 0 ? apic_find(cpu_index) : NULL;
+    int64_t now = clock_get_ns(QCLOCK_VIRTUAL);
+
+    if (!s) {
+        g_string_append(out, "No local APIC for this CPU\r\n");
+        return;
+    }
+    g_string_append_printf(out, "local APIC %u: base 0x%" PRIx64 " %s, "
+                           "SVR 0x%03x (%s, spurious vec %u)\r\n", s->id,
+                           s->base, s->base & APIC_BASE_ENABLE ? "enabled"
+                           : "disabled", s->svr, s->svr & SVR_ENABLE ?
+                           "software enabled" : "software disabled",
+                           s->svr & 0xff);
+    apic_info_lvt(out, "LVTT", s->lvt[LVT_TIMER]);
+    apic_info_lvt(out, "LVT0", s->lvt[LVT_LINT0]);
+    apic_info_lvt(out, "LVT1", s->lvt[LVT_LINT1]);
+    apic_info_lvt(out, "LVTERR", s->lvt[LVT_ERROR]);
+    g_string_append_printf(out, "Timer\t %s, DCR 0x%x, initial count %u, "
+                           "current count %u, ", s->lvt[LVT_TIMER] &
+                           LVT_TIMER_PERIODIC ? "periodic" : "one-shot",
+                           s->divide_conf, s->initial_count,
+                           apic_current_count(s));
+    if (timer_pending(s->timer)) {
+        g_string_append_printf(out, "fires in %" PRId64 " ns\r\n",
+                               timer_expire_time_ns(s->timer) - now);
+    } else {
+        g_string_append(out, "not armed\r\n");
+    }
+    g_string_append_printf(out, "ICR\t 0x%08x 0x%08x, ESR 0x%x\r\n",
+                           s->icr[0], s->icr[1], s->esr);
+    apic_info_vectors(out, "ISR", s->isr);
+    apic_info_vectors(out, "IRR", s->irr);
+    apic_info_vectors(out, "TMR", s->tmr);
+    g_string_append_printf(out, "TPR 0x%02x PPR 0x%02x LDR 0x%08x DFR 0x%08x"
+                           ", deliverable %d, PIC line %s%s\r\n", s->tpr,
+                           apic_ppr(s), s->ldr, s->dfr,
+                           apic_deliverable_vector(s), s->extint ? "high"
+                           : "low", apic_accepts_pic(s) ? " (accepted)" : "");
+    g_string_append_printf(out, "events\t%s%s%s%s\r\n",
+                           s->events & APIC_EVENT_INIT ? " INIT" : "",
+                           s->events & APIC_EVENT_SIPI ? " SIPI" : "",
+                           s->events & APIC_EVENT_NMI ? " NMI" : "",
+                           s->events ? "" : " (none)");
+}
+
 static bool apic_realize(DeviceState *dev, Error **errp)
 {
     APICState *s = to_apic(dev);
@@ -716,6 +799,10 @@ static bool apic_realize(DeviceState *dev, Error **errp)
                                 APIC_PAGE_SIZE, &apic_region_ops, s);
     }
     apics[s->id] = s;
+    if (!apic_info_registered) {
+        hmp_info_register("lapic", apic_hmp_info);
+        apic_info_registered = true;
+    }
     return true;
 }
 

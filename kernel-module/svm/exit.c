@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "quokka: " fmt
 
 #include <linux/kernel.h>
+#include <linux/ratelimit.h>
 #include <asm/msr.h>
 #include <asm/traps.h>
 
@@ -24,6 +25,31 @@
 #define NPF_FETCH	BIT_ULL(4)
 
 typedef int (*svm_exit_fn)(struct qk_svm_vcpu *svm);
+
+/* Reports of rare guest failures, with their exit history. */
+static DEFINE_RATELIMIT_STATE(svm_report_rs, 5 * HZ, 4);
+
+/*
+ * The exits that led to a failure, oldest first: what each entry injected
+ * (EVENTINJ) and what the exit cut short (EXITINTINFO) name a lost or
+ * misplaced event; the codes and infos the guest's last steps.
+ */
+void svm_log_history(struct qk_svm_vcpu *svm, const char *why)
+{
+	unsigned int n = svm->nr_exits, i;
+
+	i = n > SVM_EXIT_HISTORY ? n - SVM_EXIT_HISTORY : 0;
+	pr_info("vcpu %u: %s; its last %u exits, oldest first:\n",
+		svm->vcpu.id, why, n - i);
+	for (; i < n; i++) {
+		const struct svm_exit_record *e =
+			&svm->history[i % SVM_EXIT_HISTORY];
+
+		pr_info("vcpu %u:  exit %u: code %#x rip %#llx info %#llx %#llx injected %#x cut short %#x\n",
+			svm->vcpu.id, i, e->code, e->rip, e->info1, e->info2,
+			e->event_inj, e->exit_int_info);
+	}
+}
 
 static int svm_exit_intr(struct qk_svm_vcpu *svm)
 {
@@ -76,6 +102,13 @@ static int svm_exit_hlt(struct qk_svm_vcpu *svm)
 		vcpu->mp_state = KVM_MP_STATE_HALTED;
 		return 1;
 	}
+	/*
+	 * An interrupt userspace already handed over (or an NMI) ends the halt
+	 * at once: a VMM that sleeps on KVM_EXIT_HLT would never deliver it.
+	 */
+	if ((vcpu->irq_pending >= 0 && (vcpu->rflags & X86_EFLAGS_IF)) ||
+	    (vcpu->nmi_pending && !vcpu->nmi_masked))
+		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -169,9 +202,12 @@ static int svm_exit_shutdown(struct qk_svm_vcpu *svm)
 	 * Userspace sees only KVM_EXIT_SHUTDOWN; the log keeps where the
 	 * guest was, as far as the VMCB still says.
 	 */
-	pr_info_ratelimited("vcpu %u: triple fault, cs:rip %#x:%#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx\n",
-			    svm->vcpu.id, save->cs.selector, save->rip,
-			    save->cr0, save->cr3, save->cr4, save->efer);
+	if (__ratelimit(&svm_report_rs)) {
+		pr_info("vcpu %u: triple fault, cs:rip %#x:%#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx rflags %#llx\n",
+			svm->vcpu.id, save->cs.selector, save->rip, save->cr0,
+			save->cr3, save->cr4, save->efer, save->rflags);
+		svm_log_history(svm, "triple fault");
+	}
 	/* The VMCB is undefined after a shutdown intercept (15.12). */
 	svm_vmcb_init(svm);
 	svm->vcpu.run->exit_reason = KVM_EXIT_SHUTDOWN;
@@ -201,6 +237,12 @@ static int svm_exit_npf(struct qk_svm_vcpu *svm)
 	if (info & (NPF_GPT_WALK | NPF_FETCH)) {
 		u64 data[3] = { gpa, info, vcpu->rip };
 
+		if (__ratelimit(&svm_report_rs)) {
+			pr_info("vcpu %u: nested page fault outside memory at %#llx, info %#llx, rip %#lx, cr3 %#llx\n",
+				vcpu->id, gpa, info, vcpu->rip,
+				svm->vmcb->save.cr3);
+			svm_log_history(svm, "nested page fault outside memory");
+		}
 		return qk_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					 3, data);
 	}
@@ -234,24 +276,44 @@ static const svm_exit_fn svm_exit_handlers[] = {
 	[SVM_EXIT_NPF]		= svm_exit_npf,
 };
 
-/* An event cut short by the exit is delivered again (15.7.2). */
-static void svm_save_exit_int_info(struct qk_svm_vcpu *svm)
+/*
+ * An event whose delivery the exit cut short (EXITINTINFO, 15.7.2) goes back
+ * to the vCPU's pending events and is delivered again at the next entry.
+ * Held there, as in KVM, it keeps ready_for_interrupt_injection clear: a
+ * userspace irqchip must not hand over another interrupt while this one
+ * waits, since at most one can be injected per entry and the other would
+ * stay behind, unseen, even across a HLT exit.  KVM_GET_VCPU_EVENTS shows it.
+ */
+static void svm_requeue_exit_int_info(struct qk_svm_vcpu *svm)
 {
+	struct qk_vcpu *vcpu = &svm->vcpu;
 	u32 info = svm->vmcb->control.exit_int_info;
-	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
 
-	svm->reinject = 0;
 	if (!(info & SVM_EXITINTINFO_VALID))
 		return;
-	/* INTn and INT3/INTO re-execute from RIP by themselves. */
-	if (type == SVM_EXITINTINFO_TYPE_SOFT)
-		return;
-	if (type == SVM_EXITINTINFO_TYPE_EXEPT &&
-	    ((info & SVM_EXITINTINFO_VEC_MASK) == X86_TRAP_BP ||
-	     (info & SVM_EXITINTINFO_VEC_MASK) == X86_TRAP_OF))
-		return;
-	svm->reinject = info;
-	svm->reinject_err = svm->vmcb->control.exit_int_info_err;
+	switch (info & SVM_EXITINTINFO_TYPE_MASK) {
+	case SVM_EXITINTINFO_TYPE_INTR:
+		vcpu->irq_pending = vector;
+		break;
+	case SVM_EXITINTINFO_TYPE_NMI:
+		/* Masked again when it is injected again. */
+		vcpu->nmi_pending = true;
+		vcpu->nmi_masked = false;
+		break;
+	case SVM_EXITINTINFO_TYPE_EXEPT:
+		/* INT3 and INTO re-execute from RIP by themselves. */
+		if (vector == X86_TRAP_BP || vector == X86_TRAP_OF)
+			break;
+		vcpu->exc_pending = true;
+		vcpu->exc_vector = vector;
+		vcpu->exc_has_error = info & SVM_EXITINTINFO_VALID_ERR;
+		vcpu->exc_error = svm->vmcb->control.exit_int_info_err;
+		break;
+	default:
+		/* INTn re-executes from RIP by itself. */
+		break;
+	}
 }
 
 static int svm_exit_unknown(struct qk_svm_vcpu *svm)
@@ -276,7 +338,9 @@ int svm_handle_exit(struct qk_svm_vcpu *svm)
 		run->fail_entry.cpu = svm->last_cpu;
 		return 0;
 	}
-	svm_save_exit_int_info(svm);
+	/* After a shutdown the guest's events are gone with its state. */
+	if (code != SVM_EXIT_SHUTDOWN)
+		svm_requeue_exit_int_info(svm);
 	if (code < ARRAY_SIZE(svm_exit_handlers) && svm_exit_handlers[code])
 		return svm_exit_handlers[code](svm);
 

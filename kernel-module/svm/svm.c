@@ -248,7 +248,6 @@ void svm_vmcb_init(struct qk_svm_vcpu *svm)
 	c->int_ctl = V_INTR_MASKING_MASK;
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = to_svm_vm(svm->vcpu.vm)->npt_root_pa;
-	svm->reinject = 0;
 	svm->mmu_gen = ~0ULL;
 }
 
@@ -645,11 +644,7 @@ static void svm_inject_events(struct qk_svm_vcpu *svm)
 	bool want_window;
 
 	c->event_inj = 0;
-	if (svm->reinject & SVM_EXITINTINFO_VALID) {
-		c->event_inj = svm->reinject;
-		c->event_inj_err = svm->reinject_err;
-		svm->reinject = 0;
-	} else if (vcpu->exc_pending) {
+	if (vcpu->exc_pending) {
 		c->event_inj = vcpu->exc_vector | SVM_EVTINJ_TYPE_EXEPT |
 			       SVM_EVTINJ_VALID |
 			       (vcpu->exc_has_error ? SVM_EVTINJ_VALID_ERR : 0);
@@ -673,11 +668,12 @@ static void svm_inject_events(struct qk_svm_vcpu *svm)
 
 	/*
 	 * A virtual interrupt with V_IGN_TPR exits (VINTR) as soon as the guest
-	 * could take an interrupt: that is the window userspace asked for.
+	 * could take an interrupt: that is the window userspace asked for, or
+	 * the moment for an interrupt still waiting.  Armed beside an event
+	 * injected now, it fires once that event's handler sets IF again.
 	 */
-	want_window = (vcpu->run->request_interrupt_window ||
-		       vcpu->irq_pending >= 0 || vcpu->irq_window) &&
-		      !c->event_inj;
+	want_window = vcpu->run->request_interrupt_window ||
+		      vcpu->irq_pending >= 0 || vcpu->irq_window;
 	if (want_window) {
 		c->int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK;
 		c->int_ctl &= ~V_INTR_PRIO_MASK;
@@ -740,6 +736,9 @@ static int svm_enter(struct qk_svm_vcpu *svm)
 		kernel_fpu_end();
 		return 1;
 	}
+	/* Only now that the entry will happen is an event taken for it. */
+	svm_inject_events(svm);
+	svm->event_inj = vmcb->control.event_inj;
 	sc = this_cpu_ptr(&svm_cpus);
 	read_lock(&vm->mmu_lock);
 	if (svm->mmu_gen != vm->mmu_gen || svm->last_cpu != cpu ||
@@ -786,6 +785,20 @@ static int svm_enter(struct qk_svm_vcpu *svm)
 	return 0;
 }
 
+static void svm_record_exit(struct qk_svm_vcpu *svm)
+{
+	struct vmcb_control_area *c = &svm->vmcb->control;
+	struct svm_exit_record *e;
+
+	e = &svm->history[svm->nr_exits++ % SVM_EXIT_HISTORY];
+	e->code = c->exit_code;
+	e->event_inj = svm->event_inj;
+	e->exit_int_info = c->exit_int_info;
+	e->rip = svm->vmcb->save.rip;
+	e->info1 = c->exit_info_1;
+	e->info2 = c->exit_info_2;
+}
+
 static int svm_vcpu_run(struct qk_vcpu *vcpu)
 {
 	struct qk_svm_vcpu *svm = to_svm(vcpu);
@@ -797,7 +810,6 @@ static int svm_vcpu_run(struct qk_vcpu *vcpu)
 		return r;
 	if (vcpu->rip != vmcb->save.rip)
 		vmcb->control.int_state &= ~1;
-	svm_inject_events(svm);
 	vmcb->save.rax = vcpu->regs[QK_RAX];
 	vmcb->save.rsp = vcpu->regs[QK_RSP];
 	vmcb->save.rip = vcpu->rip;
@@ -807,21 +819,15 @@ static int svm_vcpu_run(struct qk_vcpu *vcpu)
 				vcpu->cr8;
 
 	r = svm_enter(svm);
-	if (r) {
-		/* Not entered: keep the event for the next attempt. */
-		if (vmcb->control.event_inj & SVM_EVTINJ_VALID) {
-			svm->reinject = vmcb->control.event_inj;
-			svm->reinject_err = vmcb->control.event_inj_err;
-			vmcb->control.event_inj = 0;
-		}
+	if (r)
 		return r;
-	}
 	vcpu->regs[QK_RAX] = vmcb->save.rax;
 	vcpu->regs[QK_RSP] = vmcb->save.rsp;
 	vcpu->rip = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
 	vcpu->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
 	vcpu->stat.exits++;
+	svm_record_exit(svm);
 	return svm_handle_exit(svm);
 }
 

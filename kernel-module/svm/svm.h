@@ -11,6 +11,17 @@
 #include "../quokka.h"
 
 #define QK_NPT_CACHE	4
+#define SVM_EXIT_HISTORY	16
+
+/* One exit, kept so that a triple fault can tell what led to it. */
+struct svm_exit_record {
+	u32 code;
+	u32 event_inj;		/* what the entry before it injected */
+	u32 exit_int_info;
+	u64 rip;
+	u64 info1;
+	u64 info2;
+};
 
 struct qk_svm_vm {
 	struct qk_vm vm;
@@ -24,12 +35,13 @@ struct qk_svm_vcpu {
 	u64 vmcb_pa;
 	int last_cpu;
 	u64 mmu_gen;
-	u32 reinject;		/* EXITINTINFO to deliver again */
-	u32 reinject_err;
 	u64 tsc_aux;
 	bool tsc_aux_set;	/* swap TSC_AUX around VMRUN */
 	void *npt_cache[QK_NPT_CACHE];	/* page-table pages, filled asleep */
 	int npt_cached;
+	u32 event_inj;			/* injected at the last entry */
+	struct svm_exit_record history[SVM_EXIT_HISTORY];
+	unsigned int nr_exits;
 };
 
 static inline struct qk_svm_vm *to_svm_vm(struct qk_vm *vm)
@@ -57,6 +69,7 @@ void svm_vmcb_init(struct qk_svm_vcpu *svm);
 
 /* exit.c */
 int svm_handle_exit(struct qk_svm_vcpu *svm);
+void svm_log_history(struct qk_svm_vcpu *svm, const char *why);
 
 /* npt.c */
 int svm_npt_init(struct qk_svm_vm *svm_vm);

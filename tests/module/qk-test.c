@@ -72,6 +72,22 @@ bool qk_load_module(const char *device, const char *ko_path)
     return access(device, F_OK) == 0;
 }
 
+bool qk_test_start(int argc, char **argv, const char **device, int *status)
+{
+    const char *module = NULL;
+
+    if (!qk_test_args(argc, argv, device, &module)) {
+        *status = 2;
+        return false;
+    }
+    if (module && !qk_load_module(*device, module)) {
+        tap_ok(false, "load %s", module);
+        *status = tap_done();
+        return false;
+    }
+    return true;
+}
+
 bool qk_vm_open(QkVm *vm, const char *device, size_t mem_size)
 {
     struct kvm_userspace_memory_region mr;

@@ -53,4 +53,11 @@ bool qk_test_args(int argc, char **argv, const char **device,
 /* Loads a module file with finit_module() unless the device exists. */
 bool qk_load_module(const char *device, const char *ko_path);
 
+/*
+ * qk_test_args() then qk_load_module() for a test's main(): false when the
+ * test cannot go on, with the status main() returns in @status (2 for bad
+ * usage; a failed load is reported as a failed check).
+ */
+bool qk_test_start(int argc, char **argv, const char **device, int *status);
+
 #endif

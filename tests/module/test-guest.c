@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -1233,6 +1234,32 @@ static void test_smp(void)
     qk_vm_close(&vm);
 }
 
+/*
+ * The kernel log names a triple fault with the exits that led to it, the
+ * last being the shutdown intercept (0x7f) itself.
+ */
+static void check_shutdown_log(void)
+{
+    static char buf[1 << 20];
+    int n = klogctl(3, buf, sizeof(buf) - 1);   /* SYSLOG_ACTION_READ_ALL */
+    char *head = NULL, *p;
+
+    if (n < 0) {
+        tap_ok(false, "triple fault: read the kernel log: %s",
+               strerror(errno));
+        return;
+    }
+    buf[n] = 0;
+    for (p = buf; (p = strstr(p, "vcpu 0: triple fault; its last ")); p++) {
+        head = p;
+    }
+    tap_ok(head && strstr(head, ": code 0x7f rip 0x"),
+           "triple fault: the kernel log shows the exit history");
+    if (head) {
+        tap_diag("%.400s", head);
+    }
+}
+
 static void test_shutdown_and_errors(void)
 {
     QkVm vm;
@@ -1250,6 +1277,7 @@ static void test_shutdown_and_errors(void)
     r = run_until_stop(&vcpu, &log);
     tap_ok(r == KVM_EXIT_SHUTDOWN, "triple fault gives KVM_EXIT_SHUTDOWN "
            "(got %d)", r);
+    check_shutdown_log();
 
     /* The same vCPU, reset by userspace, reports an undecodable access. */
     if (!setup_real_mode(&vcpu, guest16_badop, guest16_badop_end)) {
@@ -1269,14 +1297,10 @@ static void test_shutdown_and_errors(void)
 
 int main(int argc, char **argv)
 {
-    const char *module = NULL;
+    int status;
 
-    if (!qk_test_args(argc, argv, &device, &module)) {
-        return 2;
-    }
-    if (module && !qk_load_module(device, module)) {
-        tap_ok(false, "load %s", module);
-        return tap_done();
+    if (!qk_test_start(argc, argv, &device, &status)) {
+        return status;
     }
     test_real_mode();
     test_readonly_slot();

@@ -271,9 +271,9 @@ def rip_symbols(rip, symbols):
 def hung_state(path, wait=5, symbols=None):
     """Where the VMM's vCPUs are, asked over its QMP socket PATH: for
     each, HMP's info registers (the instruction pointer, flags, CS and
-    control registers), its RIP read three times, and the kernel symbols
-    that RIP can be (SYMBOLS from kernel_text_symbols); a note of what
-    failed otherwise.  Never waits more than WAIT seconds per read."""
+    control registers), its RIP read three times, the kernel symbols
+    that RIP can be (SYMBOLS from kernel_text_symbols) and HMP's info
+    lapic (a userspace LAPIC's state); a note of what failed otherwise.  Never waits more than WAIT seconds per read."""
     keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'CR0=',
             'EFER=', ' CPL=')
     text = ['before the kill (QMP human-monitor-command):']
@@ -292,10 +292,13 @@ def hung_state(path, wait=5, symbols=None):
                     if 'return' in reply or 'error' in reply:
                         return reply
 
-            def registers(cpu):
+            def info(what, cpu):
                 reply = call('human-monitor-command', **{
-                    'command-line': 'info registers', 'cpu-index': cpu})
+                    'command-line': 'info ' + what, 'cpu-index': cpu})
                 return str(reply.get('return', reply)).splitlines()
+
+            def registers(cpu):
+                return info('registers', cpu)
 
             f.readline()                            # the greeting
             call('qmp_capabilities')
@@ -316,6 +319,10 @@ def hung_state(path, wait=5, symbols=None):
                     if rips[0] != '?' else []
                 if sym:
                     text.append('#   RIP is one of: ' + ' '.join(sym))
+                # A userspace irqchip (kernel-irqchip=off): the LAPIC's
+                # IRR, ISR, timer and pending INIT/SIPI/NMI.
+                text += ['#   ' + line.rstrip() for line in
+                         info('lapic', cpu) if line.strip()]
     except (OSError, ValueError) as e:
         text.append('# no answer: %s' % e)
     return '\n'.join(text) + '\n'

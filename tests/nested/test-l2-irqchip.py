@@ -139,6 +139,12 @@ def quokka_phase(args, tap, kernel, initrd, kvm_kos):
     tap.diag('running: ' + ' '.join(argv))
     tap.diag('quokka.ko, kernel-irqchip=off: ' + res.summary())
     check_boot(tap, res, 'quokka.ko')
+    log = kernel_log_since(mark)
+    if res.marker_time is None or res.status != 0:
+        # A triple fault or a bad fault logs the vCPU's last exits there.
+        for line in [line for line in log.splitlines()
+                     if 'quokka: vcpu' in line][:60]:
+            tap.diag('kernel: ' + line)
     r = sh('busybox', 'rmmod', 'quokka')
     log = kernel_log_since(mark)
     bad = [line for line in log.splitlines()

@@ -8,6 +8,7 @@
  * (a 200 us period at least), against the qtest clock.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <glib.h>
 
 #include "libqtest.h"
@@ -193,6 +194,35 @@ static void test_lapic_timer(void)
 }
 
 /*
+ * HMP "info lapic": the state a hung guest's report shows, here a self-IPI
+ * left in the IRR and an armed one-shot timer.
+ */
+static void test_info_lapic(void)
+{
+    QTestState *s = qtest_init_with_qmp("-M pc -nodefaults");
+    char *reply;
+
+    qtest_writel(s, LAPIC_SVR, 0x1ff);
+    qtest_writel(s, LAPIC + 0x300, (1u << 18) | 0x61);  /* ICR: self */
+    qtest_writel(s, LAPIC_TDCR, 0xb);
+    qtest_writel(s, LAPIC_LVT_TIMER, 0x50);
+    qtest_writel(s, LAPIC_TMICT, 1000000);
+    qtest_clock_step(s, 400000);
+    reply = qtest_qmp(s, "{\"execute\": \"human-monitor-command\", "
+                      "\"arguments\": {\"command-line\": \"info lapic\"}}");
+    g_assert_nonnull(strstr(reply, "local APIC 0: base 0xfee00900 enabled, "
+                            "SVR 0x1ff (software enabled"));
+    g_assert_nonnull(strstr(reply, "IRR\\t 0x61\\r\\n"));
+    g_assert_nonnull(strstr(reply, "ISR\\t (none)"));
+    g_assert_nonnull(strstr(reply, "one-shot, DCR 0xb, initial count "
+                            "1000000, current count 600000, fires in "
+                            "600000 ns"));
+    g_assert_nonnull(strstr(reply, "deliverable 97"));
+    g_free(reply);
+    qtest_quit(s);
+}
+
+/*
  * A guest gone wild: random writes and reads to every register of the
  * PICs, the PIT, port 0x61, the ELCR, the IOAPIC and the LAPIC page
  * (INIT and SIPI IPIs included), random GSI levels and clock steps.  The
@@ -254,6 +284,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/ioapic/edge-delivery", test_edge_delivery);
     g_test_add_func("/qtest/ioapic/level-and-eoi", test_level_and_eoi);
     g_test_add_func("/qtest/ioapic/lapic-timer", test_lapic_timer);
+    g_test_add_func("/qtest/ioapic/info-lapic", test_info_lapic);
     g_test_add_func("/qtest/ioapic/random-guest", test_random_guest);
     return g_test_run();
 }
