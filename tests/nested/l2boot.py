@@ -198,7 +198,8 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             proc.kill()
         if now > timeout and killed is None:
             res.timed_out = True
-            res.hung = hung_state(monitor, symbols=kernel_text_symbols())
+            res.hung = hung_state(monitor, symbols=kernel_text_symbols()) + \
+                hung_exits(res.vmdir)
             killed = time.monotonic() - start
             proc.kill()
         if killed is not None and now > killed + KILL_GRACE:
@@ -274,8 +275,8 @@ def hung_state(path, wait=5, symbols=None):
     control registers), its RIP read three times, and the kernel symbols
     that RIP can be (SYMBOLS from kernel_text_symbols); a note of what
     failed otherwise.  Never waits more than WAIT seconds per read."""
-    keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'CR0=',
-            'EFER=', ' CPL=')
+    keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'TR =',
+            'GDT=', 'IDT=', 'CR0=', 'EFER=', ' CPL=')
     text = ['before the kill (QMP human-monitor-command):']
     try:
         with socket.socket(socket.AF_UNIX) as sock:
@@ -316,8 +317,41 @@ def hung_state(path, wait=5, symbols=None):
                     if rips[0] != '?' else []
                 if sym:
                     text.append('#   RIP is one of: ' + ' '.join(sym))
+            # Quokka's virtio queues, both sides (QEMU has no such info).
+            reply = call('human-monitor-command',
+                         **{'command-line': 'info virtio-queues'})
+            lines = str(reply.get('return', '')).splitlines()
+            if lines and 'unknown' not in lines[0].lower():
+                text.append('# virtio (info virtio-queues):')
+                text += ['#   ' + line.rstrip() for line in lines]
     except (OSError, ValueError) as e:
         text.append('# no answer: %s' % e)
+    return '\n'.join(text) + '\n'
+
+
+def hung_exits(vmdir, seconds=2):
+    """What the hung guest still makes its VMM do: KVM's counters of the
+    VM over SECONDS, and L1's exits in that time by reason, port and MMIO
+    page (ExitProfile; it counts every VM of L1, normally just this one).
+    A guest waiting in HLT shows few exits, one polling a device shows
+    the port or page."""
+    text = ['# KVM exits in %d s before the kill:' % seconds]
+    before = read_counters(vmdir) if vmdir else None
+    try:
+        with ExitProfile() as prof:
+            time.sleep(seconds)
+    except OSError as e:
+        prof = None
+        text.append('#   no exit profile: %s' % e)
+    after = read_counters(vmdir) if vmdir else None
+    if before and after:
+        text.append('#   ' + ' '.join(
+            '%s+%d' % (k, after[k] - before.get(k, 0))
+            for k in MAIN_COUNTERS if k in after))
+    if prof:
+        for event in PROFILE_TRIGGERS:
+            text += ['#   %s %s' % (event, line)
+                     for line in prof.top(event, 5)]
     return '\n'.join(text) + '\n'
 
 
