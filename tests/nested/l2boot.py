@@ -94,11 +94,16 @@ class BootResult:
                 if line.startswith(key + ' ')]
 
     def diag(self, serial=2000, stderr=1500):
-        """What a failed check shows: where the vCPUs were if the boot
-        timed out (first: a CI excerpt shows only the first lines), then
-        the serial console's and the VMM's stderr's last characters."""
-        return '%sserial tail:\n%s\nstderr:\n%s' % (
-            self.hung, self.output[-serial:], self.stderr[-stderr:])
+        """What a failed check shows: the VMM's error lines (a KVM entry
+        failure stops the VM, which then looks like a hang), where the
+        vCPUs were if the boot timed out (first: a CI excerpt shows only
+        the first lines), then the serial console's and the VMM's
+        stderr's last characters."""
+        errors = [line for line in self.stderr.splitlines()
+                  if 'error' in line.lower()][-3:]
+        return '%s%sserial tail:\n%s\nstderr:\n%s' % (
+            ''.join('VMM: %s\n' % line for line in errors), self.hung,
+            self.output[-serial:], self.stderr[-stderr:])
 
     def summary(self):
         def counts(c):
@@ -138,6 +143,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     printed STOP_AFTER_MARKERS times.
     """
     res = BootResult()
+    _dump_invalid_vmcb()
     out = bytearray()
     err = bytearray()
     marker = MARKER.encode()
@@ -199,7 +205,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
         if now > timeout and killed is None:
             res.timed_out = True
             res.hung = hung_state(monitor, symbols=kernel_text_symbols()) + \
-                hung_exits(res.vmdir)
+                hung_exits(res.vmdir) + l1_kvm_log()
             killed = time.monotonic() - start
             proc.kill()
         if killed is not None and now > killed + KILL_GRACE:
@@ -327,6 +333,39 @@ def hung_state(path, wait=5, symbols=None):
     except (OSError, ValueError) as e:
         text.append('# no answer: %s' % e)
     return '\n'.join(text) + '\n'
+
+
+KVM_AMD_DUMP = '/sys/module/kvm_amd/parameters/dump_invalid_vmcb'
+
+
+def _dump_invalid_vmcb():
+    """Have kvm-amd log the whole VMCB when an entry fails (its
+    KVM_EXIT_FAIL_ENTRY says only "invalid"); no-op elsewhere."""
+    try:
+        with open(KVM_AMD_DUMP, 'w') as f:
+            f.write('Y\n')
+    except OSError:
+        pass
+
+
+def l1_kvm_log(lines=40):
+    """L1's kernel log from KVM's last VMCB dump on (kvm-amd prints one
+    when it cannot enter the guest), or its last KVM lines."""
+    try:
+        log = subprocess.run(['dmesg'], capture_output=True, text=True,
+                             timeout=10).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return ''
+    starts = [i for i, line in enumerate(log) if 'VMCB' in line and
+              'last attempted VMRUN' in line]
+    if starts:
+        picked = log[starts[-1]:][:lines]
+    else:
+        picked = [line for line in log if 'kvm' in line.lower()][-5:]
+    if not picked:
+        return ''
+    return '# L1 kernel log (KVM):\n' + ''.join(
+        '#   %s\n' % line for line in picked)
 
 
 def hung_exits(vmdir, seconds=2):
