@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 from tap import Tap  # noqa: E402,F401  (the nested tests' l2boot.Tap)
 
 MARKER = 'QUOKKA-L2-READY'
+KVM_ERROR = 'KVM internal error'    # Quokka's line when it stops the VM
 DEFAULT_APPEND = 'console=ttyS0 panic=-1 quiet'
 DEBUGFS_KVM = '/sys/kernel/debug/kvm'
 KILL_GRACE = 20         # seconds a killed VMM gets to disappear
@@ -71,6 +72,7 @@ class BootResult:
         self.end_time = None        # seconds from start to the VMM's exit
         self.status = None          # VMM exit status, None if killed
         self.timed_out = False
+        self.stopped = False        # the VMM stopped the VM on a KVM error
         self.unkillable = False     # the VMM survived SIGKILL
         self.output = ''            # serial console (VMM stdout)
         self.stderr = ''
@@ -114,6 +116,7 @@ class BootResult:
         marker = '%.2f s' % self.marker_time if self.marker_time else 'never'
         rss = '%d MiB' % (self.maxrss_kb // 1024) if self.maxrss_kb else 'n/a'
         flags = ''.join([', timed out' if self.timed_out else '',
+                         ', stopped on a KVM error' if self.stopped else '',
                          ', survived SIGKILL' if self.unkillable else ''])
         return ('marker after %s, exit %s after %.2f s%s, peak RSS %s; '
                 'KVM at marker: %s'
@@ -202,8 +205,14 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
                 killed is None:
             killed = now
             proc.kill()
-        if now > timeout and killed is None:
-            res.timed_out = True
+        # A KVM entry failure or internal error stops the VM for good
+        # (the VMM stays, as QEMU does): record it now, not at the timeout.
+        stopped = killed is None and KVM_ERROR.encode() in err
+        if (now > timeout or stopped) and killed is None:
+            res.timed_out = not stopped
+            res.stopped = stopped
+            if stopped:
+                time.sleep(1)       # the register dump follows the line
             res.hung = hung_state(monitor, symbols=kernel_text_symbols()) + \
                 hung_exits(res.vmdir) + l1_kvm_log()
             killed = time.monotonic() - start
