@@ -370,7 +370,8 @@ def l1_kvm_log(lines=40):
     if starts:
         picked = log[starts[-1]:][:lines]
     else:
-        picked = [line for line in log if 'kvm' in line.lower()][-5:]
+        picked = [line for line in log if 'kvm' in line.lower() and
+                  ('vcpu' in line or 'VMCB' in line or 'guest' in line)][-5:]
     if not picked:
         return ''
     return '# L1 kernel log (KVM):\n' + ''.join(
