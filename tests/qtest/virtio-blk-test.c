@@ -889,8 +889,9 @@ static void test_info_queues(void)
                      S_OK);
     assert_reply_has(info_queues(&f), "virtio-blk-pci (00:04.0): status 0x0f, "
                      "features 0x100000000, interface modern, ");
-    assert_reply_has(info_queues(&f), "queue 0: size 256, enabled: device last_avail "
-                     "1 used 1 signalled 0 (none); driver avail.idx 1 ");
+    assert_reply_has(info_queues(&f), "queue 0: size 256, enabled: device "
+                     "last_avail 1 used 1 signalled 0 (none); driver "
+                     "avail.idx 1 ");
     blk_queue_rw(&f, T_IN, 3, NULL, 512, &d);
     assert_reply_has(info_queues(&f), "device last_avail 1 used 1 signalled "
                      "0 (none); driver avail.idx 2 ");
