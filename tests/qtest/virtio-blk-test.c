@@ -857,12 +857,9 @@ static void test_qmp(void)
     qtest_quit(f.qts);
 }
 
-/* The reply of HMP "info virtio-queues", unescaped enough to search. */
 static char *info_queues(BlkFixture *f)
 {
-    return qtest_qmp(f->qts, "{\"execute\": \"human-monitor-command\", "
-                     "\"arguments\": {\"command-line\": "
-                     "\"info virtio-queues\"}}");
+    return qtest_hmp(f->qts, "info virtio-queues");
 }
 
 /*

@@ -179,9 +179,7 @@ static void test_rng_wrap(void)
 /* The reply of HMP "info virtio-queues" holds @what. */
 static void assert_info_has(Fixture *f, const char *what)
 {
-    char *reply = qtest_qmp(f->qts, "{\"execute\": "
-                            "\"human-monitor-command\", \"arguments\": "
-                            "{\"command-line\": \"info virtio-queues\"}}");
+    char *reply = qtest_hmp(f->qts, "info virtio-queues");
 
     if (!strstr(reply, what)) {
         g_error("info virtio-queues: %s lacks %s", reply, what);
