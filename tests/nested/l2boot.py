@@ -266,6 +266,35 @@ def kernel_text_symbols(path='/proc/kallsyms'):
     return sorted((a - text, n) for a, n in syms), bases['_etext'] - text
 
 
+def l1_own_symbol(rip, path='/proc/kallsyms', reach=0x1000):
+    """"name+0xoff [module]" when RIP, or its low 32 bits (a dump in
+    32-bit layout), is in the text of L1's KVM modules, as when a VMRUN
+    under TCG's emulated SVM left L1's state in L2's VMCB (seen: kvm_amd's
+    __svm_vcpu_run); None otherwise."""
+    best = None
+    try:
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                # Only L1's hypervisor modules: L2 never runs them, so
+                # an L2 RIP there cannot be a coincidence of KASLR.
+                if len(words) < 4 or words[1] not in 'tT' or \
+                        words[3] not in ('[kvm_amd]', '[kvm]', '[quokka]'):
+                    continue
+                addr = int(words[0], 16)
+                if not addr:
+                    return None         # kptr_restrict hides them
+                off = (rip - addr) & 0xffffffff if rip < 1 << 32 \
+                    else rip - addr
+                if 0 <= off < reach and (best is None or off < best[0]):
+                    best = (off, words[2], ' '.join(words[3:]))
+    except (OSError, ValueError):
+        return None
+    if best is None:
+        return None
+    return ('%s+0x%x %s' % (best[1], best[0], best[2])).strip()
+
+
 def rip_symbols(rip, symbols):
     """What a guest kernel's RIP can be: KASLR moves the kernel by a
     multiple of KASLR_ALIGN, so every text offset with the same low bits
@@ -328,8 +357,15 @@ def hung_state(path, wait=5, symbols=None):
                 text.append('# vCPU %d: RIP %s' % (cpu, ' '.join(rips)))
                 text += ['#   ' + line.strip() for line in lines
                          if line.startswith(keep)]
+                own = l1_own_symbol(int(rips[0], 16)) \
+                    if rips[0] != '?' else None
                 sym = rip_symbols(int(rips[0], 16), symbols) \
-                    if rips[0] != '?' else []
+                    if rips[0] != '?' and not own else []
+                if own:
+                    text.append('#   RIP is L1\'s own code, %s: L2\'s saved '
+                                'state holds L1\'s (its VMRUN), which the '
+                                'test bed\'s emulated SVM wrote there, not '
+                                'the VMM' % own)
                 if sym:
                     text.append('#   RIP is one of: ' + ' '.join(sym))
             # Quokka's virtio queues, both sides (QEMU has no such info).
