@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -145,12 +146,26 @@ static KVMExitAction kvm_accel_system_event(void *opaque, KVMVCPU *cpu,
     }
 }
 
-/* As QEMU: report, and stop the VM in the internal-error state. */
+/*
+ * As QEMU: report with the vCPU's registers, and stop the VM in the
+ * internal-error state.  The dump is taken now: a failed entry leaves
+ * the state KVM refused, which later reads (a monitor, the kill of a
+ * test's timeout) no longer connect to the error.
+ */
 static KVMExitAction kvm_accel_error(void *opaque, KVMVCPU *cpu, Error *err)
 {
+    g_autoptr(GString) regs = g_string_new(NULL);
+    g_auto(GStrv) lines = NULL;
+
     error_report("KVM internal error on vCPU %u: %s", kvm_vcpu_index(cpu),
                  error_get_pretty(err));
     error_free(err);
+    if (kvm_vcpu_dump_registers(cpu, regs, NULL)) {
+        lines = g_strsplit(regs->str, "\r\n", -1);
+        for (unsigned i = 0; lines[i] && lines[i][0]; i++) {
+            fprintf(stderr, "%s\n", lines[i]);
+        }
+    }
     vm_stop_request(RUN_STATE_INTERNAL_ERROR);
     return KVM_EXIT_ACTION_STOP;
 }

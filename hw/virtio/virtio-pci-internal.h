@@ -12,6 +12,8 @@
 #define VIRTIO_PCI_LEGACY_NOTIFY 0x10
 
 bool virtio_pci_msix_enabled(VirtIOPCIProxy *p);
+/* Vector @v is masked, by its own bit or the function mask. */
+bool virtio_pci_msix_masked(VirtIOPCIProxy *p, unsigned v);
 /* A vector the driver wrote: itself if it exists, else VIRTIO_NO_VECTOR. */
 uint16_t virtio_pci_check_vector(VirtIOPCIProxy *p, uint64_t val);
 VirtQueue *virtio_pci_selected(VirtIOPCIProxy *p);
@@ -37,5 +39,10 @@ void virtio_pci_device_cfg_write(VirtIOPCIProxy *p, uint64_t off,
 uint16_t virtio_pci_legacy_device_id(uint16_t id);
 /* Registers BAR 0 for the legacy interface. */
 void virtio_pci_legacy_realize(VirtIOPCIProxy *p);
+
+/* virtio-pci-info.c: "info virtio-queues" lists realized devices. */
+
+void virtio_pci_info_add(VirtIOPCIProxy *p);
+void virtio_pci_info_remove(VirtIOPCIProxy *p);
 
 #endif

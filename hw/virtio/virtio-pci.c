@@ -86,7 +86,7 @@ bool virtio_pci_msix_enabled(VirtIOPCIProxy *p)
                            PCI_MSIX_FLAGS_ENABLE);
 }
 
-static bool msix_masked(VirtIOPCIProxy *p, unsigned v)
+bool virtio_pci_msix_masked(VirtIOPCIProxy *p, unsigned v)
 {
     uint16_t flags = pci_get_word(p->parent_obj.config + p->msix_cap +
                                   PCI_MSIX_FLAGS);
@@ -193,7 +193,7 @@ static void msix_notify(VirtIOPCIProxy *p, unsigned v)
     if (v >= p->nvectors) {
         return;
     }
-    if (msix_masked(p, v)) {
+    if (virtio_pci_msix_masked(p, v)) {
         p->msix_pending |= 1ULL << v;
         vmm_stat_add(VMM_STAT_VIRTIO_MSI_MASKED, 1);
         return;
@@ -208,7 +208,7 @@ static void msix_flush_pending(VirtIOPCIProxy *p)
         return;
     }
     for (unsigned v = 0; v < p->nvectors; v++) {
-        if ((p->msix_pending & (1ULL << v)) && !msix_masked(p, v)) {
+        if ((p->msix_pending & (1ULL << v)) && !virtio_pci_msix_masked(p, v)) {
             p->msix_pending &= ~(1ULL << v);
             msix_send(p, v);
         }
@@ -896,6 +896,7 @@ static bool virtio_pci_realize(PCIDevice *dev, Error **errp)
     if (p->modern_io) {
         virtio_pci_add_modern(p, &pos);
     }
+    virtio_pci_info_add(p);
     return true;
 }
 
@@ -923,6 +924,7 @@ static void virtio_pci_exit(PCIDevice *dev)
     VirtIOPCIProxy *p = to_virtio_pci(&dev->parent_obj.parent_obj);
     VirtioPCIClass *vc = virtio_pci_get_class(p);
 
+    virtio_pci_info_remove(p);
     virtio_pci_notifiers_stop(p);
     for (unsigned v = 0; v < VIRTIO_PCI_MSIX_MAX; v++) {
         msix_irqfd_stop(p, v);

@@ -842,6 +842,50 @@ bool virtio_queue_empty(VirtQueue *vq)
     return ring_load16(vq->avail + 2) == vq->last_avail_idx;
 }
 
+/*
+ * Both sides of @vq for a hang report: the device's indexes and the
+ * driver's, read from the rings in guest memory.  The driver's avail
+ * index ahead of last_avail means buffers the device was never told of
+ * (or has not looked at); last_avail ahead of used, requests in flight;
+ * used_event at or before used, an interrupt the driver should have had.
+ * Context: BQL.
+ */
+void virtio_queue_describe(VirtQueue *vq, GString *out)
+{
+    g_string_append_printf(out, "size %u, %s", vq->num,
+                           vq->enabled ? "enabled" : "disabled");
+    if (!vq->enabled) {
+        return;
+    }
+    if (vq->packed) {
+        uint32_t drv = ring_load32(vq->avail);
+
+        g_string_append_printf(out, ", packed: device last_avail %u/%u "
+                               "used %u/%u signalled %u%s; driver event "
+                               "flags %u off %u/%u; next avail desc flags "
+                               "0x%04x", vq->last_avail_idx, vq->avail_wrap,
+                               vq->used_idx, vq->used_wrap,
+                               vq->signalled_used,
+                               vq->signalled_used_valid ? "" : " (none)",
+                               (drv >> 16) & 3, drv & 0x7fff,
+                               !!(drv & VRING_PACKED_EVENT_WRAP),
+                               packed_flags_at(vq, vq->last_avail_idx));
+        return;
+    }
+    g_string_append_printf(out, ": device last_avail %u used %u "
+                           "signalled %u%s; driver avail.idx %u "
+                           "avail.flags 0x%x used_event %u; "
+                           "ring used.idx %u avail_event %u",
+                           vq->last_avail_idx, vq->used_idx,
+                           vq->signalled_used,
+                           vq->signalled_used_valid ? "" : " (none)",
+                           ring_load16(vq->avail + 2),
+                           ring_load16(vq->avail),
+                           ring_load16(vring_used_event(vq)),
+                           ring_load16(vq->used + 2),
+                           ring_load16(vring_avail_event(vq)));
+}
+
 static bool virtio_should_notify(VirtIODevice *vdev, VirtQueue *vq)
 {
     uint16_t old, new, event;

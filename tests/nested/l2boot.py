@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
 from tap import Tap  # noqa: E402,F401  (the nested tests' l2boot.Tap)
 
 MARKER = 'QUOKKA-L2-READY'
+KVM_ERROR = 'KVM internal error'    # Quokka's line when it stops the VM
 DEFAULT_APPEND = 'console=ttyS0 panic=-1 quiet'
 DEBUGFS_KVM = '/sys/kernel/debug/kvm'
 KILL_GRACE = 20         # seconds a killed VMM gets to disappear
@@ -71,6 +72,7 @@ class BootResult:
         self.end_time = None        # seconds from start to the VMM's exit
         self.status = None          # VMM exit status, None if killed
         self.timed_out = False
+        self.stopped = False        # the VMM stopped the VM on a KVM error
         self.unkillable = False     # the VMM survived SIGKILL
         self.output = ''            # serial console (VMM stdout)
         self.stderr = ''
@@ -94,11 +96,16 @@ class BootResult:
                 if line.startswith(key + ' ')]
 
     def diag(self, serial=2000, stderr=1500):
-        """What a failed check shows: where the vCPUs were if the boot
-        timed out (first: a CI excerpt shows only the first lines), then
-        the serial console's and the VMM's stderr's last characters."""
-        return '%sserial tail:\n%s\nstderr:\n%s' % (
-            self.hung, self.output[-serial:], self.stderr[-stderr:])
+        """What a failed check shows: the VMM's error lines (a KVM entry
+        failure stops the VM, which then looks like a hang), where the
+        vCPUs were if the boot timed out (first: a CI excerpt shows only
+        the first lines), then the serial console's and the VMM's
+        stderr's last characters."""
+        errors = [line for line in self.stderr.splitlines()
+                  if 'error' in line.lower()][-3:]
+        return '%s%sserial tail:\n%s\nstderr:\n%s' % (
+            ''.join('VMM: %s\n' % line for line in errors), self.hung,
+            self.output[-serial:], self.stderr[-stderr:])
 
     def summary(self):
         def counts(c):
@@ -109,6 +116,7 @@ class BootResult:
         marker = '%.2f s' % self.marker_time if self.marker_time else 'never'
         rss = '%d MiB' % (self.maxrss_kb // 1024) if self.maxrss_kb else 'n/a'
         flags = ''.join([', timed out' if self.timed_out else '',
+                         ', stopped on a KVM error' if self.stopped else '',
                          ', survived SIGKILL' if self.unkillable else ''])
         return ('marker after %s, exit %s after %.2f s%s, peak RSS %s; '
                 'KVM at marker: %s'
@@ -138,6 +146,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
     printed STOP_AFTER_MARKERS times.
     """
     res = BootResult()
+    _dump_invalid_vmcb()
     out = bytearray()
     err = bytearray()
     marker = MARKER.encode()
@@ -196,9 +205,16 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
                 killed is None:
             killed = now
             proc.kill()
-        if now > timeout and killed is None:
-            res.timed_out = True
-            res.hung = hung_state(monitor, symbols=kernel_text_symbols())
+        # A KVM entry failure or internal error stops the VM for good
+        # (the VMM stays, as QEMU does): record it now, not at the timeout.
+        stopped = killed is None and KVM_ERROR.encode() in err
+        if (now > timeout or stopped) and killed is None:
+            res.timed_out = not stopped
+            res.stopped = stopped
+            if stopped:
+                time.sleep(1)       # the register dump follows the line
+            res.hung = hung_state(monitor, symbols=kernel_text_symbols()) + \
+                hung_exits(res.vmdir) + l1_kvm_log()
             killed = time.monotonic() - start
             proc.kill()
         if killed is not None and now > killed + KILL_GRACE:
@@ -250,6 +266,35 @@ def kernel_text_symbols(path='/proc/kallsyms'):
     return sorted((a - text, n) for a, n in syms), bases['_etext'] - text
 
 
+def l1_own_symbol(rip, path='/proc/kallsyms', reach=0x1000):
+    """"name+0xoff [module]" when RIP, or its low 32 bits (a dump in
+    32-bit layout), is in the text of L1's KVM modules, as when a VMRUN
+    under TCG's emulated SVM left L1's state in L2's VMCB (seen: kvm_amd's
+    __svm_vcpu_run); None otherwise."""
+    best = None
+    try:
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                # Only L1's hypervisor modules: L2 never runs them, so
+                # an L2 RIP there cannot be a coincidence of KASLR.
+                if len(words) < 4 or words[1] not in 'tT' or \
+                        words[3] not in ('[kvm_amd]', '[kvm]', '[quokka]'):
+                    continue
+                addr = int(words[0], 16)
+                if not addr:
+                    return None         # kptr_restrict hides them
+                off = (rip - addr) & 0xffffffff if rip < 1 << 32 \
+                    else rip - addr
+                if 0 <= off < reach and (best is None or off < best[0]):
+                    best = (off, words[2], ' '.join(words[3:]))
+    except (OSError, ValueError):
+        return None
+    if best is None:
+        return None
+    return ('%s+0x%x %s' % (best[1], best[0], best[2])).strip()
+
+
 def rip_symbols(rip, symbols):
     """What a guest kernel's RIP can be: KASLR moves the kernel by a
     multiple of KASLR_ALIGN, so every text offset with the same low bits
@@ -272,10 +317,12 @@ def hung_state(path, wait=5, symbols=None):
     """Where the VMM's vCPUs are, asked over its QMP socket PATH: for
     each, HMP's info registers (the instruction pointer, flags, CS and
     control registers), its RIP read three times, the kernel symbols
-    that RIP can be (SYMBOLS from kernel_text_symbols) and HMP's info
-    lapic (a userspace LAPIC's state); a note of what failed otherwise.  Never waits more than WAIT seconds per read."""
-    keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'CR0=',
-            'EFER=', ' CPL=')
+    that RIP can be (SYMBOLS from kernel_text_symbols), HMP's info lapic
+    (a userspace LAPIC's state) and Quokka's info virtio-queues; a note
+    of what failed otherwise.  Never waits more than WAIT seconds per
+    read."""
+    keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'TR =',
+            'GDT=', 'IDT=', 'CR0=', 'EFER=', ' CPL=')
     text = ['before the kill (QMP human-monitor-command):']
     try:
         with socket.socket(socket.AF_UNIX) as sock:
@@ -315,16 +362,91 @@ def hung_state(path, wait=5, symbols=None):
                 text.append('# vCPU %d: RIP %s' % (cpu, ' '.join(rips)))
                 text += ['#   ' + line.strip() for line in lines
                          if line.startswith(keep)]
+                own = l1_own_symbol(int(rips[0], 16)) \
+                    if rips[0] != '?' else None
                 sym = rip_symbols(int(rips[0], 16), symbols) \
-                    if rips[0] != '?' else []
+                    if rips[0] != '?' and not own else []
+                if own:
+                    text.append('#   RIP is L1\'s own code, %s: L2\'s saved '
+                                'state holds L1\'s (its VMRUN), which the '
+                                'test bed\'s emulated SVM wrote there, not '
+                                'the VMM' % own)
                 if sym:
                     text.append('#   RIP is one of: ' + ' '.join(sym))
                 # A userspace irqchip (kernel-irqchip=off): the LAPIC's
                 # IRR, ISR, timer and pending INIT/SIPI/NMI.
                 text += ['#   ' + line.rstrip() for line in
-                         info('lapic', cpu) if line.strip()]
+                         info('lapic', cpu) if line.strip() and
+                         not line.startswith('unknown command')]
+            # Quokka's virtio queues, both sides (QEMU has no such info).
+            reply = call('human-monitor-command',
+                         **{'command-line': 'info virtio-queues'})
+            lines = str(reply.get('return', '')).splitlines()
+            if lines and 'unknown' not in lines[0].lower():
+                text.append('# virtio (info virtio-queues):')
+                text += ['#   ' + line.rstrip() for line in lines]
     except (OSError, ValueError) as e:
         text.append('# no answer: %s' % e)
+    return '\n'.join(text) + '\n'
+
+
+KVM_AMD_DUMP = '/sys/module/kvm_amd/parameters/dump_invalid_vmcb'
+
+
+def _dump_invalid_vmcb():
+    """Have kvm-amd log the whole VMCB when an entry fails (its
+    KVM_EXIT_FAIL_ENTRY says only "invalid"); no-op elsewhere."""
+    try:
+        with open(KVM_AMD_DUMP, 'w') as f:
+            f.write('Y\n')
+    except OSError:
+        pass
+
+
+def l1_kvm_log(lines=40):
+    """L1's kernel log from KVM's last VMCB dump on (kvm-amd prints one
+    when it cannot enter the guest), or its last KVM lines."""
+    try:
+        log = subprocess.run(['dmesg'], capture_output=True, text=True,
+                             timeout=10).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return ''
+    starts = [i for i, line in enumerate(log) if 'VMCB' in line and
+              'last attempted VMRUN' in line]
+    if starts:
+        picked = log[starts[-1]:][:lines]
+    else:
+        picked = [line for line in log if 'kvm' in line.lower() and
+                  ('vcpu' in line or 'VMCB' in line or 'guest' in line)][-5:]
+    if not picked:
+        return ''
+    return '# L1 kernel log (KVM):\n' + ''.join(
+        '#   %s\n' % line for line in picked)
+
+
+def hung_exits(vmdir, seconds=2):
+    """What the hung guest still makes its VMM do: KVM's counters of the
+    VM over SECONDS, and L1's exits in that time by reason, port and MMIO
+    page (ExitProfile; it counts every VM of L1, normally just this one).
+    A guest waiting in HLT shows few exits, one polling a device shows
+    the port or page."""
+    text = ['# KVM exits in %d s before the kill:' % seconds]
+    before = read_counters(vmdir) if vmdir else None
+    try:
+        with ExitProfile() as prof:
+            time.sleep(seconds)
+    except OSError as e:
+        prof = None
+        text.append('#   no exit profile: %s' % e)
+    after = read_counters(vmdir) if vmdir else None
+    if before and after:
+        text.append('#   ' + ' '.join(
+            '%s+%d' % (k, after[k] - before.get(k, 0))
+            for k in MAIN_COUNTERS if k in after))
+    if prof:
+        for event in PROFILE_TRIGGERS:
+            text += ['#   %s %s' % (event, line)
+                     for line in prof.top(event, 5)]
     return '\n'.join(text) + '\n'
 
 

@@ -8,7 +8,12 @@ usage: test-firmware-boot.py [--vmm CMD] [--reference CMD] [--mem MB]
 On the host this makes the boot disk (tests/guest/boot_disk.py: MBR, FAT,
 SYSLINUX, Debian's kernel and the L2 initramfs with l2-firmware.sh and
 Debian's dmidecode) and runs itself inside L1 (tests/nested/l1-run).  There
-each VMM (--vmm, and --reference when given) boots
+each VMM (--vmm, and --reference when given) runs
+
+  - a firmware that jumps where nothing is mapped: KVM stops it with an
+    internal error, which the VMM reports at once with the registers;
+
+and boots
 
   - the disk through the firmware: `-M pc -accel kvm -m MB -nographic
     -no-reboot -drive file=DISK,if=virtio,format=qcow2`: SeaBIOS's banner
@@ -29,6 +34,7 @@ skips the disk boot.
 import argparse
 import os
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -185,7 +191,49 @@ def check_smbios_options(args, tap, name, vmm, kernel, initrd):
               'got %r\n%s' % (got, tail(res)))
 
 
+def kvm_error_bios():
+    """A 64 KiB firmware that enters 32-bit protected mode and jumps to
+    0xe0000000, in the PCI hole, where nothing is mapped: KVM cannot fetch
+    the instruction there (an internal error).  Hand-assembled: at
+    0xf0000 cli, lgdt (32-bit base), CR0.PE, a far jump to the flat code
+    segment; there mov eax, 0xe0000000 and jmp eax; the reset vector
+    jumps to 0xf000:0."""
+    rom = bytearray(b'\xf4' * 0x10000)
+    code = (b'\xfa' + b'\x2e\x66\x0f\x01\x16' + struct.pack('<H', 0x40) +
+            b'\x0f\x20\xc0\x0c\x01\x0f\x22\xc0' +
+            b'\x66\xea' + struct.pack('<IH', 0xf0020, 8))
+    rom[0:len(code)] = code
+    rom[0x20:0x27] = b'\xb8' + struct.pack('<I', 0xe0000000) + b'\xff\xe0'
+    rom[0x30:0x40] = struct.pack('<QQ', 0, 0x00cf9b000000ffff)
+    rom[0x40:0x46] = struct.pack('<HI', 15, 0xf0030)
+    rom[0xfff0:0xfff5] = b'\xea\x00\x00\x00\xf0'
+    return bytes(rom)
+
+
+def check_kvm_error(args, tap, name, vmm):
+    """A guest KVM cannot run stops the VM, and the VMM stays (QEMU's
+    behaviour too): the VMM must print the registers of that moment, and
+    l2boot must take it for what it is at once, not for a hang at its
+    timeout (a stop of this kind is one reading of a CI hang here)."""
+    bios = '/tmp/fw-kvm-error-%s.bin' % name
+    with open(bios, 'wb') as f:
+        f.write(kvm_error_bios())
+    res = l2boot.boot(vmm.split() + [
+        '-M', 'pc', '-accel', 'kvm', '-m', '64', '-nographic', '-vga',
+        'none', '-no-reboot', '-bios', bios], timeout=args.timeout)
+    os.unlink(bios)
+    diag('%s KVM error: %s' % (name, res.summary()))
+    tap.check('%s: a fetch KVM cannot do stops the VM; the VMM prints a '
+              'KVM internal error and the registers then (EIP=e0000000), '
+              'l2boot stops it before its timeout' % name,
+              res.stopped and not res.timed_out and
+              'EIP=e0000000' in res.stderr and
+              'KVM internal error' in res.stderr,
+              '%s\n%s' % (res.summary(), res.diag(serial=300)))
+
+
 def run_vmm(args, tap, name, vmm, kernel, initrd, disk):
+    check_kvm_error(args, tap, name, vmm)
     direct = l2boot.boot(l2boot.vmm_argv(vmm, kernel, initrd, args.mem),
                          timeout=args.timeout)
     diag('%s direct boot: %s' % (name, direct.summary()))

@@ -690,3 +690,12 @@ char *qtest_qmp(QTestState *s, const char *json)
         g_free(line);
     }
 }
+
+char *qtest_hmp(QTestState *s, const char *command_line)
+{
+    g_autofree char *json = g_strdup_printf(
+        "{\"execute\": \"human-monitor-command\", \"arguments\": "
+        "{\"command-line\": \"%s\"}}", command_line);
+
+    return qtest_qmp(s, json);
+}

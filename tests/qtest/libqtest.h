@@ -101,6 +101,11 @@ void qtest_set_irq_in(QTestState *s, const char *path, const char *name,
 
 /* QMP: sends one command (JSON text) and returns the reply line. */
 char *qtest_qmp(QTestState *s, const char *json);
+/*
+ * human-monitor-command with @command_line (no quotes or backslashes in
+ * it); returns the QMP reply line, whose "return" is the text.
+ */
+char *qtest_hmp(QTestState *s, const char *command_line);
 
 /* Kills every VMM started and aborts (also used by the library itself). */
 void qtest_fatal(QTestState *s, const char *fmt, ...)

@@ -857,6 +857,51 @@ static void test_qmp(void)
     qtest_quit(f.qts);
 }
 
+static char *info_queues(BlkFixture *f)
+{
+    return qtest_hmp(f->qts, "info virtio-queues");
+}
+
+/*
+ * "info virtio-queues" shows both sides of a queue: a request published
+ * without a kick is the driver's avail.idx one ahead of the device's
+ * last_avail (a lost notification would look like this); once kicked
+ * and completed, the indexes agree again.
+ */
+static void test_info_queues(void)
+{
+    g_autofree char *img = make_raw("info.raw");
+    uint8_t buf[512];
+    uint64_t d;
+    uint32_t len;
+    BlkFixture f;
+
+    if (!qtest_has_qmp()) {
+        g_test_skip("no QMP in this build");
+        return;
+    }
+    blk_setup(&f, start_raw(img, NULL, true), BLK_DEVFN, MMIO_BASE,
+              1ULL << F_VERSION_1, ALLOC_START, 1);
+    g_assert_cmpuint(blk_req(&f, 0, T_IN, 0, NULL, 0, buf, 512, NULL), ==,
+                     S_OK);
+    assert_reply_has(info_queues(&f), "virtio-blk-pci (00:04.0): status 0x0f, "
+                     "features 0x100000000, interface modern, ");
+    assert_reply_has(info_queues(&f), "queue 0: size 256, enabled: device "
+                     "last_avail 1 used 1 signalled 0 (none); driver "
+                     "avail.idx 1 ");
+    blk_queue_rw(&f, T_IN, 3, NULL, 512, &d);
+    assert_reply_has(info_queues(&f), "device last_avail 1 used 1 signalled "
+                     "0 (none); driver avail.idx 2 ");
+    blk_kick_wait(&f, 1, &len);
+    g_assert_cmpuint(len, ==, 513);
+    assert_reply_has(info_queues(&f), "device last_avail 2 used 2 signalled "
+                     "0 (none); driver avail.idx 2 avail.flags 0x0 "
+                     "used_event 0; ring used.idx 2 avail_event 0; "
+                     "no ioeventfd, ");
+    blk_free_queues(&f);
+    qtest_quit(f.qts);
+}
+
 static void rm_tmpdir(void)
 {
     GDir *dir = g_dir_open(tmpdir, 0, NULL);
@@ -895,6 +940,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qtest/virtio-blk-pci/iothread-two-queues",
                     test_iothread_two_queues);
     g_test_add_func("/qtest/virtio-blk-pci/qmp", test_qmp);
+    g_test_add_func("/qtest/virtio-blk-pci/info-queues", test_info_queues);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/no-status",
                          bad_no_status, test_malicious);
     g_test_add_data_func("/qtest/virtio-blk-pci/malicious/short-header",

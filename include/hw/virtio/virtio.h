@@ -18,6 +18,7 @@
 #ifndef HW_VIRTIO_H
 #define HW_VIRTIO_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -198,6 +199,8 @@ void virtqueue_flush(VirtQueue *vq, unsigned count);
 bool virtqueue_rewind(VirtQueue *vq, VirtQueueElement **elems, unsigned n);
 /* True when the driver has no buffer waiting on @vq. */
 bool virtio_queue_empty(VirtQueue *vq);
+/* Appends @vq's device and driver ring indexes (a hang report). */
+void virtio_queue_describe(VirtQueue *vq, GString *out);
 /* Interrupts the driver for @vq unless it suppressed interrupts. */
 void virtio_notify(VirtIODevice *vdev, VirtQueue *vq);
 void virtio_notify_config(VirtIODevice *vdev);
