@@ -31,6 +31,14 @@ void hmp_info_register(const char *name, HmpInfoFn *fn)
     if (!hmp_extra_cmds) {
         hmp_extra_cmds = g_array_new(FALSE, FALSE, sizeof(HmpInfoCmd));
     }
+    /* Registering a name again replaces it: devices call this per realize. */
+    for (guint i = 0; i < hmp_extra_cmds->len; i++) {
+        if (!strcmp(g_array_index(hmp_extra_cmds, HmpInfoCmd, i).name,
+                    name)) {
+            g_array_index(hmp_extra_cmds, HmpInfoCmd, i) = c;
+            return;
+        }
+    }
     g_array_append_val(hmp_extra_cmds, c);
 }
 

@@ -91,7 +91,6 @@ struct APICState {
 };
 
 static APICState *apics[APIC_MAX + 1];
-static bool apic_info_registered;
 static void (*apic_eoi_listener)(void *opaque, uint8_t vector);
 static void *apic_eoi_opaque;
 static int (*apic_extint_ack)(void *opaque);
@@ -799,10 +798,7 @@ static bool apic_realize(DeviceState *dev, Error **errp)
                                 APIC_PAGE_SIZE, &apic_region_ops, s);
     }
     apics[s->id] = s;
-    if (!apic_info_registered) {
-        hmp_info_register("lapic", apic_hmp_info);
-        apic_info_registered = true;
-    }
+    hmp_info_register("lapic", apic_hmp_info);
     return true;
 }
 

@@ -33,7 +33,8 @@ bool monitor_new_qmp(Chardev *chr, bool pretty, Error **errp);
 /*
  * "info NAME" subcommands of human-monitor-command.  Subsystems that own
  * state (memory map, PCI, vCPU registers) register theirs; @fn appends
- * text lines ending in "\r\n", as QEMU's monitor prints them.
+ * text lines ending in "\r\n", as QEMU's monitor prints them.  A name
+ * registered again is replaced.
  */
 typedef void HmpInfoFn(GString *out, int64_t cpu_index);
 void hmp_info_register(const char *name, HmpInfoFn *fn);
