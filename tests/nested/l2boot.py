@@ -213,7 +213,7 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
             res.stopped = stopped
             if stopped:
                 time.sleep(1)       # the register dump follows the line
-            res.hung = hung_state(monitor, symbols=kernel_text_symbols()) + \
+            res.hung = hung_state(monitor, symbols=l1_symbols()) + \
                 hung_exits(res.vmdir) + l1_kvm_log()
             killed = time.monotonic() - start
             proc.kill()
@@ -244,64 +244,58 @@ def boot(argv, timeout=180, stdin_data=None, stop_after_markers=None):
 
 KERNEL_BASE = 0xffffffff81000000     # _text without KASLR
 KASLR_ALIGN = 0x200000               # Debian's CONFIG_PHYSICAL_ALIGN
+KVM_MODULES = ('[kvm_amd]', '[kvm]', '[quokka]')
 
 
-def kernel_text_symbols(path='/proc/kallsyms'):
-    """The running kernel's text symbols as (offset from _text, name),
-    sorted, and the offset of _etext; None where unreadable.  In L1 that
-    is the L2 guest's kernel too (the same Debian build)."""
-    syms = []
-    try:
-        with open(path) as f:
-            for line in f:
-                addr, kind, name = line.split()[:3]
-                if kind in 'tT' or name in ('_text', '_etext'):
-                    syms.append((int(addr, 16), name))
-    except (OSError, ValueError):
-        return None
-    bases = dict((n, a) for a, n in syms if n in ('_text', '_etext'))
-    if not bases.get('_text') or '_etext' not in bases:
-        return None         # kptr_restrict hides the addresses
-    text = bases['_text']
-    return sorted((a - text, n) for a, n in syms), bases['_etext'] - text
-
-
-def l1_own_symbol(rip, path='/proc/kallsyms', reach=0x1000):
-    """"name+0xoff [module]" when RIP, or its low 32 bits (a dump in
-    32-bit layout), is in the text of L1's KVM modules, as when a VMRUN
-    under TCG's emulated SVM left L1's state in L2's VMCB (seen: kvm_amd's
-    __svm_vcpu_run); None otherwise."""
-    best = None
+def l1_symbols(path='/proc/kallsyms'):
+    """L1's text symbols, read once for a hang report, as (KERNEL, KVM).
+    KERNEL is the kernel's symbols as (offset from _text, name), sorted,
+    and the offset of _etext: in L1 that is the L2 guest's kernel too (the
+    same Debian build).  KVM is (address, name, "[module]") for the text
+    of L1's hypervisor modules.  (None, []) where unreadable."""
+    kernel, kvm = [], []
     try:
         with open(path) as f:
             for line in f:
                 words = line.split()
-                # Only L1's hypervisor modules: L2 never runs them, so
-                # an L2 RIP there cannot be a coincidence of KASLR.
-                if len(words) < 4 or words[1] not in 'tT' or \
-                        words[3] not in ('[kvm_amd]', '[kvm]', '[quokka]'):
-                    continue
-                addr = int(words[0], 16)
-                if not addr:
-                    return None         # kptr_restrict hides them
-                off = (rip - addr) & 0xffffffff if rip < 1 << 32 \
-                    else rip - addr
-                if 0 <= off < reach and (best is None or off < best[0]):
-                    best = (off, words[2], ' '.join(words[3:]))
-    except (OSError, ValueError):
-        return None
-    if best is None:
-        return None
-    return ('%s+0x%x %s' % (best[1], best[0], best[2])).strip()
+                addr, kind, name = int(words[0], 16), words[1], words[2]
+                if len(words) > 3:
+                    # Only L1's hypervisor modules: L2 never runs them, so
+                    # an L2 RIP there cannot be a coincidence of KASLR.
+                    if kind in 'tT' and words[3] in KVM_MODULES:
+                        kvm.append((addr, name, words[3]))
+                elif kind in 'tT' or name in ('_text', '_etext'):
+                    kernel.append((addr, name))
+    except (OSError, ValueError, IndexError):
+        return None, []
+    bases = dict((n, a) for a, n in kernel if n in ('_text', '_etext'))
+    if not bases.get('_text') or '_etext' not in bases:
+        return None, []     # kptr_restrict hides the addresses
+    text = bases['_text']
+    return ((sorted((a - text, n) for a, n in kernel),
+             bases['_etext'] - text), kvm)
 
 
-def rip_symbols(rip, symbols):
-    """What a guest kernel's RIP can be: KASLR moves the kernel by a
-    multiple of KASLR_ALIGN, so every text offset with the same low bits
-    is a candidate ("name+0xoff" each)."""
-    if symbols is None or rip < KERNEL_BASE:
+def l1_own_symbol(rip, kvm, reach=0x1000):
+    """"name+0xoff [module]" when RIP, or its low 32 bits (a dump in
+    32-bit layout), is in the text of L1's KVM modules (KVM from
+    l1_symbols), as when a VMRUN under TCG's emulated SVM left L1's state
+    in L2's VMCB (seen: kvm_amd's __svm_vcpu_run); None otherwise."""
+    best = None
+    for addr, name, module in kvm:
+        off = (rip - addr) & 0xffffffff if rip < 1 << 32 else rip - addr
+        if 0 <= off < reach and (best is None or off < best[0]):
+            best = (off, name, module)
+    return '%s+0x%x %s' % (best[1], best[0], best[2]) if best else None
+
+
+def rip_symbols(rip, kernel):
+    """What a guest kernel's RIP can be (KERNEL from l1_symbols): KASLR
+    moves the kernel by a multiple of KASLR_ALIGN, so every text offset
+    with the same low bits is a candidate ("name+0xoff" each)."""
+    if kernel is None or rip < KERNEL_BASE:
         return []
-    syms, etext = symbols
+    syms, etext = kernel
     offsets = [a for a, _ in syms]
     found = []
     off = (rip - KERNEL_BASE) % KASLR_ALIGN
@@ -313,16 +307,16 @@ def rip_symbols(rip, symbols):
     return found
 
 
-def hung_state(path, wait=5, symbols=None):
+def hung_state(path, wait=5, symbols=(None, [])):
     """Where the VMM's vCPUs are, asked over its QMP socket PATH: for
     each, HMP's info registers (the instruction pointer, flags, CS and
-    control registers), its RIP read three times, the kernel symbols
-    that RIP can be (SYMBOLS from kernel_text_symbols), HMP's info lapic
-    (a userspace LAPIC's state) and Quokka's info virtio-queues; a note
-    of what failed otherwise.  Never waits more than WAIT seconds per
-    read."""
+    control registers), its RIP read three times, the code that RIP can
+    be (SYMBOLS from l1_symbols), HMP's info lapic (a userspace LAPIC's
+    state), then Quokka's info virtio-queues; a note of what failed
+    otherwise.  Never waits more than WAIT seconds per read."""
     keep = ('RIP=', 'RAX=', 'RSI=', 'EIP=', 'EAX=', 'ESI=', 'CS =', 'TR =',
             'GDT=', 'IDT=', 'CR0=', 'EFER=', ' CPL=')
+    kernel, kvm = symbols
     text = ['before the kill (QMP human-monitor-command):']
     try:
         with socket.socket(socket.AF_UNIX) as sock:
@@ -339,33 +333,34 @@ def hung_state(path, wait=5, symbols=None):
                     if 'return' in reply or 'error' in reply:
                         return reply
 
-            def info(what, cpu):
-                reply = call('human-monitor-command', **{
-                    'command-line': 'info ' + what, 'cpu-index': cpu})
-                return str(reply.get('return', reply)).splitlines()
-
-            def registers(cpu):
-                return info('registers', cpu)
+            def info(what, cpu=None):
+                args = {'command-line': 'info ' + what}
+                if cpu is not None:
+                    args['cpu-index'] = cpu
+                reply = call('human-monitor-command', **args)
+                return [line.rstrip() for line in
+                        str(reply.get('return', reply)).splitlines()
+                        if line.strip() and
+                        not line.startswith('unknown command')]
 
             f.readline()                            # the greeting
             call('qmp_capabilities')
             cpus = call('query-cpus-fast').get('return') or [{}]
             for cpu in range(len(cpus)):
-                lines = registers(cpu)
                 rips = []
                 for n in range(3):
                     if n:
                         time.sleep(0.3)
-                        lines = registers(cpu)
+                    lines = info('registers', cpu)
                     m = re.search(r'[RE]IP=([0-9a-f]+)', '\n'.join(lines))
                     rips.append(m.group(1) if m else '?')
                 text.append('# vCPU %d: RIP %s' % (cpu, ' '.join(rips)))
                 text += ['#   ' + line.strip() for line in lines
                          if line.startswith(keep)]
-                own = l1_own_symbol(int(rips[0], 16)) \
-                    if rips[0] != '?' else None
-                sym = rip_symbols(int(rips[0], 16), symbols) \
-                    if rips[0] != '?' and not own else []
+                rip = int(rips[0], 16) if rips[0] != '?' else None
+                own = l1_own_symbol(rip, kvm) if rip is not None else None
+                sym = rip_symbols(rip, kernel) \
+                    if rip is not None and not own else []
                 if own:
                     text.append('#   RIP is L1\'s own code, %s: L2\'s saved '
                                 'state holds L1\'s (its VMRUN), which the '
@@ -375,16 +370,12 @@ def hung_state(path, wait=5, symbols=None):
                     text.append('#   RIP is one of: ' + ' '.join(sym))
                 # A userspace irqchip (kernel-irqchip=off): the LAPIC's
                 # IRR, ISR, timer and pending INIT/SIPI/NMI.
-                text += ['#   ' + line.rstrip() for line in
-                         info('lapic', cpu) if line.strip() and
-                         not line.startswith('unknown command')]
+                text += ['#   ' + line for line in info('lapic', cpu)]
             # Quokka's virtio queues, both sides (QEMU has no such info).
-            reply = call('human-monitor-command',
-                         **{'command-line': 'info virtio-queues'})
-            lines = str(reply.get('return', '')).splitlines()
-            if lines and 'unknown' not in lines[0].lower():
+            lines = info('virtio-queues')
+            if lines:
                 text.append('# virtio (info virtio-queues):')
-                text += ['#   ' + line.rstrip() for line in lines]
+                text += ['#   ' + line for line in lines]
     except (OSError, ValueError) as e:
         text.append('# no answer: %s' % e)
     return '\n'.join(text) + '\n'
