@@ -34,7 +34,7 @@ static DEFINE_RATELIMIT_STATE(svm_report_rs, 5 * HZ, 4);
  * (EVENTINJ) and what the exit cut short (EXITINTINFO) name a lost or
  * misplaced event; the codes and infos the guest's last steps.
  */
-void svm_log_history(struct qk_svm_vcpu *svm, const char *why)
+static void svm_log_history(struct qk_svm_vcpu *svm, const char *why)
 {
 	unsigned int n = svm->nr_exits, i;
 

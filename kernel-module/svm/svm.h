@@ -69,7 +69,6 @@ void svm_vmcb_init(struct qk_svm_vcpu *svm);
 
 /* exit.c */
 int svm_handle_exit(struct qk_svm_vcpu *svm);
-void svm_log_history(struct qk_svm_vcpu *svm, const char *why);
 
 /* npt.c */
 int svm_npt_init(struct qk_svm_vm *svm_vm);

@@ -535,14 +535,10 @@ out:
 
 int main(int argc, char **argv)
 {
-    const char *module = NULL;
+    int status;
 
-    if (!qk_test_args(argc, argv, &device, &module)) {
-        return 2;
-    }
-    if (module && !qk_load_module(device, module)) {
-        printf("Bail out! cannot load %s\n", module);
-        return 1;
+    if (!qk_test_start(argc, argv, &device, &status)) {
+        return status;
     }
     test_irqchip();
     return tap_done();
