@@ -208,8 +208,7 @@ static void test_info_lapic(void)
     qtest_writel(s, LAPIC_LVT_TIMER, 0x50);
     qtest_writel(s, LAPIC_TMICT, 1000000);
     qtest_clock_step(s, 400000);
-    reply = qtest_qmp(s, "{\"execute\": \"human-monitor-command\", "
-                      "\"arguments\": {\"command-line\": \"info lapic\"}}");
+    reply = qtest_hmp(s, "info lapic");
     g_assert_nonnull(strstr(reply, "local APIC 0: base 0xfee00900 enabled, "
                             "SVR 0x1ff (software enabled"));
     g_assert_nonnull(strstr(reply, "IRR\\t 0x61\\r\\n"));

@@ -331,9 +331,7 @@ static void test_tap_config(void)
                      2 * PAIRS + 1);
     g_assert_cmpuint(msix_table_size(&f), ==, 2 * PAIRS + 2);
     if (qtest_has_qmp()) {
-        char *reply = qtest_qmp(f.qts, "{\"execute\": "
-                                "\"human-monitor-command\", \"arguments\": "
-                                "{\"command-line\": \"info network\"}}");
+        char *reply = qtest_hmp(f.qts, "info network");
         char *want = g_strdup_printf("net0: index=1,type=nic,\\r\\n \\\\ "
                                      "n0: index=1,type=tap,ifname=%s,",
                                      f.ifname);
